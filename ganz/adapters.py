@@ -1,0 +1,97 @@
+"""Adapters: what replaces the generator's first linear layer ``h0`` at compression time.
+
+Each adapter maps a latent z ∈ [-1, 1]^d_c to the conv module's input (width·base² values);
+its compression ratio in degrees of freedom is R = N / d_c (N = H·W·3).
+
+- ``keep_linear``: the trained h0 (d_c = training latent dim);
+- ``random_linear``: a fixed-seed random Gaussian matrix with d_c = round(N / R), any R;
+- ``square_linear``: the same with d_c = width·base² (R = 6 at the paper's sizes);
+- ``no_linear``: z feeds the conv module directly (times a fixed scale), d_c = width·base².
+
+Random matrices come from NumPy's legacy ``RandomState`` stream, which NumPy keeps frozen across
+releases, so a file's seed rebuilds the same layer anywhere. Their scale matches the trained h0
+(entries N(0, ‖W_h0‖²_F / (C·d_c))), so the conv module sees inputs of the size it was trained on.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import GanzError
+from .models import Generator
+
+ADAPTERS = ("keep_linear", "random_linear", "square_linear", "no_linear")
+ADAPTER_CODES = {name: i for i, name in enumerate(ADAPTERS)}
+
+
+def ratio_to_dim(num_pixels: int, ratio: float) -> int:
+    """d_c = round(N / R), at least 1."""
+    if not (isinstance(ratio, (int, float)) and math.isfinite(ratio) and ratio > 0):
+        raise GanzError(f"compression ratio must be a positive number, got {ratio!r}")
+    dim = int(round(num_pixels / ratio))
+    if dim < 1:
+        raise GanzError(f"ratio {ratio} leaves no latent values for N = {num_pixels}")
+    return dim
+
+
+def random_matrix(rows: int, cols: int, seed: int, std: float) -> torch.Tensor:
+    """A frozen-stream Gaussian matrix (rows, cols) with the given entry std, float32."""
+    rs = np.random.RandomState(seed % (2**32))
+    return torch.from_numpy((rs.standard_normal((rows, cols)) * std).astype(np.float32))
+
+
+class Adapter(nn.Module):
+    """z (B, d_c) in [-1, 1] -> flat conv-module input (B, width·base²). Fixed, never trained."""
+
+    def __init__(self, name: str, input_dim: int, weight: torch.Tensor | None, scale: float = 1.0,
+                 seed: int = 0):
+        super().__init__()
+        self.name, self.input_dim, self.scale, self.seed = name, input_dim, scale, seed
+        self.register_buffer("weight", weight if weight is not None else torch.empty(0))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.name == "no_linear":
+            return z * self.scale
+        return z @ self.weight.t().to(z.dtype)
+
+    def ratio(self, num_pixels: int) -> float:
+        return num_pixels / self.input_dim
+
+
+def h0_output_std(G: Generator) -> float:
+    """Std of h0's outputs for z ~ U(-1, 1): ‖W‖_F / sqrt(C) / sqrt(3)."""
+    W = G.h0.weight.detach().float()
+    return float(W.norm() / math.sqrt(W.shape[0]) / math.sqrt(3.0))
+
+
+def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None = None,
+                 dim: int | None = None, seed: int = 0) -> Adapter:
+    """Build an adapter for ``G``. ``random_linear`` takes ``ratio`` or ``dim``; others take neither."""
+    cfg = G.cfg
+    C = cfg.conv_input_dim
+    if name not in ADAPTERS:
+        raise GanzError(f"unknown adapter {name!r}; choose one of {', '.join(ADAPTERS)}")
+    W = G.h0.weight.detach().float().cpu()
+    if name == "keep_linear":
+        return Adapter(name, cfg.latent_dim, W.clone(), seed=seed)
+    if name == "no_linear":
+        return Adapter(name, C, None, scale=3.0 * h0_output_std(G), seed=seed)
+    if name == "square_linear":
+        dim = C
+    elif dim is None:
+        if ratio is None:
+            raise GanzError("random_linear needs a ratio (or a latent dim)")
+        dim = ratio_to_dim(cfg.num_pixels, ratio)
+    if dim < 1 or dim > 4 * cfg.num_pixels:
+        raise GanzError(f"latent dim {dim} out of range for N = {cfg.num_pixels}")
+    std = float(W.norm()) / math.sqrt(C * dim)
+    return Adapter(name, dim, random_matrix(C, dim, seed, std), seed=seed)
+
+
+def decode(G: Generator, adapter: Adapter, z: torch.Tensor) -> torch.Tensor:
+    """G through the adapter: model-space images (B, 3, H, W)."""
+    adapter = adapter.to(z.device)
+    return G.conv(G.first_tensor(adapter(z)))

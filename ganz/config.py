@@ -1,0 +1,108 @@
+"""Frozen configurations: model shape, training and inversion settings.
+
+Every experiment is keyed by the hash of the configs that produced it (``config_key``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of a BEGAN generator/discriminator pair.
+
+    ``image_size / base_size`` must be a power of two; the conv module's input is
+    ``width × base_size × base_size`` (2048 = N/6 at 64×64 with width 128, the paper's 8192 at 128×128).
+    """
+
+    image_size: int = 64
+    base_size: int = 4
+    width: int = 128
+    latent_dim: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("image_size", "base_size", "width", "latent_dim"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"ModelConfig.{name} must be a positive integer, got {value!r}")
+        ups = self.image_size / self.base_size
+        if ups < 1 or not float(ups).is_integer() or (int(ups) & (int(ups) - 1)) != 0:
+            raise ValueError(
+                f"image_size/base_size must be a power of two, got {self.image_size}/{self.base_size}"
+            )
+
+    @property
+    def num_upsamples(self) -> int:
+        return int(math.log2(self.image_size // self.base_size))
+
+    @property
+    def conv_input_dim(self) -> int:
+        """Size of the conv module's input (what ``no_linear`` optimizes)."""
+        return self.width * self.base_size * self.base_size
+
+    @property
+    def num_pixels(self) -> int:
+        """N = H·W·3, the number of values in an image."""
+        return self.image_size * self.image_size * 3
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """BEGAN training hyper-parameters (defaults: the paper's / BEGAN's)."""
+
+    steps: int = 200_000
+    batch_size: int = 16
+    lr: float = 1e-4
+    lr_decay_every: int = 100_000  # halve the learning rate every this many steps
+    lr_decay_factor: float = 0.5
+    beta1: float = 0.5
+    beta2: float = 0.999
+    gamma: float = 0.5
+    lambda_k: float = 0.001
+    clamp_k: bool = True  # the original code did not clamp k to [0, 1]
+    hflip: bool = True
+    seed: int = 0
+    checkpoint_every: int = 500
+    log_every: int = 50
+    snapshot_at: tuple[int, ...] = ()  # extra generator exports at these steps (equal images seen)
+    validation_images: int = 64  # held out of the train split for checkpoint selection
+
+
+@dataclass(frozen=True)
+class InvertConfig:
+    """Latent optimization settings. ``paper`` = the original code's settings."""
+
+    steps: int = 7500
+    lr: float = 0.05
+    beta1: float = 0.5
+    beta2: float = 0.999
+    schedule: str = "cosine"  # "cosine" | "constant"
+    init: str = "normal"  # "normal" (N(0,1) clamped, the paper's) | "zeros"
+    restarts: int = 1
+    seed: int = 0
+    batch_size: int = 64
+
+    @classmethod
+    def paper(cls, **overrides: Any) -> "InvertConfig":
+        return cls(**overrides)
+
+
+def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def config_key(*parts: Any) -> str:
+    """A short stable hash of configs and parameters (cache key)."""
+    blob = json.dumps(to_jsonable(list(parts)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

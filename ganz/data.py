@@ -1,0 +1,268 @@
+"""Finding and loading images: CelebA (half-size copy or official layout), out-of-domain folders,
+single user images, and the evaluation manifest.
+
+Images enter the models as float tensors (3, H, W) in [-1, 1]; ``to_model``/``to_uint8`` convert.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import GanzError
+from .paths import CACHE_DIR, DATA_DIR
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+MAX_PIXELS = 50_000_000  # refuse larger images before decoding them
+TRAIN_FRACTION = 0.95
+
+
+@dataclass(frozen=True)
+class CelebALayout:
+    """Where the face is in one CelebA image size: crop box (top, left, size)."""
+
+    name: str
+    image_wh: tuple[int, int]
+    top: int
+    left: int
+    size: int
+
+
+# The paper crops the official 178×218 images at top=51, left=26 to 128×128; the half-size copy
+# in ../shared holds the same face region at top=25, left=13, 64×64.
+LAYOUTS = (
+    CelebALayout("official", (178, 218), 51, 26, 128),
+    CelebALayout("half", (89, 109), 25, 13, 64),
+)
+
+MISSING_DATA_HELP = (
+    "set GANZ_DATA to a folder holding celeba/ (or CelebA's official img_align_celeba/) and ood/, "
+    "or put them under data/ (see data/README.md)"
+)
+
+
+def data_root() -> Path:
+    """The data root: $GANZ_DATA if set, else the project's data/ folder."""
+    env = os.environ.get("GANZ_DATA")
+    return Path(env).expanduser() if env else DATA_DIR
+
+
+def celeba_dir(root: Path | None = None) -> Path:
+    """The folder of CelebA JPEGs under ``root`` (``celeba/``, ``img_align_celeba/`` or nested)."""
+    root = data_root() if root is None else Path(root)
+    candidates = [
+        root / "celeba",
+        root / "img_align_celeba",
+        root / "celeba" / "img_align_celeba",
+        root,
+    ]
+    for c in candidates:
+        if c.is_dir() and any(c.glob("*.jpg")):
+            return c
+    raise GanzError(f"no CelebA images found under {root}: {MISSING_DATA_HELP}")
+
+
+def ood_dir(root: Path | None = None) -> Path:
+    root = data_root() if root is None else Path(root)
+    d = root / "ood"
+    if not d.is_dir() or not list_images(d):
+        raise GanzError(f"no out-of-domain images found in {d}: {MISSING_DATA_HELP}")
+    return d
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def celeba_split(folder: Path, split: str, validation_images: int = 0) -> list[Path]:
+    """Sorted names; first 95 % train, last 5 % test (as the original code).
+
+    ``validation`` is the last ``validation_images`` of the train split, and ``train`` then
+    excludes them, so checkpoints can be selected on faces the GAN never saw.
+    """
+    files = sorted(Path(folder).glob("*.jpg"))
+    if not files:
+        raise GanzError(f"no .jpg files in {folder}: {MISSING_DATA_HELP}")
+    n_train = int(len(files) * TRAIN_FRACTION)
+    train, test = files[:n_train], files[n_train:]
+    if split == "test":
+        return test
+    if split == "all_train":
+        return train
+    cut = len(train) - validation_images
+    if split == "validation":
+        return train[cut:]
+    if split == "train":
+        return train[:cut]
+    raise GanzError(f"unknown split {split!r}: use train, validation, test or all_train")
+
+
+def open_image(path: Path | str) -> Image.Image:
+    """Open an image safely: size checked before decoding, EXIF orientation applied, RGB out."""
+    path = Path(path)
+    if not path.is_file():
+        raise GanzError(f"{path}: no such file")
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise GanzError(f"{path}: image is {w}×{h}, larger than {MAX_PIXELS} pixels; refusing")
+            im = ImageOps.exif_transpose(im)
+            if im.mode == "I;16" or im.mode.startswith("I;16") or im.mode == "I":
+                arr = np.asarray(im, dtype=np.float64)
+                scale = 65535.0 if arr.max() > 255 else 255.0
+                im = Image.fromarray(np.clip(arr / scale * 255 + 0.5, 0, 255).astype(np.uint8))
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                im = im.convert("RGBA")
+                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)
+            return im.convert("RGB")
+    except GanzError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise GanzError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
+
+
+def celeba_layout(im: Image.Image) -> CelebALayout:
+    for layout in LAYOUTS:
+        if im.size == layout.image_wh:
+            return layout
+    known = ", ".join(f"{l.image_wh[0]}×{l.image_wh[1]} ({l.name})" for l in LAYOUTS)
+    raise GanzError(f"CelebA image of size {im.size[0]}×{im.size[1]} not recognised; expected {known}")
+
+
+def resize(im: Image.Image, size: int) -> Image.Image:
+    if im.size == (size, size):
+        return im
+    return im.resize((size, size), Image.BICUBIC)
+
+
+def load_face(path: Path | str, image_size: int) -> Image.Image:
+    """A CelebA image cropped to the paper's face region and resized to ``image_size``."""
+    im = open_image(path)
+    lay = celeba_layout(im)
+    im = im.crop((lay.left, lay.top, lay.left + lay.size, lay.top + lay.size))
+    return resize(im, image_size)
+
+
+def center_square(im: Image.Image, image_size: int) -> Image.Image:
+    """Center-crop to a square and resize (bilinear), as the original ``load_target_image``."""
+    w, h = im.size
+    s = min(w, h)
+    left, top = (w - s) // 2, (h - s) // 2
+    im = im.crop((left, top, left + s, top + s))
+    return im if s == image_size else im.resize((image_size, image_size), Image.BILINEAR)
+
+
+def load_any(path: Path | str, image_size: int) -> Image.Image:
+    """A face if ``path`` looks like a CelebA image, else any image center-cropped and resized."""
+    im = open_image(path)
+    if any(im.size == l.image_wh for l in LAYOUTS):
+        return load_face(path, image_size)
+    return center_square(im, image_size)
+
+
+def to_model(images: list[Image.Image] | Image.Image) -> torch.Tensor:
+    """PIL RGB image(s) -> float tensor (B, 3, H, W) in [-1, 1]."""
+    if isinstance(images, Image.Image):
+        images = [images]
+    arr = np.stack([np.asarray(im, dtype=np.uint8) for im in images])
+    return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """Model-space tensor (B, 3, H, W) -> uint8 array (B, H, W, 3), rounded and clipped."""
+    y = x.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round()
+    return y.to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """Model-space [-1, 1] -> [0, 1] (for metrics)."""
+    return x.clamp(-1, 1).add(1).mul(0.5)
+
+
+def sha256_file(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def celeba_array(image_size: int, split: str = "train", validation_images: int = 64,
+                 root: Path | None = None) -> np.ndarray:
+    """All faces of a split as uint8 (n, H, W, 3), decoded once and cached under .cache/."""
+    folder = celeba_dir(root)
+    files = celeba_split(folder, split, validation_images)
+    key = hashlib.sha256(
+        json.dumps([str(folder.resolve()), image_size, [f.name for f in files]]).encode()
+    ).hexdigest()[:16]
+    cache = CACHE_DIR / f"celeba_{split}_{image_size}_{key}.npy"
+    if cache.exists():
+        return np.load(cache)
+    from tqdm.auto import tqdm
+
+    arr = np.stack([np.asarray(load_face(f, image_size)) for f in tqdm(files, desc=f"decode {split}")])
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp.npy")
+    np.save(tmp, arr)
+    os.replace(tmp, cache)
+    return arr
+
+
+# --------------------------------------------------------------------------- evaluation manifest
+MANIFEST_PATH = DATA_DIR / "eval_manifest.json"
+
+
+def make_eval_manifest(per_split: int = 20, seed: int = 0, validation_images: int = 64,
+                       root: Path | None = None) -> dict:
+    """Choose the evaluation images (by seed) and record names + SHA-256 (no pixels)."""
+    folder = celeba_dir(root)
+    rng = np.random.default_rng(seed)
+    entries = []
+    for split in ("train", "test"):
+        files = celeba_split(folder, split, validation_images)
+        for i in sorted(rng.choice(len(files), size=per_split, replace=False)):
+            entries.append({"split": split, "name": files[i].name, "sha256": sha256_file(files[i])})
+    for f in list_images(ood_dir(root)):
+        entries.append({"split": "ood", "name": f.name, "sha256": sha256_file(f)})
+    return {"seed": seed, "per_split": per_split, "validation_images": validation_images,
+            "source": "CelebA (Liu et al. 2015) and the paper's out-of-domain set", "images": entries}
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> dict:
+    if not Path(path).is_file():
+        raise GanzError(f"evaluation manifest {path} is missing; run `python -m ganz.data` to make it")
+    return json.loads(Path(path).read_text())
+
+
+def eval_images(split: str, image_size: int, limit: int | None = None,
+                root: Path | None = None, check: bool = True) -> tuple[list[str], torch.Tensor]:
+    """The manifest's images of one split (train/test/ood) as names and a model-space batch."""
+    entries = [e for e in load_manifest()["images"] if e["split"] == split]
+    if limit is not None:
+        entries = entries[:limit]
+    folder = ood_dir(root) if split == "ood" else celeba_dir(root)
+    images = []
+    for e in entries:
+        path = folder / e["name"]
+        if not path.is_file():
+            raise GanzError(f"{path} is missing: {MISSING_DATA_HELP}")
+        if check and sha256_file(path) != e["sha256"]:
+            raise GanzError(f"{path} differs from the manifest (SHA-256 mismatch)")
+        images.append(center_square(open_image(path), image_size) if split == "ood"
+                      else load_face(path, image_size))
+    return [e["name"] for e in entries], to_model(images)
+
+
+if __name__ == "__main__":  # python -m ganz.data: (re)make the evaluation manifest
+    m = make_eval_manifest()
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    MANIFEST_PATH.write_text(json.dumps(m, indent=1) + "\n")
+    print(f"wrote {MANIFEST_PATH} ({len(m['images'])} images)")

@@ -1,0 +1,108 @@
+"""BEGAN networks (Berthelot et al. 2017) as used by the paper (its Fig. 1 and Fig. 6).
+
+The generator is a first linear layer ``h0`` (latent -> width×base×base, no bias) followed by the
+*conv module*: blocks of two 3×3 convs + ELU, separated by nearest ×2 upsampling, where every block
+after the first also sees the upsampled first tensor (BEGAN's skip connections), and a last 3×3 conv
+to RGB. GANZ swaps ``h0`` for another adapter at compression time (see ``ganz.adapters``).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+
+
+def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
+
+
+class ConvModule(nn.Module):
+    """Everything of the generator after ``h0``: maps (B, width, base, base) to (B, 3, H, W)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        n = cfg.width
+        self.blocks = nn.ModuleList()
+        for i in range(cfg.num_upsamples + 1):
+            c_in = n if i == 0 else 2 * n
+            self.blocks.append(nn.Sequential(_conv(c_in, n), nn.ELU(), _conv(n, n), nn.ELU()))
+        self.to_rgb = _conv(n, 3)
+
+    def forward(self, x0: torch.Tensor) -> torch.Tensor:
+        x = x0
+        for i, block in enumerate(self.blocks):
+            if i > 0:
+                x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+                skip = F.interpolate(x0, size=x.shape[-2:], mode="nearest")
+                x = torch.cat([x, skip], dim=1)
+            x = block(x)
+        return self.to_rgb(x)
+
+
+class Generator(nn.Module):
+    """G(z) = conv_module(h0(z)); images come out in roughly [-1, 1]."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.h0 = nn.Linear(cfg.latent_dim, cfg.conv_input_dim, bias=False)
+        self.conv = ConvModule(cfg)
+
+    def first_tensor(self, flat: torch.Tensor) -> torch.Tensor:
+        """Reshape a flat conv-module input (B, width·base²) to (B, width, base, base)."""
+        c = self.cfg
+        return flat.view(flat.shape[0], c.width, c.base_size, c.base_size)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.conv(self.first_tensor(self.h0(z)))
+
+
+class Encoder(nn.Module):
+    """Discriminator encoder: strided convs with growing channels, then a linear to the latent."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        n, reps = cfg.width, cfg.num_upsamples + 1
+        layers: list[nn.Module] = [_conv(3, n), nn.ELU()]
+        for i in range(reps):
+            c = n * (i + 1)
+            layers += [_conv(c, c), nn.ELU(), _conv(c, c), nn.ELU()]
+            if i < reps - 1:
+                layers += [_conv(c, n * (i + 2), stride=2), nn.ELU()]
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(n * reps * cfg.base_size**2, cfg.latent_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.features(x).flatten(1))
+
+
+class Discriminator(nn.Module):
+    """BEGAN's discriminator is an auto-encoder: D(x) = decoder(encoder(x))."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.decoder = Generator(cfg)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def conv_module_flops(cfg: ModelConfig) -> int:
+    """Multiply-adds ×2 of one forward pass of the conv module for one image (convs only)."""
+    flops, n, s = 0, cfg.width, cfg.base_size
+    for i in range(cfg.num_upsamples + 1):
+        c_in = n if i == 0 else 2 * n
+        flops += 2 * 9 * s * s * (c_in * n + n * n)
+        if i < cfg.num_upsamples:
+            s *= 2
+    flops += 2 * 9 * s * s * n * 3
+    return flops

@@ -1,0 +1,12 @@
+"""Absolute project paths, resolved from this file so code runs from any working directory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent
+DATA_DIR = ROOT / "data"
+RESULTS_DIR = Path(os.environ.get("GANZ_RESULTS", ROOT / "results"))
+MODELS_DIR = PACKAGE_DIR / "zoo"  # committed generator weights
+CACHE_DIR = Path(os.environ.get("GANZ_CACHE", ROOT / ".cache"))
