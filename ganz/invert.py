@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
@@ -42,12 +43,20 @@ def initial_z(n: int, dim: int, cfg: InvertConfig, restart: int, offset: int) ->
     return torch.stack(rows).clamp_(-1, 1)
 
 
-def _mse(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    return (decode(G, adapter, z) - x).pow(2).flatten(1).mean(1)
+Measure = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _mse(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor,
+         measure: Measure | None = None) -> torch.Tensor:
+    out = decode(G, adapter, z)
+    if measure is not None:
+        out = measure(out)
+    return (out - x).pow(2).flatten(1).mean(1)
 
 
 def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig,
-                 z0: torch.Tensor, trace_every: int = 0, progress=None) -> tuple:
+                 z0: torch.Tensor, trace_every: int = 0, progress=None,
+                 measure: Measure | None = None) -> tuple:
     """Optimize one batch from z0; returns (best z, best mse, trace rows with batch-local index)."""
     z = z0.clone().to(x.device).requires_grad_(True)
     opt = torch.optim.Adam([z], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
@@ -55,7 +64,7 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
     best = torch.full((x.shape[0],), float("inf"), device=x.device)
     trace, t0 = [], time.perf_counter()
     for step in range(cfg.steps + 1):
-        loss = _mse(G, adapter, z, x)
+        loss = _mse(G, adapter, z, x, measure)
         with torch.no_grad():
             better = loss < best
             best = torch.where(better, loss.detach(), best)
@@ -79,8 +88,13 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
 
 
 def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | None = None,
-           trace_every: int = 0, progress: bool = False) -> InvertResult:
-    """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``."""
+           trace_every: int = 0, progress: bool = False,
+           measure: Measure | None = None) -> InvertResult:
+    """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``.
+
+    With ``measure`` (compressive sensing), ``x`` holds measurements y = measure(image) and the
+    loss is ‖measure(G(z)) − y‖².
+    """
     cfg = cfg or InvertConfig()
     device = next(G.parameters()).device
     adapter = adapter.to(device)
@@ -98,7 +112,7 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
         xb = x[start:start + cfg.batch_size].to(device)
         for r in range(cfg.restarts):
             z0 = initial_z(xb.shape[0], adapter.input_dim, cfg, r, start)
-            zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar)
+            zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure)
             zb, mb = zb.cpu(), mb.cpu()
             idx = slice(start, start + xb.shape[0])
             better = mb < mse_out[idx]

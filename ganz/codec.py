@@ -1,0 +1,101 @@
+"""GANZ as a codec: images -> .ganz bytes -> images, with one loaded generator.
+
+>>> codec = GanzCodec("cpu-small-d64")
+>>> files = codec.compress(x, ratio=10)          # x: (B, 3, H, W) in [-1, 1]
+>>> images = [codec.decompress(b) for b in files]  # uint8 (H, W, 3)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .adapters import Adapter, decode, make_adapter
+from .config import InvertConfig
+from .data import to_uint8
+from .errors import GanzError
+from .fileformat import GanzFile, pack, unpack
+from .invert import InvertResult, invert
+from .zoo import load_generator
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise GanzError("--device cuda requested but no CUDA GPU is available")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise GanzError(f"unknown device {device!r} (use auto, cpu or cuda)") from None
+
+
+class GanzCodec:
+    """A generator plus a cache of adapters; compresses batches and decodes files."""
+
+    def __init__(self, model: str | Path | None = None, device: str = "auto"):
+        self.device = pick_device(device)
+        self.G, self.generator_sha256, self.meta = load_generator(model, self.device)
+        self.cfg = self.G.cfg
+        self._adapters: dict[tuple, Adapter] = {}
+
+    @property
+    def generator_id(self) -> str:
+        return self.generator_sha256[:16]
+
+    def adapter(self, name: str = "random_linear", ratio: float | None = None,
+                dim: int | None = None, seed: int = 0) -> Adapter:
+        key = (name, ratio if dim is None else None, dim, seed)
+        if key not in self._adapters:
+            self._adapters[key] = make_adapter(self.G, name, ratio, dim, seed).to(self.device)
+        return self._adapters[key]
+
+    def check_images(self, x: torch.Tensor) -> None:
+        s = self.cfg.image_size
+        if x.ndim != 4 or x.shape[1:] != (3, s, s):
+            raise GanzError(f"images must be {s}×{s} RGB for this model, got shape {tuple(x.shape[1:])}")
+
+    def invert(self, x: torch.Tensor, adapter: Adapter, cfg: InvertConfig | None = None,
+               progress: bool = False, trace_every: int = 0) -> InvertResult:
+        self.check_images(x)
+        return invert(self.G, adapter, x.to(self.device), cfg, trace_every=trace_every,
+                      progress=progress)
+
+    def to_file(self, z: torch.Tensor | np.ndarray, adapter: Adapter, bits: int = 32) -> bytes:
+        s = self.cfg.image_size
+        return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_id,
+                             np.asarray(z, dtype=np.float32), bits))
+
+    def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
+                 seed: int = 0, cfg: InvertConfig | None = None, bits: int = 32,
+                 progress: bool = False) -> list[bytes]:
+        """Invert a batch and serialize one .ganz file per image."""
+        ad = self.adapter(adapter, ratio if adapter == "random_linear" else None, seed=seed)
+        res = self.invert(x, ad, cfg, progress=progress)
+        return [self.to_file(z, ad, bits) for z in res.z.numpy()]
+
+    def parse(self, data: bytes) -> GanzFile:
+        """Unpack and check that the file belongs to this generator and image size."""
+        f = unpack(data)
+        if f.generator_id != self.generator_id:
+            raise GanzError(f"file was made with generator {f.generator_id}, but the loaded model is "
+                            f"{self.generator_id}; pass the matching --model")
+        s = self.cfg.image_size
+        if (f.height, f.width) != (s, s):
+            raise GanzError(f"file is for {f.height}×{f.width} images, the model makes {s}×{s}")
+        return f
+
+    def reconstruct(self, z: torch.Tensor, adapter: Adapter) -> torch.Tensor:
+        """Decoder output for latents z (model space), deterministic."""
+        with torch.no_grad():
+            return decode(self.G, adapter, z.to(self.device).float()).cpu()
+
+    def decompress(self, data: bytes) -> np.ndarray:
+        """A .ganz file's bytes -> uint8 image (H, W, 3)."""
+        f = self.parse(data)
+        dim = len(f.z) if f.adapter == "random_linear" else None
+        ad = self.adapter(f.adapter, None, dim, f.seed)
+        if ad.input_dim != len(f.z):
+            raise GanzError(f"file has {len(f.z)} latent values, adapter {f.adapter} takes {ad.input_dim}")
+        return to_uint8(self.reconstruct(torch.from_numpy(f.z)[None], ad))[0]

@@ -1,0 +1,450 @@
+"""The paper's experiments as functions returning tidy tables (one per figure), cached on disk.
+
+Profiles:
+- ``smoke``: a tiny seeded generator made on the spot and synthetic images; seconds on 2 CPU cores,
+  no data needed (what nbval runs in CI). Its numbers mean nothing beyond "the code runs".
+- ``cpu-small``: our 32×32 BEGANs trained on CPU (``ganz/zoo/cpu-small-d*.safetensors``) on the
+  real evaluation images; results committed under ``results/cpu-small/``.
+- ``paper``: 64×64 models at the paper's width, 7500 inversion steps (needs a GPU session).
+
+An inversion "job" (one generator, adapter, ratio, split, image list and settings) is cached as
+``results/<profile>/jobs/<key>.npz`` (the latents); a figure's table is cached as
+``results/<profile>/<figure>-<key>.csv``. Only what is missing is computed.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .adapters import decode, make_adapter
+from .atomic import write_csv, write_npz
+from .config import InvertConfig, ModelConfig, config_key
+from .data import eval_images, to_model, to_uint8
+from .errors import GanzError
+from .fileformat import GanzFile, pack
+from .invert import invert
+from .metrics import psnr, ssim
+from .models import Generator
+from .paths import RESULTS_DIR, ROOT
+from .wavelet import wavelet_baseline
+from .zoo import load_generator, weights_id
+
+SPLITS = ("train", "test", "ood")
+PAPER_N = 128 * 128 * 3  # the paper's N, for scaling measurement counts (fig. 8)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    steps: int  # inversion steps
+    n_images: int  # per split
+    models: dict = field(hash=False)  # training latent dim -> committed model name
+    image_size: int = 32
+    synthetic: bool = False
+
+
+PROFILES = {
+    "smoke": Profile("smoke", steps=25, n_images=2, models={}, image_size=16, synthetic=True),
+    "cpu-small": Profile("cpu-small", steps=500, n_images=20,
+                         models={d: f"cpu-small-d{d}" for d in (64, 128, 256, 512)}, image_size=32),
+    "paper": Profile("paper", steps=7500, n_images=20,
+                     models={d: f"celeba64-d{d}" for d in (64, 128, 256, 512)}, image_size=64),
+}
+DEFAULT_PROFILE = "cpu-small"
+SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+
+
+@dataclass
+class ExperimentResult:
+    table: pd.DataFrame
+    images: dict[str, np.ndarray]
+    meta: dict
+
+
+# --------------------------------------------------------------------------- setup
+def get_profile(profile: str | None) -> Profile:
+    name = profile or os.environ.get("GANZ_PROFILE") or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise GanzError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def pick_device(device: str) -> torch.device:
+    from .codec import pick_device as _pick
+
+    return _pick(device)
+
+
+@lru_cache(maxsize=None)
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, text=True,
+                             capture_output=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def device_name(dev: torch.device) -> str:
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def generator_for(prof: Profile, dim: int, device: torch.device) -> tuple[Generator, str, dict]:
+    """The profile's generator for a training latent dim: committed weights, or (smoke) seeded."""
+    if prof.synthetic:
+        torch.manual_seed(1000 + dim)
+        G = Generator(ModelConfig(SMOKE_MODEL.image_size, SMOKE_MODEL.base_size,
+                                  SMOKE_MODEL.width, dim)).eval().requires_grad_(False)
+        return G.to(device), weights_id(G.state_dict()), {"model": f"smoke-d{dim} (untrained)"}
+    if dim not in prof.models:
+        raise GanzError(f"profile {prof.name} has no model for latent dim {dim}")
+    try:
+        G, gid, meta = load_generator(prof.models[dim], device)
+    except GanzError as e:
+        raise GanzError(f"profile {prof.name}: {e}. The paper profile's models come from a GPU "
+                        f"training session (issue 5); use profile cpu-small meanwhile") from None
+    meta["model"] = prof.models[dim]
+    return G, gid, meta
+
+
+def synthetic_images(n: int, size: int, seed: int) -> torch.Tensor:
+    """Smooth seeded test images (blobs on gradients) in model space — no data needed."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / max(size - 1, 1)
+    out = []
+    for _ in range(n):
+        img = np.zeros((size, size, 3))
+        for c in range(3):
+            img[..., c] = rng.uniform(0.2, 0.8) + rng.uniform(-0.3, 0.3) * xx + rng.uniform(-0.3, 0.3) * yy
+        for _ in range(3):
+            cx, cy, r = rng.uniform(0.2, 0.8, 2).tolist() + [rng.uniform(0.1, 0.3)]
+            blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+            img += blob[..., None] * rng.uniform(-0.4, 0.4, 3)
+        out.append(np.clip(img, 0, 1))
+    arr = torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float()
+    return arr * 2 - 1
+
+
+def load_split(prof: Profile, split: str, n_images: int | None, size: int) -> tuple[list[str], torch.Tensor]:
+    n = n_images or prof.n_images
+    if prof.synthetic:
+        x = synthetic_images(n, size, seed=SPLITS.index(split) if split in SPLITS else 9)
+        return [f"synth-{split}-{i:02d}" for i in range(n)], x
+    return eval_images(split, size, limit=n)
+
+
+def meta_for(prof: Profile, dev: torch.device, **extra) -> dict:
+    return {"profile": prof.name, "device": device_name(dev), "torch": torch.__version__,
+            "commit": git_commit(), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            **extra}
+
+
+# --------------------------------------------------------------------------- inversion jobs
+def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
+            names: list[str], x: torch.Tensor, cfg: InvertConfig, dev: torch.device,
+            measurements: int | None = None, cache: bool = True) -> dict:
+    """Invert images ``x`` (cached by everything that determines the result); returns z and timing."""
+    ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None, seed=cfg.seed)
+    key = config_key(gid, adapter_name, ad.input_dim, cfg, names, measurements)
+    path = RESULTS_DIR / prof.name / "jobs" / f"{key}.npz"
+    if cache and path.is_file():
+        d = np.load(path)
+        return {"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]), "adapter": ad,
+                "device": str(d["device"]), "A": _measurement_matrix(measurements, x, cfg.seed)}
+    measure, target = None, x.to(dev)
+    A = _measurement_matrix(measurements, x, cfg.seed)
+    if A is not None:
+        A_dev = A.to(dev)
+        measure = lambda img: img.flatten(1) @ A_dev.t()  # noqa: E731
+        target = measure(target)
+    res = invert(G, ad, target, cfg, progress=True, measure=measure)
+    per_image = res.seconds / max(len(names), 1)
+    if cache:
+        write_npz(path, z=res.z.numpy(), seconds=np.float64(per_image),
+                  device=np.str_(device_name(dev)), names=np.array(names))
+    return {"z": res.z, "seconds": per_image, "adapter": ad, "device": device_name(dev), "A": A}
+
+
+def _measurement_matrix(m: int | None, x: torch.Tensor, seed: int) -> torch.Tensor | None:
+    """Gaussian A = randn(M, N)/sqrt(M), seeded (compressive sensing)."""
+    if m is None:
+        return None
+    n = x[0].numel()
+    g = torch.Generator().manual_seed(10_000 + seed)
+    return torch.randn(m, n, generator=g) / m**0.5
+
+
+def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tensor, split: str,
+             base: dict, steps: int) -> tuple[list[dict], np.ndarray]:
+    """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions."""
+    ad = job["adapter"]
+    dev = next(G.parameters()).device
+    with torch.no_grad():
+        rec = to_uint8(decode(G, ad, job["z"].to(dev)))
+    orig = to_uint8(x)
+    size = G.cfg.image_size
+    nbytes = len(pack(GanzFile(ad.name, size, size, ad.seed, gid[:16], job["z"][0].numpy())))
+    rows = []
+    for i, name in enumerate(names):
+        rows.append({**base, "image": name, "split": split, "adapter": ad.name,
+                     "ratio": G.cfg.num_pixels / ad.input_dim, "method": "ganz",
+                     "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
+                     "bytes": nbytes if job.get("A") is None else np.nan, "steps": steps,
+                     "seconds": job["seconds"], "device": job["device"], "generator": gid})
+    return rows, rec
+
+
+def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict) -> list[dict]:
+    orig = to_uint8(x)
+    rows = []
+    for variant in ("paper_text", "original_code"):
+        for i, name in enumerate(names):
+            w = wavelet_baseline(orig[i], ratio, variant)
+            rows.append({**base, "image": name, "split": split, "adapter": "", "ratio": ratio,
+                         "method": f"wavelet_{variant}", "psnr": psnr(orig[i], w.recon),
+                         "ssim": ssim(orig[i], w.recon), "bytes": w.num_bytes, "steps": np.nan,
+                         "seconds": np.nan, "device": "", "generator": ""})
+    return rows
+
+
+COLUMNS = ["experiment", "profile", "image", "split", "dim", "adapter", "ratio", "method",
+           "measurements", "psnr", "ssim", "bytes", "steps", "seconds", "device", "torch",
+           "commit", "generator"]
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = np.nan
+    return df[COLUMNS]
+
+
+def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
+    key = config_key(figure, params, sorted(gids))
+    path = RESULTS_DIR / prof.name / f"{figure}-{key}.csv"
+    if path.is_file():
+        return pd.read_csv(path)
+    df = compute()
+    write_csv(df, path)
+    return df
+
+
+def _as_tuple(v) -> tuple:
+    if isinstance(v, (list, tuple)):
+        return tuple(v)
+    return (v,)
+
+
+# --------------------------------------------------------------------------- the figures
+def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[int],
+                 settings: list[tuple[str, float | None]], splits: Iterable[str],
+                 n_images: int | None, steps: int | None, seed: int = 0,
+                 keep_images: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+    """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
+    steps = steps or prof.steps
+    cfg = InvertConfig(steps=steps, seed=seed)
+    rows, images, gens = [], {}, {}
+    for dim in dims:
+        G, gid, gmeta = generator_for(prof, dim, dev)
+        gens[dim] = (gid, gmeta.get("model"))
+        base = {"experiment": figure, "profile": prof.name, "dim": dim, "torch": torch.__version__,
+                "commit": git_commit()}
+        for split in splits:
+            names, x = load_split(prof, split, n_images, G.cfg.image_size)
+            for adapter_name, ratio in settings:
+                job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+                r, rec = job_rows(job, G, gid, names, x, split, base, steps)
+                rows += r
+                rows += wavelet_rows(names, x, split, r[0]["ratio"], base)
+                if keep_images:
+                    tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
+                    for i, name in enumerate(names):
+                        images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                        images[f"{split}/{name}/{tag}"] = rec[i]
+    return _table(rows), images, gens
+
+
+def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, settings, splits,
+            n_images, steps, keep_images=False) -> ExperimentResult:
+    gids = [generator_for(prof, d, dev)[1] for d in dims]
+    box: dict = {}
+
+    def compute() -> pd.DataFrame:
+        df, box["images"], _ = _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images,
+                                            steps, keep_images=keep_images)
+        return df
+
+    df = _cached_table(prof, figure, params, gids, compute)
+    images = box.get("images")
+    if keep_images and images is None:  # table was cached: rebuild pictures from cached latents
+        _, images, _ = _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images, steps,
+                                    keep_images=True)
+    models = [generator_for(prof, d, dev)[2].get("model") for d in dims]
+    meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
+                    generator=", ".join(g[:12] for g in gids),
+                    computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
+    return ExperimentResult(df, images or {}, meta)
+
+
+def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
+         dims=(64, 128, 256, 512), n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+    """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
+    prof, dev = get_profile(profile), pick_device(device)
+    dims = _as_tuple(dims)
+    params = {"ratio": ratio, "dims": dims, "n": n_images or prof.n_images, "steps": steps or prof.steps}
+    return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
+                   n_images, steps)
+
+
+def fig3(profile: str | None = None, device: str = "auto", n_images: int | None = None,
+         steps: int | None = None) -> ExperimentResult:
+    """square_linear vs no_linear (both R = N/(width·base²), 6 at the paper's sizes)."""
+    prof, dev = get_profile(profile), pick_device(device)
+    n = n_images or min(prof.n_images, 4)
+    params = {"n": n, "steps": steps or prof.steps}
+    return _result(prof, dev, "fig3", params, (64,), [("square_linear", None), ("no_linear", None)],
+                   SPLITS, n, steps, keep_images=True)
+
+
+def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
+         ratios=(10, 20, 50, 100, 768), steps: int | None = None) -> ExperimentResult:
+    """One out-of-domain image at several ratios (random layers) and keep_linear, vs wavelets."""
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = _as_tuple(ratios)
+    G, gid, gmeta = generator_for(prof, 64, dev)
+    steps_ = steps or prof.steps
+    cfg = InvertConfig(steps=steps_)
+    if prof.synthetic:
+        names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
+    else:
+        all_names, all_x = eval_images("ood", G.cfg.image_size)
+        stems = [n.rsplit(".", 1)[0] for n in all_names]
+        if image not in stems:
+            raise GanzError(f"image {image!r} not among the out-of-domain images: {', '.join(stems)}")
+        i = stems.index(image)
+        names, x = [all_names[i]], all_x[i:i + 1]
+    base = {"experiment": "fig4", "profile": prof.name, "dim": 64, "torch": torch.__version__,
+            "commit": git_commit()}
+    rows = []
+    images = {"original": to_uint8(x)[0]}
+    settings = [("random_linear", float(r)) for r in ratios] + [("keep_linear", None)]
+    for adapter_name, ratio in settings:
+        job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+        r, rec = job_rows(job, G, gid, names, x, "ood", base, steps_)
+        w = wavelet_rows(names, x, "ood", r[0]["ratio"], base)
+        rows += r + w
+        tag = f"R{ratio:g}" if ratio else "keep_linear"
+        images[f"ganz/{tag}"] = rec[0]
+        wv = wavelet_baseline(to_uint8(x)[0], r[0]["ratio"], "original_code")
+        images[f"wavelet/{tag}"] = wv.recon
+    meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
+    return ExperimentResult(_table(rows), images, meta)
+
+
+def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
+         n_images: int | None = None, steps: int | None = None, keep_linear: bool = True) -> ExperimentResult:
+    """PSNR vs compression ratio on train / test / out-of-domain images (dim 64), vs wavelets."""
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = tuple(float(r) for r in _as_tuple(ratio))
+    settings = [("random_linear", r) for r in ratios] + ([("keep_linear", None)] if keep_linear else [])
+    params = {"ratios": ratios, "keep_linear": keep_linear, "n": n_images or prof.n_images,
+              "steps": steps or prof.steps}
+    return _result(prof, dev, "fig5", params, (64,), settings, SPLITS, n_images, steps)
+
+
+def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 512), n: int = 6,
+         seed: int = 0) -> ExperimentResult:
+    """A 2×3 grid of random samples from each training latent dim's generator."""
+    prof, dev = get_profile(profile), pick_device(device)
+    rows, images = [], {}
+    for dim in _as_tuple(dims):
+        G, gid, gmeta = generator_for(prof, dim, dev)
+        g = torch.Generator().manual_seed(seed)
+        z = torch.rand(n, dim, generator=g) * 2 - 1
+        with torch.no_grad():
+            s = to_uint8(G(z.to(dev)))
+        cols = 3
+        rows_ = int(np.ceil(n / cols))
+        grid = np.zeros((rows_ * s.shape[1], cols * s.shape[2], 3), np.uint8)
+        for i in range(n):
+            r, c = divmod(i, cols)
+            grid[r * s.shape[1]:(r + 1) * s.shape[1], c * s.shape[2]:(c + 1) * s.shape[2]] = s[i]
+        images[f"d{dim}"] = grid
+        rows.append({"dim": dim, "model": gmeta.get("model"), "generator": gid,
+                     "images_seen": gmeta.get("images_seen", 0), "step": gmeta.get("step", 0)})
+    return ExperimentResult(pd.DataFrame(rows), images, meta_for(prof, dev, figure="fig7"))
+
+
+def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),
+         n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+    """Compressive sensing with Gaussian measurements through the no_linear model.
+
+    ``measurements`` are the paper's M at N = 128·128·3; at other sizes M is scaled to keep M/N.
+    """
+    prof, dev = get_profile(profile), pick_device(device)
+    G, gid, gmeta = generator_for(prof, 64, dev)
+    n = n_images or min(prof.n_images, 3)
+    steps_ = steps or prof.steps
+    cfg = InvertConfig(steps=steps_)
+    N = G.cfg.num_pixels
+    base = {"experiment": "fig8", "profile": prof.name, "dim": 64, "torch": torch.__version__,
+            "commit": git_commit()}
+    rows, images = [], {}
+    for split in SPLITS:
+        names, x = load_split(prof, split, n, G.cfg.image_size)
+        for M_paper in _as_tuple(measurements):
+            M = max(1, int(round(M_paper * N / PAPER_N)))
+            job = run_job(prof, G, gid, "no_linear", None, names, x, cfg, dev, measurements=M)
+            r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
+            for row in r:
+                row.update(measurements=M, m_over_n=M / N)
+            rows += r
+            for i, name in enumerate(names):
+                images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                images[f"{split}/{name}/M{M}"] = rec[i]
+    df = _table(rows)
+    df["m_over_n"] = df["measurements"] / N
+    meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
+    return ExperimentResult(df, images, meta)
+
+
+def training_logs(profile: str | None = None) -> pd.DataFrame:
+    """Training curves (loss, k, M_global, validation PSNR) of the profile's generators."""
+    prof = get_profile(profile)
+    if prof.synthetic:
+        return _smoke_training_log()
+    frames = []
+    for dim in prof.models:
+        path = RESULTS_DIR / prof.name / "training" / f"d{dim}.csv"
+        if path.is_file():
+            frames.append(pd.read_csv(path).assign(dim=dim))
+    if not frames:
+        raise GanzError(f"no training logs under {RESULTS_DIR / prof.name / 'training'}")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _smoke_training_log() -> pd.DataFrame:
+    """Train the smoke generator for a few steps on synthetic images (seconds) and return its log."""
+    import tempfile
+
+    from .config import TrainConfig
+    from .train import train
+
+    imgs = to_uint8(synthetic_images(64, SMOKE_MODEL.image_size, 5))
+    with tempfile.TemporaryDirectory() as d:
+        train(SMOKE_MODEL, TrainConfig(steps=20, batch_size=8, log_every=2, checkpoint_every=10,
+                                       validation_images=0), d, "cpu", images=imgs, progress=False)
+        return pd.read_csv(f"{d}/log.csv").assign(dim=SMOKE_MODEL.latent_dim)
