@@ -17,7 +17,8 @@ from .models import Generator
 from .paths import MODELS_DIR
 
 FORMAT = "ganz-generator-1"
-DEFAULT_MODEL = "celeba64-d64"  # used by `ganz compress` when no --model is given
+# `ganz compress` without --model uses the first of these that is committed (paper-size first)
+DEFAULT_MODELS = ("celeba64-d64", "cpu-small-d64")
 
 
 def weights_id(state: dict[str, torch.Tensor]) -> str:
@@ -47,7 +48,10 @@ def export_generator(G: Generator, path: Path | str, dtype: torch.dtype = torch.
 def resolve_model(name_or_path: str | Path | None) -> Path:
     """A path, or the name of a committed model in ganz/zoo (``None`` = the default model)."""
     if name_or_path is None:
-        name_or_path = DEFAULT_MODEL
+        committed = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
+        if not committed:
+            raise GanzError("no default model is committed yet; pass --model PATH")
+        name_or_path = committed[0]
     p = Path(name_or_path)
     if p.suffix in (".safetensors", ".pt") or p.exists():
         if not p.is_file():
