@@ -49,7 +49,10 @@ def positive_int(text: str) -> int:
 def cmd_compress(a: argparse.Namespace) -> None:
     from .codec import GanzCodec
     from .config import InvertConfig
+    import torch
+
     from .data import center_square, load_any, open_image, to_model, to_uint8
+    from .fileformat import roundtrip
     from .metrics import psnr
 
     codec = GanzCodec(a.model, a.device)
@@ -69,7 +72,8 @@ def cmd_compress(a: argparse.Namespace) -> None:
     x = to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None, seed=a.seed)
     res = codec.invert(x, ad, cfg, progress=not a.quiet)
-    rec = to_uint8(codec.reconstruct(res.z, ad))
+    z_stored = torch.from_numpy(roundtrip(res.z.numpy(), a.bits))
+    rec = to_uint8(codec.reconstruct(z_stored, ad))
     for i, (src, dst) in enumerate(zip(a.images, outs)):
         data = codec.to_file(res.z[i].numpy(), ad, a.bits)
         atomic_write(dst, data)
@@ -149,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--ratio", type=positive_float, help="compression ratio R = N/d_c (random_linear; default 10)")
     g.add_argument("--adapter", choices=["keep_linear", "random_linear", "square_linear", "no_linear"])
     c.add_argument("--steps", type=positive_int, default=7500, help="optimization steps (default 7500, the paper's)")
-    c.add_argument("--bits", type=int, choices=[32, 16], default=32, help="latent storage bits")
+    c.add_argument("--bits", type=int, choices=[32, 16, *range(12, 0, -1)], default=32, metavar="B",
+                   help="latent storage: 32 or 16 (floats) or 1..12 (uniform quantization); default 32")
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--batch-size", type=positive_int, default=64)
     c.add_argument("--fit", action="store_true", help="center-crop and resize images to the model's size")

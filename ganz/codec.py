@@ -64,7 +64,7 @@ class GanzCodec:
 
     def to_file(self, z: torch.Tensor | np.ndarray, adapter: Adapter, bits: int = 32) -> bytes:
         s = self.cfg.image_size
-        return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_id,
+        return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_sha256,
                              np.asarray(z, dtype=np.float32), bits))
 
     def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
@@ -78,7 +78,7 @@ class GanzCodec:
     def parse(self, data: bytes) -> GanzFile:
         """Unpack and check that the file belongs to this generator and image size."""
         f = unpack(data)
-        if f.generator_id != self.generator_id:
+        if not self.generator_sha256.startswith(f.generator_id):
             raise GanzError(f"file was made with generator {f.generator_id}, but the loaded model is "
                             f"{self.generator_id}; pass the matching --model")
         s = self.cfg.image_size

@@ -195,7 +195,7 @@ def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tenso
         rec = to_uint8(decode(G, ad, job["z"].to(dev)))
     orig = to_uint8(x)
     size = G.cfg.image_size
-    nbytes = len(pack(GanzFile(ad.name, size, size, ad.seed, gid[:16], job["z"][0].numpy())))
+    nbytes = len(pack(GanzFile(ad.name, size, size, ad.seed, gid, job["z"][0].numpy())))
     rows = []
     for i, name in enumerate(names):
         rows.append({**base, "image": name, "split": split, "adapter": ad.name,
