@@ -9,8 +9,10 @@ its compression ratio in degrees of freedom is R = N / d_c (N = H·W·3).
 - ``no_linear``: z feeds the conv module directly (times a fixed scale), d_c = width·base².
 
 Random matrices come from NumPy's legacy ``RandomState`` stream, which NumPy keeps frozen across
-releases, so a file's seed rebuilds the same layer anywhere. Their scale matches the trained h0
-(entries N(0, ‖W_h0‖²_F / (C·d_c))), so the conv module sees inputs of the size it was trained on.
+releases, so a file's seed rebuilds the same layer anywhere. Their scale is the trained h0's
+(entries N(0, ‖W_h0‖²_F / (C·d_c))) times the generator's ``adapter_gain``: with z clamped to
+[−1, 1], a layer no larger than h0 leaves many z pinned at the bounds, so the gain is calibrated
+once per generator on held-out training faces (``calibrate_gain``) and saved with its weights.
 """
 from __future__ import annotations
 
@@ -77,8 +79,9 @@ def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None 
     W = G.h0.weight.detach().float().cpu()
     if name == "keep_linear":
         return Adapter(name, cfg.latent_dim, W.clone(), seed=seed)
+    gain = float(G.adapter_gain)
     if name == "no_linear":
-        return Adapter(name, C, None, scale=3.0 * h0_output_std(G), seed=seed)
+        return Adapter(name, C, None, scale=3.0 * h0_output_std(G) * gain, seed=seed)
     if name == "square_linear":
         dim = C
     elif dim is None:
@@ -87,7 +90,7 @@ def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None 
         dim = ratio_to_dim(cfg.num_pixels, ratio)
     if dim < 1 or dim > 4 * cfg.num_pixels:
         raise GanzError(f"latent dim {dim} out of range for N = {cfg.num_pixels}")
-    std = float(W.norm()) / math.sqrt(C * dim)
+    std = gain * float(W.norm()) / math.sqrt(C * dim)
     return Adapter(name, dim, random_matrix(C, dim, seed, std), seed=seed)
 
 
@@ -95,3 +98,24 @@ def decode(G: Generator, adapter: Adapter, z: torch.Tensor) -> torch.Tensor:
     """G through the adapter: model-space images (B, 3, H, W)."""
     adapter = adapter.to(z.device)
     return G.conv(G.first_tensor(adapter(z)))
+
+
+def calibrate_gain(G: Generator, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
+                   steps: int = 200) -> dict[float, float]:
+    """Mean PSNR of R-``ratio`` inversions of ``x`` (held-out training faces) for each gain.
+
+    Sets ``G.adapter_gain`` to the best and returns all scores. Never use test images here.
+    """
+    from .config import InvertConfig
+    from .invert import invert
+    from .metrics import psnr_model
+
+    scores = {}
+    for g in gains:
+        G.adapter_gain.fill_(g)
+        ad = make_adapter(G, "random_linear", ratio=ratio)
+        res = invert(G, ad, x, InvertConfig(steps=steps))
+        with torch.no_grad():
+            scores[g] = float(psnr_model(x, decode(G, ad, res.z.to(x.device))).mean())
+    G.adapter_gain.fill_(max(scores, key=scores.get))
+    return scores

@@ -50,6 +50,9 @@ class Generator(nn.Module):
         self.cfg = cfg
         self.h0 = nn.Linear(cfg.latent_dim, cfg.conv_input_dim, bias=False)
         self.conv = ConvModule(cfg)
+        # Scale of GANZ's random adapters relative to h0 (calibrated after training, see
+        # ganz.adapters.calibrate_gain). A buffer, so it is saved and part of the weights' hash.
+        self.register_buffer("adapter_gain", torch.tensor(1.0))
 
     def first_tensor(self, flat: torch.Tensor) -> torch.Tensor:
         """Reshape a flat conv-module input (B, width·base²) to (B, width, base, base)."""

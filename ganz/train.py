@@ -26,6 +26,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .adapters import make_adapter
+from .atomic import atomic_write
 from .config import InvertConfig, ModelConfig, TrainConfig, to_jsonable
 from .errors import GanzError
 from .invert import invert
@@ -49,6 +50,17 @@ def batch_indices(n: int, step: int, global_batch: int, seed: int) -> torch.Tens
     epoch, pos = divmod(step, per_epoch)
     perm = torch.randperm(n, generator=_rng(seed, epoch, 101))
     return perm[pos * global_batch:(pos + 1) * global_batch]
+
+
+def _complete_row(row: dict, fields) -> bool:
+    """A log row written in full (a kill or a full disk can leave a last, partial line)."""
+    if None in row or any(row.get(k) is None for k in fields or ()):
+        return False
+    try:
+        int(row.get("step") or "")
+    except ValueError:
+        return False
+    return True
 
 
 class Trainer:
@@ -97,10 +109,19 @@ class Trainer:
         path = path or self.checkpoint_path
         if not path.is_file():
             return False
-        st = torch.load(path, map_location=self.device, weights_only=True)
+        try:
+            st = torch.load(path, map_location=self.device, weights_only=True)
+        except Exception as e:  # noqa: BLE001 - truncated, corrupt or not a checkpoint at all
+            raise GanzError(f"{path} is not a readable checkpoint ({type(e).__name__}); delete it "
+                            f"or pass --restart to start over") from None
+        if not isinstance(st, dict) or not {"generator", "discriminator", "opt_g", "opt_d", "k",
+                                            "step"} <= set(st):
+            raise GanzError(f"{path} is not a GANZ training checkpoint; delete it or pass --restart")
         if st.get("model_config") != to_jsonable(self.mcfg):
             raise GanzError(f"{path} was trained with model config {st.get('model_config')}, "
                             f"not {to_jsonable(self.mcfg)}")
+        st["generator"].setdefault("adapter_gain", torch.tensor(1.0))  # runs started before it existed
+        st["discriminator"].setdefault("decoder.adapter_gain", torch.tensor(1.0))
         self.G.load_state_dict(st["generator"])
         self.D.load_state_dict(st["discriminator"])
         self.opt_g.load_state_dict(st["opt_g"])
@@ -190,10 +211,12 @@ class Trainer:
         rows = []
         if path.is_file():  # keep only rows up to the resumed step (no repeats after a kill)
             with open(path, newline="") as f:
-                rows = [r for r in csv.DictReader(f) if int(r["step"]) <= self.step]
+                reader = csv.DictReader(f)
+                rows = [r for r in reader
+                        if _complete_row(r, reader.fieldnames) and int(r["step"]) <= self.step]
         tmp = path.with_suffix(".csv.tmp")
         with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, LOG_FIELDS)
+            w = csv.DictWriter(f, LOG_FIELDS, extrasaction="ignore")
             w.writeheader()
             w.writerows(rows)
         os.replace(tmp, path)
@@ -210,8 +233,8 @@ class Trainer:
         cfg, is0 = self.cfg, self.rank == 0
         if is0:
             self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / "config.json").write_text(json.dumps(
-                {"model": to_jsonable(self.mcfg), "train": to_jsonable(self.cfg)}, indent=1))
+            atomic_write(self.out / "config.json", json.dumps(
+                {"model": to_jsonable(self.mcfg), "train": to_jsonable(self.cfg)}, indent=1).encode())
             logf, writer = self._log_writer()
         end = cfg.steps if stop_after is None else min(cfg.steps, self.step + stop_after)
         bar = None

@@ -27,7 +27,7 @@ def weights_id(state: dict[str, torch.Tensor]) -> str:
     for name in sorted(state):
         t = state[name].detach().contiguous().cpu()
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 
 
@@ -65,7 +65,10 @@ def resolve_model(name_or_path: str | Path | None) -> Path:
 
 
 def available_models() -> list[str]:
-    return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors")) if MODELS_DIR.is_dir() else []
+    if not MODELS_DIR.is_dir():
+        return []
+    # encoders (<model>.encoder.safetensors, see ganz.encoder) live beside their generators
+    return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors") if not p.stem.endswith(".encoder"))
 
 
 def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -76,7 +79,15 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
             raise GanzError(f"{path}: not a loadable weights file ({type(e).__name__})") from None
         if not isinstance(obj, dict) or "generator" not in obj or "model_config" not in obj:
             raise GanzError(f"{path}: not a GANZ checkpoint (no generator/model_config)")
-        return obj["generator"], {"format": FORMAT, "config": json.dumps(obj["model_config"])}
+        state = obj["generator"]
+        if not isinstance(state, dict) or not all(
+                isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+            raise GanzError(f"{path}: not a GANZ checkpoint (generator is not a dict of tensors)")
+        try:
+            config = json.dumps(obj["model_config"])
+        except (TypeError, ValueError):
+            raise GanzError(f"{path}: bad model config in checkpoint") from None
+        return state, {"format": FORMAT, "config": config}
     try:
         from safetensors import safe_open
 
@@ -87,19 +98,28 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
         raise GanzError(f"{path}: not a valid safetensors file ({e})") from None
 
 
+def _json_or_text(value: str) -> object:
+    """Metadata values we write are JSON; keep any other (foreign) value as its text."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
 def load_generator(name_or_path: str | Path | None = None,
                    device: str | torch.device = "cpu") -> tuple[Generator, str, dict]:
     """Load a generator safely; returns (G in fp32, eval mode, no grads), its weights id, metadata."""
     path = resolve_model(name_or_path)
     state, metadata = _read(path)
+    state.setdefault("adapter_gain", torch.tensor(1.0))  # exports from before the gain existed
     if metadata.get("format") != FORMAT or "config" not in metadata:
         raise GanzError(f"{path}: not a GANZ generator (metadata format {metadata.get('format')!r})")
     try:
         cfg = ModelConfig(**json.loads(metadata["config"]))
     except (TypeError, ValueError) as e:
         raise GanzError(f"{path}: bad model config in metadata ({e})") from None
-    G = Generator(cfg)
-    expected = {k: tuple(v.shape) for k, v in G.state_dict().items()}
+    with torch.device("meta"):  # shapes only: a hostile config must not allocate anything
+        expected = {k: tuple(v.shape) for k, v in Generator(cfg).state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
     missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
     if missing or unexpected:
@@ -109,8 +129,9 @@ def load_generator(name_or_path: str | Path | None = None,
     if bad:
         raise GanzError(f"{path}: weight shapes do not match the config: {bad[0]}")
     gid = weights_id(state)
+    G = Generator(cfg)
     G.load_state_dict({k: v.float() for k, v in state.items()})
     G.eval().requires_grad_(False)
-    meta = {k: (json.loads(v) if k != "format" else v) for k, v in metadata.items()}
+    meta = {k: (_json_or_text(v) if k != "format" else v) for k, v in metadata.items()}
     meta["path"] = str(path)
     return G.to(device), gid, meta
