@@ -48,17 +48,21 @@ class Profile:
     name: str
     steps: int  # inversion steps
     n_images: int  # per split
-    models: dict = field(hash=False)  # training latent dim -> committed model name
+    models: dict = field(hash=False)  # training latent dim -> committed model (best checkpoint)
+    # the same dims at an equal number of training images seen (Figs. 2 and 7 compare dims)
+    dim_models: dict = field(hash=False, default_factory=dict)
     image_size: int = 32
     synthetic: bool = False
 
 
 PROFILES = {
     "smoke": Profile("smoke", steps=25, n_images=2, models={}, image_size=16, synthetic=True),
-    "cpu-small": Profile("cpu-small", steps=500, n_images=20,
-                         models={d: f"cpu-small-d{d}" for d in (64, 128, 256, 512)}, image_size=32),
-    "paper": Profile("paper", steps=7500, n_images=20,
-                     models={d: f"celeba64-d{d}" for d in (64, 128, 256, 512)}, image_size=64),
+    "cpu-small": Profile("cpu-small", steps=500, n_images=20, models={64: "cpu-small-d64"},
+                         dim_models={64: "cpu-small-d64-s1250", 128: "cpu-small-d128",
+                                     256: "cpu-small-d256", 512: "cpu-small-d512"}, image_size=32),
+    "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
+                     dim_models={64: "celeba64-d64-eq", 128: "celeba64-d128", 256: "celeba64-d256",
+                                 512: "celeba64-d512"}, image_size=64),
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
@@ -101,21 +105,26 @@ def device_name(dev: torch.device) -> str:
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def generator_for(prof: Profile, dim: int, device: torch.device) -> tuple[Generator, str, dict]:
-    """The profile's generator for a training latent dim: committed weights, or (smoke) seeded."""
+def generator_for(prof: Profile, dim: int, device: torch.device,
+                  equal_budget: bool = False) -> tuple[Generator, str, dict]:
+    """The profile's generator for a training latent dim: committed weights, or (smoke) seeded.
+
+    ``equal_budget`` picks the models trained on the same number of images for every dim.
+    """
     if prof.synthetic:
         torch.manual_seed(1000 + dim)
         G = Generator(ModelConfig(SMOKE_MODEL.image_size, SMOKE_MODEL.base_size,
                                   SMOKE_MODEL.width, dim)).eval().requires_grad_(False)
         return G.to(device), weights_id(G.state_dict()), {"model": f"smoke-d{dim} (untrained)"}
-    if dim not in prof.models:
+    models = prof.dim_models if equal_budget else prof.models
+    if dim not in models:
         raise GanzError(f"profile {prof.name} has no model for latent dim {dim}")
     try:
-        G, gid, meta = load_generator(prof.models[dim], device)
+        G, gid, meta = load_generator(models[dim], device)
     except GanzError as e:
         raise GanzError(f"profile {prof.name}: {e}. The paper profile's models come from a GPU "
                         f"training session (issue 5); use profile cpu-small meanwhile") from None
-    meta["model"] = prof.models[dim]
+    meta["model"] = models[dim]
     return G, gid, meta
 
 
@@ -252,13 +261,13 @@ def _as_tuple(v) -> tuple:
 def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[int],
                  settings: list[tuple[str, float | None]], splits: Iterable[str],
                  n_images: int | None, steps: int | None, seed: int = 0,
-                 keep_images: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+                 keep_images: bool = False, equal_budget: bool = False) -> tuple[pd.DataFrame, dict, dict]:
     """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
     steps = steps or prof.steps
     cfg = InvertConfig(steps=steps, seed=seed)
     rows, images, gens = [], {}, {}
     for dim in dims:
-        G, gid, gmeta = generator_for(prof, dim, dev)
+        G, gid, gmeta = generator_for(prof, dim, dev, equal_budget)
         gens[dim] = (gid, gmeta.get("model"))
         base = {"experiment": figure, "profile": prof.name, "dim": dim, "torch": torch.__version__,
                 "commit": git_commit()}
@@ -278,21 +287,24 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
 
 
 def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, settings, splits,
-            n_images, steps, keep_images=False) -> ExperimentResult:
-    gids = [generator_for(prof, d, dev)[1] for d in dims]
+            n_images, steps, keep_images=False, equal_budget=False) -> ExperimentResult:
+    gens = [generator_for(prof, d, dev, equal_budget) for d in dims]
+    gids = [g[1] for g in gens]
     box: dict = {}
 
+    def sweep(images: bool) -> tuple:
+        return _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images, steps,
+                            keep_images=images, equal_budget=equal_budget)
+
     def compute() -> pd.DataFrame:
-        df, box["images"], _ = _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images,
-                                            steps, keep_images=keep_images)
+        df, box["images"], _ = sweep(keep_images)
         return df
 
     df = _cached_table(prof, figure, params, gids, compute)
     images = box.get("images")
     if keep_images and images is None:  # table was cached: rebuild pictures from cached latents
-        _, images, _ = _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images, steps,
-                                    keep_images=True)
-    models = [generator_for(prof, d, dev)[2].get("model") for d in dims]
+        _, images, _ = sweep(True)
+    models = [g[2].get("model") for g in gens]
     meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
                     generator=", ".join(g[:12] for g in gids),
                     computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
@@ -306,7 +318,7 @@ def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
     dims = _as_tuple(dims)
     params = {"ratio": ratio, "dims": dims, "n": n_images or prof.n_images, "steps": steps or prof.steps}
     return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
-                   n_images, steps)
+                   n_images, steps, equal_budget=True)
 
 
 def fig3(profile: str | None = None, device: str = "auto", n_images: int | None = None,
@@ -371,7 +383,7 @@ def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 5
     prof, dev = get_profile(profile), pick_device(device)
     rows, images = [], {}
     for dim in _as_tuple(dims):
-        G, gid, gmeta = generator_for(prof, dim, dev)
+        G, gid, gmeta = generator_for(prof, dim, dev, equal_budget=True)
         g = torch.Generator().manual_seed(seed)
         z = torch.rand(n, dim, generator=g) * 2 - 1
         with torch.no_grad():
@@ -427,7 +439,7 @@ def training_logs(profile: str | None = None) -> pd.DataFrame:
     if prof.synthetic:
         return _smoke_training_log()
     frames = []
-    for dim in prof.models:
+    for dim in sorted(set(prof.models) | set(prof.dim_models)):
         path = RESULTS_DIR / prof.name / "training" / f"d{dim}.csv"
         if path.is_file():
             frames.append(pd.read_csv(path).assign(dim=dim))
