@@ -460,3 +460,23 @@ def _smoke_training_log() -> pd.DataFrame:
         train(SMOKE_MODEL, TrainConfig(steps=20, batch_size=8, log_every=2, checkpoint_every=10,
                                        validation_images=0), d, "cpu", images=imgs, progress=False)
         return pd.read_csv(f"{d}/log.csv").assign(dim=SMOKE_MODEL.latent_dim)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m ganz.experiments --profile P fig5 fig2 ...``: run (or load) figures' experiments."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m ganz.experiments")
+    p.add_argument("figures", nargs="+", choices=["fig2", "fig3", "fig4", "fig5", "fig7", "fig8"])
+    p.add_argument("--profile")
+    p.add_argument("--device", default="auto")
+    a = p.parse_args(argv)
+    for name in a.figures:
+        t0 = time.perf_counter()
+        res = globals()[name](profile=a.profile, device=a.device)
+        print(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "
+              f"({res.meta['profile']}, {res.meta['device']})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
