@@ -33,6 +33,7 @@ from .data import eval_images, to_model, to_uint8
 from .errors import GanzError
 from .fileformat import GanzFile, pack
 from .invert import invert
+from .lasso import lasso_cs_rows
 from .metrics import psnr, ssim
 from .models import Generator
 from .paths import RESULTS_DIR, ROOT
@@ -61,8 +62,8 @@ PROFILES = {
                          dim_models={64: "cpu-small-d64-s1250", 128: "cpu-small-d128",
                                      256: "cpu-small-d256", 512: "cpu-small-d512"}, image_size=32),
     "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
-                     dim_models={64: "celeba64-d64-eq", 128: "celeba64-d128", 256: "celeba64-d256",
-                                 512: "celeba64-d512"}, image_size=64),
+                     dim_models={d: f"celeba64-d{d}-final" for d in (64, 128, 256, 512)},
+                     image_size=64),
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
@@ -415,6 +416,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
     base = {"experiment": "fig8", "profile": prof.name, "dim": 64, "torch": torch.__version__,
             "commit": git_commit()}
     rows, images = [], {}
+    train_x = load_split(prof, "train", n, G.cfg.image_size)[1]  # the Lasso's λ is tuned on these only
     for split in SPLITS:
         names, x = load_split(prof, split, n, G.cfg.image_size)
         for M_paper in _as_tuple(measurements):
@@ -424,11 +426,13 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
             for row in r:
                 row.update(measurements=M, m_over_n=M / N)
             rows += r
+            rows += lasso_cs_rows(names, x, split, job["A"], base, train_x)  # method lasso_dct
             for i, name in enumerate(names):
                 images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
                 images[f"{split}/{name}/M{M}"] = rec[i]
     df = _table(rows)
     df["m_over_n"] = df["measurements"] / N
+    df["lasso_lambda"] = [row.get("lambda", np.nan) for row in rows]
     meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
     return ExperimentResult(df, images, meta)
 
@@ -470,10 +474,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("figures", nargs="+", choices=["fig2", "fig3", "fig4", "fig5", "fig7", "fig8"])
     p.add_argument("--profile")
     p.add_argument("--device", default="auto")
+    p.add_argument("--steps", type=int, help="inversion steps (default: the profile's)")
+    p.add_argument("--n-images", type=int, help="images per split (default: the profile's)")
     a = p.parse_args(argv)
     for name in a.figures:
         t0 = time.perf_counter()
-        res = globals()[name](profile=a.profile, device=a.device)
+        kw = {} if name == "fig7" else {"steps": a.steps}
+        if name not in ("fig4", "fig7"):
+            kw["n_images"] = a.n_images
+        res = globals()[name](profile=a.profile, device=a.device, **kw)
         print(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "
               f"({res.meta['profile']}, {res.meta['device']})", flush=True)
 

@@ -8,5 +8,5 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
 DATA_DIR = ROOT / "data"
 RESULTS_DIR = Path(os.environ.get("GANZ_RESULTS", ROOT / "results"))
-MODELS_DIR = PACKAGE_DIR / "zoo"  # committed generator weights
+MODELS_DIR = Path(os.environ.get("GANZ_ZOO", PACKAGE_DIR / "zoo"))  # committed generator weights
 CACHE_DIR = Path(os.environ.get("GANZ_CACHE", ROOT / ".cache"))

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class Trainer:
     def state(self) -> dict:
         return {"generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "k": self.k, "step": self.step, "best_val": self.best_val,
+                "k": self.k, "step": self.step, "best_val": self.best_val, "world_size": self.world,
                 "model_config": to_jsonable(self.mcfg), "train_config": to_jsonable(self.cfg)}
 
     def save(self) -> None:
@@ -110,7 +111,9 @@ class Trainer:
         if not path.is_file():
             return False
         try:
-            st = torch.load(path, map_location=self.device, weights_only=True)
+            with warnings.catch_warnings():  # a refused file gets our one-line error only
+                warnings.simplefilter("ignore")
+                st = torch.load(path, map_location=self.device, weights_only=True)
         except Exception as e:  # noqa: BLE001 - truncated, corrupt or not a checkpoint at all
             raise GanzError(f"{path} is not a readable checkpoint ({type(e).__name__}); delete it "
                             f"or pass --restart to start over") from None

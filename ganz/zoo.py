@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -74,7 +75,9 @@ def available_models() -> list[str]:
 def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     if path.suffix == ".pt":
         try:
-            obj = torch.load(path, map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # e.g. "pickle protocol 4": our one line says enough
+                warnings.simplefilter("ignore")
+                obj = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # noqa: BLE001 - anything unpicklable is refused the same way
             raise GanzError(f"{path}: not a loadable weights file ({type(e).__name__})") from None
         if not isinstance(obj, dict) or "generator" not in obj or "model_config" not in obj:
@@ -87,7 +90,12 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
             config = json.dumps(obj["model_config"])
         except (TypeError, ValueError):
             raise GanzError(f"{path}: bad model config in checkpoint") from None
-        return state, {"format": FORMAT, "config": config}
+        meta = {"format": FORMAT, "config": config}
+        if isinstance(obj.get("step"), int) and isinstance(obj.get("train_config"), dict):
+            batch = obj["train_config"].get("batch_size", 0)
+            meta.update(step=json.dumps(obj["step"]), train_config=json.dumps(obj["train_config"]),
+                        images_seen=json.dumps(obj["step"] * batch * obj.get("world_size", 1)))
+        return state, meta
     try:
         from safetensors import safe_open
 
@@ -111,6 +119,9 @@ def load_generator(name_or_path: str | Path | None = None,
     """Load a generator safely; returns (G in fp32, eval mode, no grads), its weights id, metadata."""
     path = resolve_model(name_or_path)
     state, metadata = _read(path)
+    # the id hashes the weights as stored, so files made with an export from before adapter_gain
+    # existed still match it once the default gain is filled in below
+    gid = weights_id(state)
     state.setdefault("adapter_gain", torch.tensor(1.0))  # exports from before the gain existed
     if metadata.get("format") != FORMAT or "config" not in metadata:
         raise GanzError(f"{path}: not a GANZ generator (metadata format {metadata.get('format')!r})")
@@ -128,7 +139,6 @@ def load_generator(name_or_path: str | Path | None = None,
     bad = [f"{k} {got[k]} != {expected[k]}" for k in expected if got[k] != expected[k]]
     if bad:
         raise GanzError(f"{path}: weight shapes do not match the config: {bad[0]}")
-    gid = weights_id(state)
     G = Generator(cfg)
     G.load_state_dict({k: v.float() for k, v in state.items()})
     G.eval().requires_grad_(False)
