@@ -12,6 +12,12 @@ from pathlib import Path
 from .atomic import atomic_write
 from .errors import GanzError
 
+MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown error"
+
 
 def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
     """One input -> ``out`` itself (unless it is a folder); several -> ``out/<stem><suffix>``."""
@@ -55,7 +61,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
     from .fileformat import roundtrip
     from .metrics import psnr
 
-    codec = GanzCodec(a.model, a.device)
+    codec = GanzCodec(a.model, a.device, method=a.method)
     s = codec.cfg.image_size
     images = []
     for p in a.images:
@@ -68,7 +74,15 @@ def cmd_compress(a: argparse.Namespace) -> None:
     adapter = a.adapter or "random_linear"
     if adapter != "random_linear" and a.ratio is not None:
         raise GanzError(f"--ratio applies to random_linear only; {adapter} has a fixed ratio")
-    cfg = InvertConfig(steps=a.steps, seed=a.seed, batch_size=a.batch_size)
+    if codec.method == "fast":
+        from .fast import FastConfig
+
+        cfg = FastConfig(steps=a.steps or FastConfig().steps, seed=a.seed, batch_size=a.batch_size)
+        if codec.encoder is None and not a.quiet:
+            print("note: no encoder is committed for this model; the fast method starts from zeros",
+                  file=sys.stderr)
+    else:
+        cfg = InvertConfig(steps=a.steps or InvertConfig().steps, seed=a.seed, batch_size=a.batch_size)
     x = to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None, seed=a.seed)
     res = codec.invert(x, ad, cfg, progress=not a.quiet)
@@ -79,7 +93,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
         atomic_write(dst, data)
         q = psnr(rec[i], to_uint8(x[i:i + 1])[0])
         print(f"{src} -> {dst}: {len(data)} bytes ({len(data) / 1024:.2f} KiB), "
-              f"R = {ad.ratio(codec.cfg.num_pixels):.4g}, PSNR {q:.2f} dB")
+              f"R = {ad.ratio(codec.cfg.num_pixels):.4g}, PSNR {q:.2f} dB ({codec.method} method)")
 
 
 def cmd_decompress(a: argparse.Namespace) -> None:
@@ -93,7 +107,9 @@ def cmd_decompress(a: argparse.Namespace) -> None:
     decoded = []
     for p in a.files:
         if not p.is_file():
-            raise GanzError(f"{p}: no such file")
+            raise GanzError(f"{p}: {'not a regular file' if p.exists() else 'no such file'}")
+        if p.stat().st_size > MAX_GANZ_BYTES:  # refuse before reading a huge file into memory
+            raise GanzError(f"{p}: {p.stat().st_size} bytes is far too large for a .ganz file")
         try:
             decoded.append(codec.decompress(p.read_bytes()))
         except GanzError as e:
@@ -152,7 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_mutually_exclusive_group()
     g.add_argument("--ratio", type=positive_float, help="compression ratio R = N/d_c (random_linear; default 10)")
     g.add_argument("--adapter", choices=["keep_linear", "random_linear", "square_linear", "no_linear"])
-    c.add_argument("--steps", type=positive_int, default=7500, help="optimization steps (default 7500, the paper's)")
+    c.add_argument("--method", choices=["auto", "fast", "paper"], default="auto",
+                   help="fast: encoder start + short refinement; paper: the paper's 7500-step Adam; "
+                        "auto (default): fast when an encoder is committed for the model")
+    c.add_argument("--steps", type=positive_int, help="optimization steps (default: 7500 for the "
+                   "paper method, the fast method's own for fast)")
     c.add_argument("--bits", type=int, choices=[32, 16, *range(12, 0, -1)], default=32, metavar="B",
                    help="latent storage: 32 or 16 (floats) or 1..12 (uniform quantization); default 32")
     c.add_argument("--seed", type=int, default=0)
@@ -204,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except GanzError as e:
-        print(f"ganz {args.command}: error: {e}", file=sys.stderr)
+        print(f"ganz {args.command}: error: {one_line(str(e))}", file=sys.stderr)
+        return 2
+    except OSError as e:  # unwritable output, full disk, unreadable input: a one-line message too
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"ganz {args.command}: error: {where}{one_line(e.strerror or str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"ganz {args.command}: interrupted", file=sys.stderr)

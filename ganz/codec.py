@@ -3,6 +3,10 @@
 >>> codec = GanzCodec("cpu-small-d64")
 >>> files = codec.compress(x, ratio=10)          # x: (B, 3, H, W) in [-1, 1]
 >>> images = [codec.decompress(b) for b in files]  # uint8 (H, W, 3)
+
+``method``: ``"paper"`` is the paper's 7500-step Adam from a random start (``ganz.invert``);
+``"fast"`` is an encoder start plus a short refinement (``ganz.fast``); ``"auto"`` (default) is
+fast when an encoder is committed beside the generator, else paper.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .adapters import Adapter, decode, make_adapter
+from .adapters import Adapter, decode, make_adapter, ratio_to_dim
 from .config import InvertConfig
 from .data import to_uint8
 from .errors import GanzError
@@ -31,24 +35,55 @@ def pick_device(device: str = "auto") -> torch.device:
         raise GanzError(f"unknown device {device!r} (use auto, cpu or cuda)") from None
 
 
+METHODS = ("auto", "fast", "paper")
+
+
 class GanzCodec:
     """A generator plus a cache of adapters; compresses batches and decodes files."""
 
-    def __init__(self, model: str | Path | None = None, device: str = "auto"):
+    def __init__(self, model: str | Path | None = None, device: str = "auto", method: str = "auto"):
+        if method not in METHODS:
+            raise GanzError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         self.device = pick_device(device)
         self.G, self.generator_sha256, self.meta = load_generator(model, self.device)
         self.cfg = self.G.cfg
         self._adapters: dict[tuple, Adapter] = {}
+        self.encoder = None
+        if method != "paper":
+            from .encoder import find_encoder
+
+            try:
+                self.encoder = find_encoder(self.meta.get("path"), self.generator_sha256, self.device)
+            except GanzError as e:
+                if method == "fast":
+                    raise GanzError(f"{e}; use --method paper") from None
+                import warnings
+
+                warnings.warn(f"{e}; using the paper method", stacklevel=2)
+        self.method = method if method != "auto" else ("fast" if self.encoder is not None else "paper")
 
     @property
     def generator_id(self) -> str:
         return self.generator_sha256[:16]
 
+    MAX_CACHED_ADAPTERS = 16  # a long-lived codec decoding files of many seeds stays bounded
+
     def adapter(self, name: str = "random_linear", ratio: float | None = None,
                 dim: int | None = None, seed: int = 0) -> Adapter:
         key = (name, ratio if dim is None else None, dim, seed)
         if key not in self._adapters:
-            self._adapters[key] = make_adapter(self.G, name, ratio, dim, seed).to(self.device)
+            N = self.cfg.num_pixels
+            if name == "random_linear" and dim is None and ratio is not None:
+                dim = ratio_to_dim(N, ratio)
+            if name == "random_linear" and dim is not None and dim > N:
+                # more latent values than pixel values compresses nothing, and the random layer
+                # (conv input × d_c) would be huge: refused before anything is allocated
+                raise GanzError(f"a latent of {dim} values for images of {N} values (ratio below 1) "
+                                f"is not supported")
+            if len(self._adapters) >= self.MAX_CACHED_ADAPTERS:
+                self._adapters.pop(next(iter(self._adapters)))
+            ad = make_adapter(self.G, name, None if dim else ratio, dim, seed)
+            self._adapters[key] = ad.to(self.device)
         return self._adapters[key]
 
     def check_images(self, x: torch.Tensor) -> None:
@@ -56,9 +91,16 @@ class GanzCodec:
         if x.ndim != 4 or x.shape[1:] != (3, s, s):
             raise GanzError(f"images must be {s}×{s} RGB for this model, got shape {tuple(x.shape[1:])}")
 
-    def invert(self, x: torch.Tensor, adapter: Adapter, cfg: InvertConfig | None = None,
+    def invert(self, x: torch.Tensor, adapter: Adapter, cfg=None,
                progress: bool = False, trace_every: int = 0) -> InvertResult:
+        """Latents for ``x``: a ``FastConfig`` (or none, with method fast) runs ``invert_fast``,
+        an ``InvertConfig`` (or none, with method paper) the paper's optimization."""
+        from .fast import FastConfig, invert_fast
+
         self.check_images(x)
+        if isinstance(cfg, FastConfig) or (cfg is None and self.method == "fast"):
+            return invert_fast(self.G, adapter, x.to(self.device), self.encoder, cfg,
+                               trace_every=trace_every, progress=progress)
         return invert(self.G, adapter, x.to(self.device), cfg, trace_every=trace_every,
                       progress=progress)
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from .errors import GanzError
 from .paths import CACHE_DIR, DATA_DIR
@@ -103,29 +106,58 @@ def celeba_split(folder: Path, split: str, validation_images: int = 0) -> list[P
     raise GanzError(f"unknown split {split!r}: use train, validation, test or all_train")
 
 
+@contextmanager
+def _quiet_native_stderr():
+    """Silence what C decoders (libtiff, libjpeg) print straight to fd 2 while an image decodes:
+    their complaints about a hostile file become our one-line error, not extra stderr lines."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def open_image(path: Path | str) -> Image.Image:
-    """Open an image safely: size checked before decoding, EXIF orientation applied, RGB out."""
+    """Open an image safely: size checked before decoding, EXIF orientation applied, RGB out.
+
+    Any failure of the decoders (truncated, corrupt or hostile files) is a one-line ``GanzError``;
+    their warnings and native stderr messages are suppressed.
+    """
     path = Path(path)
     if not path.is_file():
         raise GanzError(f"{path}: no such file")
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise GanzError(f"{path}: image is {w}×{h}, larger than {MAX_PIXELS} pixels; refusing")
-            im = ImageOps.exif_transpose(im)
-            if im.mode == "I;16" or im.mode.startswith("I;16") or im.mode == "I":
-                arr = np.asarray(im, dtype=np.float64)
-                scale = 65535.0 if arr.max() > 255 else 255.0
-                im = Image.fromarray(np.clip(arr / scale * 255 + 0.5, 0, 255).astype(np.uint8))
-            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-                im = im.convert("RGBA")
-                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                im = Image.alpha_composite(bg, im)
-            return im.convert("RGB")
-    except GanzError:
+        with warnings.catch_warnings(), _quiet_native_stderr():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning, corrupt-EXIF warnings, ...
+            with Image.open(path) as im:
+                w, h = im.size
+                if w * h > MAX_PIXELS:
+                    raise GanzError(f"{path}: image is {w}×{h}, larger than {MAX_PIXELS} pixels; refusing")
+                im = ImageOps.exif_transpose(im)
+                if im.mode.startswith("I;16") or im.mode == "I":
+                    arr = np.asarray(im, dtype=np.float64)
+                    # 16-bit images use the full 16-bit range (a dark one stays dark); 32-bit "I"
+                    # images carry no range, so small values are taken as 8-bit
+                    scale = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+                    im = Image.fromarray(np.clip(arr / scale * 255 + 0.5, 0, 255).astype(np.uint8))
+                if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                    im = im.convert("RGBA")
+                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                    im = Image.alpha_composite(bg, im)
+                return im.convert("RGB")
+    except (GanzError, MemoryError):
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:
+        raise GanzError(f"{path}: image too large to decode safely ({e}); refusing") from None
+    except Exception as e:  # noqa: BLE001 - any decoder failure on an untrusted file is a refusal
         raise GanzError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
 
 

@@ -103,8 +103,12 @@ def _pack_codes(q: np.ndarray, bits: int) -> bytes:
 
 
 def _unpack_codes(raw: bytes, n: int, bits: int) -> np.ndarray:
-    flat = np.unpackbits(np.frombuffer(raw, np.uint8))[: n * bits].reshape(n, bits).astype(np.int64)
-    return flat @ (1 << np.arange(bits - 1, -1, -1))
+    # bits -> 16-bit big-endian words with uint8 temporaries only (~19 bytes per code, not the
+    # ~100 of an int64 bit matrix: a hostile deflated payload declaring 2^20 codes stays cheap)
+    flat = np.unpackbits(np.frombuffer(raw, np.uint8), count=n * bits).reshape(n, bits)
+    words = np.zeros((n, 16), np.uint8)
+    words[:, 16 - bits:] = flat
+    return np.packbits(words, axis=1).view(">u2").ravel().astype(np.int64)
 
 
 def _varint(v: int) -> bytes:
@@ -140,6 +144,13 @@ def _check_latent(f: GanzFile) -> np.ndarray:
         raise GanzError("latent has NaN or infinite values")
     if len(z) == 0 or len(z) > MAX_LATENT:
         raise GanzError(f"latent length {len(z)} out of range")
+    # never write a file that unpack would refuse
+    if f.bits in _DTYPES and np.abs(z).max() > 1.0 + 1e-3:
+        raise GanzError("latent values outside [-1, 1]")
+    if not (0 < f.height <= MAX_SIDE and 0 < f.width <= MAX_SIDE):
+        raise GanzError(f"image size {f.height}×{f.width} out of range (1..{MAX_SIDE})")
+    if not all(c in "0123456789abcdefABCDEF" for c in f.generator_id):
+        raise GanzError(f"generator id {f.generator_id!r} is not hexadecimal")
     return z
 
 

@@ -56,8 +56,12 @@ def _mse(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor,
 
 def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig,
                  z0: torch.Tensor, trace_every: int = 0, progress=None,
-                 measure: Measure | None = None) -> tuple:
-    """Optimize one batch from z0; returns (best z, best mse, trace rows with batch-local index)."""
+                 measure: Measure | None = None, callback: Callable | None = None) -> tuple:
+    """Optimize one batch from z0; returns (best z, best mse, trace rows with batch-local index).
+
+    ``callback(step, seconds, best_z, best_mse)`` runs at every trace point (with ``trace_every``);
+    its own time is left out of ``seconds`` (e.g. a benchmark copying latents to decode later).
+    """
     z = z0.clone().to(x.device).requires_grad_(True)
     opt = torch.optim.Adam([z], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
     best_z = z.detach().clone()
@@ -73,6 +77,10 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
             el = time.perf_counter() - t0
             trace += [{"step": step, "seconds": el, "image": i, "mse": float(v)}
                       for i, v in enumerate(best.tolist())]
+            if callback is not None:
+                tc = time.perf_counter()
+                callback(step, el, best_z, best)
+                t0 += time.perf_counter() - tc
         if step == cfg.steps:
             break
         for group in opt.param_groups:
@@ -89,8 +97,11 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
 
 def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | None = None,
            trace_every: int = 0, progress: bool = False,
-           measure: Measure | None = None) -> InvertResult:
+           measure: Measure | None = None, callback: Callable | None = None) -> InvertResult:
     """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``.
+
+    ``callback(step, seconds, best_z, best_mse, start, restart)`` runs at each trace point of each
+    batch (``start``: index of the batch's first image); its time is not counted.
 
     With ``measure`` (compressive sensing), ``x`` holds measurements y = measure(image) and the
     loss is ‖measure(G(z)) − y‖².
@@ -112,7 +123,9 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
         xb = x[start:start + cfg.batch_size].to(device)
         for r in range(cfg.restarts):
             z0 = initial_z(xb.shape[0], adapter.input_dim, cfg, r, start)
-            zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure)
+            cb = None if callback is None else (
+                lambda s, t, zz, mm, _st=start, _r=r: callback(s, t, zz, mm, _st, _r))
+            zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure, cb)
             zb, mb = zb.cpu(), mb.cpu()
             idx = slice(start, start + xb.shape[0])
             better = mb < mse_out[idx]

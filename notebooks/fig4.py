@@ -1,0 +1,72 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 4: one picture at many compression ratios
+#
+# **What the paper did.** The paper took one out-of-domain picture (`jack`) and compressed it
+# with the dim-64 face generator at ratios R = 10, 20, 50, 100 and 768, replacing the first
+# layer each time with a random one of input size d_c = N / R. It also compressed the picture
+# with the trained layer left in place (`keep_linear`, d = 64) and put the wavelet baseline
+# beside every result. The wavelet won at every ratio, but the gap shrank as R grew. At 128×128,
+# R = 768 gives d_c = 64, the same size as the trained layer's input. Even so, the random layer
+# came out *worse* there than the trained one. The authors read this as a sign that optimization
+# is a large source of error.
+#
+# **What we run.** We run the same ratios on the same picture with our generator. Under the
+# `cpu-small` profile the picture is 32×32 (N = 3072). Two things change with that size. At
+# R = 768 only d_c = 4 values are left. The trained layer's d = 64 now corresponds to R = 48, so
+# the paper's like-for-like comparison at equal latent size is not available here. The figure
+# therefore places the trained layer at its own ratio. Our wavelet pictures use the variant of
+# the original code (3·d_c coefficients), the one the paper plotted. The tables list both
+# variants.
+
+# %% tags=["parameters"]
+profile = None
+device = "auto"
+image = "jack"
+ratios = [10, 20, 50, 100, 768]
+steps = None
+
+# %%
+from ganz import experiments, paper, plots
+
+# %%
+res = experiments.fig4(profile, device, image=image, ratios=ratios, steps=steps)
+
+# %%
+print(plots.provenance(res.meta))
+
+# %% mystnb={"figure": {"caption": "The original (left), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row). Titles give PSNR.", "name": "fig4-images"}}
+plots.fig4_images(res.images, res.table)
+
+# %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128×128).", "name": "fig4-psnr"}}
+plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
+
+# %% [markdown]
+# ## Paper vs ours
+#
+# The paper printed exact PSNR values in this figure. Our ratios are matched to the paper's
+# nominal ones. The trained-layer row is matched without its ratio, which is N/64 for us and 768
+# in the paper. Where the paper gave a file size, `paper_kib` shows it beside our median file
+# size (`ours_kib`, the whole `.ganz` file). Our picture has fewer pixels than the paper's
+# 128×128 one (16× fewer at 32×32), so at the same R our files are smaller.
+
+# %%
+paper.compare("fig4", res.table)
+
+# %% [markdown]
+# ## Our results in full
+
+# %%
+res.table[["method", "adapter", "ratio", "psnr", "ssim", "bytes", "steps", "seconds"]].round(3)

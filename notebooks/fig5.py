@@ -1,0 +1,72 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 5: quality across compression ratios
+#
+# **What the paper did.** With the generator trained at latent dim 64, the paper swapped the
+# first linear layer for a random one sized for each compression ratio R (d_c = N / R) and
+# compressed 20 training faces, 20 held-out faces and 20 out-of-domain pictures at R from 6 to
+# 200. The wavelet baseline was run at the same ratios. Its plot shows the wavelet ahead at every
+# ratio, with the gap narrowing as R grows.
+#
+# **What we run.** We run the same sweep with our own dim-64 generator. Each split has a median
+# line and a min–max band per method. Stars mark the generator with its trained layer kept, which
+# is a single point at R = N / 64. Hollow diamonds are the paper's medians and ranges, read off
+# its plot at R = 10 and 30. Our images are 32×32 (N = 3072) under the `cpu-small` profile, so the
+# same R leaves 16× fewer latent values than in the paper. Compare the shapes of the curves more
+# than their absolute heights.
+#
+# The two wavelet curves differ in how many coefficients they keep. The variant described in the
+# paper's text keeps as many as the latent has (d_c). The variant in the original code keeps
+# three times that many (d_c per colour channel). The paper's plotted numbers come from the code.
+
+# %% tags=["parameters"]
+profile = None
+device = "auto"
+ratio = [6, 10, 20, 24, 30, 50, 100, 200]
+n_images = None
+steps = None
+keep_linear = True
+
+# %%
+from ganz import experiments, paper, plots
+
+# %%
+res = experiments.fig5(profile, device, ratio=ratio, n_images=n_images, steps=steps,
+                       keep_linear=keep_linear)
+
+# %%
+print(plots.provenance(res.meta))
+
+# %% mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128×128.", "name": "fig5-psnr-ratio"}}
+plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
+
+# %% [markdown]
+# ## Paper vs ours
+#
+# Each cell gives the median PSNR in dB, with the [min–max] range over the split's images when
+# known. `delta_db` is our median minus the paper's. Our ratios are matched to the paper's
+# nominal ones.
+
+# %%
+paper.compare("fig5", res.table)
+
+# %% [markdown]
+# ## Our results in full
+#
+# PSNR statistics per split, method and ratio, taken from the tidy table. That table has one row
+# per image × method × ratio.
+
+# %%
+res.table.groupby(["split", "method", "adapter", "ratio"], dropna=False)["psnr"].describe().round(2)

@@ -1,0 +1,51 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 7: samples from each generator
+#
+# **What the paper did.** For each training latent dimension d_t ∈ {64, 128, 256, 512} the
+# appendix shows a 2×3 grid of random samples. The samples got worse as d_t grew, matching the
+# drop in reconstruction quality in [Figure 2](fig2.ipynb).
+#
+# **What we run.** Each of our generators gets the same fixed latent seed and draws six samples
+# from a uniform latent in [-1, 1]^d_t, BEGAN's prior. Under `cpu-small` the generators are
+# small 32×32 models after a short CPU training run. Their samples are much blurrier than the
+# paper's and should be read as a check of *relative* quality across d_t. The table beside the
+# grid gives each model's training length in images seen. Compare models only at equal training
+# length.
+
+# %% tags=["parameters"]
+profile = None
+device = "auto"
+dims = [64, 128, 256, 512]
+n = 6
+seed = 0
+
+# %%
+from ganz import experiments, plots
+
+# %%
+res = experiments.fig7(profile, device, dims=dims, n=n, seed=seed)
+
+# %%
+print(plots.provenance(res.meta))
+
+# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}}
+plots.fig7_images(res.images, res.table)
+
+# %% [markdown]
+# ## The generators
+
+# %%
+res.table

@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Fast compression: the paper's PSNR in a fraction of its time
+#
+# **The cost of the paper's compressor.** GANZ compresses an image x by searching a latent z
+# with ‖G(z) − x‖² small. The paper starts from a random z, runs Adam for 7500 steps (learning
+# rate 0.05 with a cosine decay) and clamps z to [−1, 1] after every step. Each step is a forward
+# and a backward pass through the generator's conv module. For one image, decoding costs one pass
+# and compressing costs 7500.
+#
+# **What `ganz.fast` does instead.** A small conv net, the *encoder*, is trained once per generator
+# with the generator frozen. It maps an image to the latent side of the generator. It has one head
+# for the conv module's input h, which serves any adapter, and one head per registered adapter
+# (`keep_linear`, and the codec's default random layer at R = 10, seed 0), which predicts z
+# directly. For an adapter without a head, h is turned into z by box-constrained least squares
+# through the adapter's fixed matrix. The candidate starts (that head, the projected h, and zeros)
+# are scored with one forward pass each. A short Adam refinement with its own learning rate and
+# cosine schedule then starts from the best one. The objective, the [−1, 1] box and the file
+# format are unchanged: a file from either method decodes the same way.
+#
+# **How it is measured.** `python -m ganz.bench inversion` runs both methods one after the other
+# on the same machine, generator and images. It covers held-out CelebA faces (`test`) and
+# out-of-domain pictures (`ood`), at R = 10 (random layer) and with the trained layer kept. Every
+# few steps it records the best z so far. After the run each recorded z is decoded, rounded to
+# uint8 and scored by PSNR against the uint8 original, which is what a file written at that moment
+# would give. The *speed-up* is the paper method's time to reach its own final PSNR divided by the
+# fast method's time to reach that same PSNR. The encoder's forward pass and the scoring of the
+# starts count towards the fast method's time.
+#
+# Under the smoke profile, or when no results are recorded, the page runs the `--quick` benchmark
+# instead. That is a tiny untrained generator with synthetic images, and its numbers only show
+# that the code runs.
+
+# %% tags=["parameters"]
+profile = None
+device = "auto"
+
+# %%
+from ganz import bench
+
+res = bench.load_results(profile, device)
+print(bench.provenance(res.meta))
+
+# %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR, and the dots mark when each method first reaches it.", "name": "speed-time-to-psnr"}}
+bench.plot_time_to_psnr(res.table, res.summary)
+
+# %% [markdown]
+# ## Speed-ups
+#
+# There is one row per adapter and split. *speed-up (split mean)* compares the times at which the
+# split's mean PSNR first reaches the paper's final mean. *speed-up (median image)* is the median
+# of the per-image ratios. *images reached* counts the images on which the fast method reached
+# the paper's final PSNR at all. CPU seconds per image are process CPU time (all threads) divided
+# by the number of images.
+
+# %%
+res.speedups()
+
+# %% [markdown]
+# ## Cost per image
+#
+# FLOPs count the conv module's convolutions: a refinement step is one forward and one backward
+# pass, about 3× a forward. The fast method adds one encoder pass and the scoring of its starts.
+# The GPU columns (images per minute at R = 10, fraction of the bf16 peak) are filled only by a run
+# on a GPU. Otherwise they say "not measured".
+
+# %%
+cols = ["adapter", "split", "flops_per_step_per_image", "paper_flops_per_image",
+        "fast_flops_per_image", "paper_images_per_min", "fast_images_per_min",
+        "paper_fraction_bf16_peak", "fast_fraction_bf16_peak", "gpu_note"]
+res.summary.loc[res.summary["image"] == "ALL", cols].reset_index(drop=True)
+
+# %% [markdown]
+# ## Per image
+
+# %%
+res.summary.loc[res.summary["image"] != "ALL",
+                ["adapter", "split", "image", "paper_final_psnr", "fast_start_psnr", "fast_final_psnr",
+                 "paper_time_to_final", "fast_time_to_paper_final", "speedup"]].round(3)

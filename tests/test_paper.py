@@ -1,0 +1,80 @@
+"""ganz.paper: the transcribed numbers and the paper-vs-ours tables."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ganz import paper
+
+
+def test_paper_numbers_are_data():
+    fig4 = paper.paper_numbers("fig4")
+    assert len(fig4) > 0 and fig4["exact"].all()
+    assert set(fig4["method"]) == {"ganz", "wavelet_original_code"}
+    assert paper.paper_numbers("fig3").empty  # the paper printed no numbers for Fig. 3
+    with pytest.raises(ValueError):
+        paper.paper_numbers("fig99")
+
+
+def _ours(ratios, split="test", psnr=(20.0, 22.0, 24.0)):
+    rows = []
+    for r in ratios:
+        for i, v in enumerate(psnr):
+            rows.append({"split": split, "image": f"i{i}", "dim": 64, "adapter": "random_linear",
+                         "ratio": r, "method": "ganz", "psnr": v + 0 * r, "bytes": 1000})
+            rows.append({"split": split, "image": f"i{i}", "dim": 64, "adapter": "",
+                         "ratio": r, "method": "wavelet_original_code", "psnr": v + 10,
+                         "bytes": 900})
+    return pd.DataFrame(rows)
+
+
+def test_compare_matches_rounded_ratios_and_reports_both_sides():
+    ours = _ours([3072 / 307, 3072 / 102, 3072 / 15])  # ≈ 10.006, 30.1, 204.8
+    table = paper.compare("fig5", ours)
+    row = table[(table["split"] == "test") & (table["ratio"] == "10") &
+                (table["method"] == "ganz")].iloc[0]
+    assert row["n"] == 3 and row["ours"] == "22.00 [20.0–24.0]"
+    assert row["paper"].startswith("33.50") and row["delta_db"] == pytest.approx(22 - 33.5)
+    # a ratio the paper has no number for, and a split we did not run, both stay
+    assert ((table["ratio"] == "204.8") & (table["paper"] == paper.DASH)).any()
+    assert ((table["split"] == "ood") & (table["n"] == 0)).any()
+
+
+def test_compare_keep_linear_ignores_ratio_and_lists_file_sizes():
+    ours = pd.DataFrame({"image": ["jack.png"] * 2, "split": "ood", "dim": 64,
+                         "adapter": ["keep_linear", "random_linear"], "ratio": [48.0, 10.0],
+                         "method": "ganz", "psnr": [15.0, 20.0], "bytes": [300, 1300]})
+    ours["image"] = "jack"
+    table = paper.compare("fig4", ours)
+    keep = table[table["adapter"] == "keep_linear"].iloc[0]
+    assert keep["ours_median"] == 15.0 and keep["paper_median"] == pytest.approx(17.94)
+    r10 = table[(table["adapter"] == "random_linear") & (table["ratio"] == "10")].iloc[0]
+    assert r10["paper_kib"] == pytest.approx(18.25) and r10["ours_kib"] == pytest.approx(1.27)
+
+
+def test_compare_fig8_pools_splits_and_matches_rate():
+    ours = pd.DataFrame({"split": ["train", "test", "ood"], "image": ["a", "b", "c"],
+                         "adapter": "no_linear", "method": "ganz", "measurements": 250,
+                         "m_over_n": 250 / 3072, "psnr": [20.0, 21.0, 22.0]})
+    table = paper.compare("fig8", ours)
+    row = table[(table["method"] == "ganz") & (table["n"] == 3)].iloc[0]
+    assert row["split"] == "all" and row["ours"] == "21.00 [20.0–22.0]"
+    assert row["paper"] == "[23.0–32.0]"
+
+
+def test_summary_and_claims():
+    t5 = _ours([3072 / 307, 3072 / 102], split="test")
+    summary = paper.summary({"fig5": t5})
+    assert set(summary.index.get_level_values("figure")) == {"fig5"}
+    assert (summary["paper"] != paper.DASH).all()
+    claims = paper.claims({"fig5": t5})
+    beats = claims[claims["claim"].str.contains("beats")].iloc[0]
+    assert beats["holds"] == True  # noqa: E712 (numpy bool)
+    shrinks = claims[claims["claim"].str.contains("shrinks")].iloc[0]
+    assert shrinks["holds"] == False  # noqa: E712  # constant 10 dB gap in this toy table
+    t8 = pd.DataFrame({"split": "test", "image": ["a", "b"], "method": "ganz",
+                       "adapter": "no_linear", "m_over_n": 0.08, "psnr": [20.0, 22.0]})
+    c8 = paper.claims({"fig8": t8})
+    assert c8["holds"].tolist() == [True]
+    assert paper.claims({"fig2": t5.assign(dim=np.nan).iloc[:0]})["holds"].isna().all()
