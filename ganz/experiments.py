@@ -58,7 +58,7 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", steps=25, n_images=2, models={}, image_size=16, synthetic=True),
-    "cpu-small": Profile("cpu-small", steps=500, n_images=20, models={64: "cpu-small-d64"},
+    "cpu-small": Profile("cpu-small", steps=300, n_images=20, models={64: "cpu-small-d64"},
                          dim_models={64: "cpu-small-d64-s1250", 128: "cpu-small-d128",
                                      256: "cpu-small-d256", 512: "cpu-small-d512"}, image_size=32),
     "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
