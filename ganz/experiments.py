@@ -17,6 +17,7 @@ import datetime as _dt
 import os
 import platform
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -179,7 +180,7 @@ def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: flo
         A_dev = A.to(dev)
         measure = lambda img: img.flatten(1) @ A_dev.t()  # noqa: E731
         target = measure(target)
-    res = invert(G, ad, target, cfg, progress=True, measure=measure)
+    res = invert(G, ad, target, cfg, progress=sys.stderr.isatty(), measure=measure)
     per_image = res.seconds / max(len(names), 1)
     if cache:
         write_npz(path, z=res.z.numpy(), seconds=np.float64(per_image),
@@ -353,7 +354,11 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
             "commit": git_commit()}
     rows = []
     images = {"original": to_uint8(x)[0]}
-    settings = [("random_linear", float(r)) for r in ratios] + [("keep_linear", None)]
+    # the paper's R = 768 is a random layer as small as the trained one (d_c = d_t = 64 at 128×128);
+    # at other sizes that ratio is N / d_t, added so the two can still be compared
+    same_dim = G.cfg.num_pixels / G.cfg.latent_dim
+    extra = [] if any(abs(r - same_dim) < 1e-6 for r in ratios) else [same_dim]
+    settings = [("random_linear", float(r)) for r in (*ratios, *extra)] + [("keep_linear", None)]
     for adapter_name, ratio in settings:
         job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
         r, rec = job_rows(job, G, gid, names, x, "ood", base, steps_)
@@ -398,7 +403,9 @@ def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 5
         images[f"d{dim}"] = grid
         rows.append({"dim": dim, "model": gmeta.get("model"), "generator": gid,
                      "images_seen": gmeta.get("images_seen", 0), "step": gmeta.get("step", 0)})
-    return ExperimentResult(pd.DataFrame(rows), images, meta_for(prof, dev, figure="fig7"))
+    meta = meta_for(prof, dev, figure="fig7", model=", ".join(str(r["model"]) for r in rows),
+                    generator=", ".join(r["generator"][:12] for r in rows))
+    return ExperimentResult(pd.DataFrame(rows), images, meta)
 
 
 def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),

@@ -19,7 +19,7 @@ from .zoo import export_generator, load_generator
 
 
 def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
-            copy_log: bool = True) -> dict:
+            copy_log: bool = True, gains: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)) -> dict:
     """Calibrate, export and record one generator; returns its metadata."""
     G, _, meta = load_generator(weights)
     size, vimg = G.cfg.image_size, None
@@ -27,7 +27,7 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
     held_out = int(train_cfg.get("validation_images", 64))
     vimg = celeba_array(size, "validation", held_out)[:n_validation]
     x = torch.from_numpy(vimg).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
-    scores = calibrate_gain(G, x)
+    scores = calibrate_gain(G, x, gains)
     out = MODELS_DIR / f"{name}.safetensors"
     keep = {k: v for k, v in meta.items() if k not in ("format", "config", "path")}
     gid = export_generator(G, out, **keep, source=str(weights), gain_scores=scores,
@@ -48,8 +48,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--profile", required=True)
     p.add_argument("--no-log", action="store_true", help="do not copy the run's log.csv")
+    p.add_argument("--gains", type=float, nargs="+", default=[1.0, 2.0, 4.0, 8.0],
+                   help="adapter gains to try on the held-out faces (default 1 2 4 8)")
     a = p.parse_args(argv)
-    print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log))
+    print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log, gains=tuple(a.gains)))
 
 
 if __name__ == "__main__":
