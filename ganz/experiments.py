@@ -55,13 +55,15 @@ class Profile:
     dim_models: dict = field(hash=False, default_factory=dict)
     image_size: int = 32
     synthetic: bool = False
+    dim_images: int | None = None  # images per split for Fig. 2 (default: n_images)
 
 
 PROFILES = {
     "smoke": Profile("smoke", steps=25, n_images=2, models={}, image_size=16, synthetic=True),
     "cpu-small": Profile("cpu-small", steps=300, n_images=20, models={64: "cpu-small-d64"},
                          dim_models={64: "cpu-small-d64-s1250", 128: "cpu-small-d128",
-                                     256: "cpu-small-d256", 512: "cpu-small-d512"}, image_size=32),
+                                     256: "cpu-small-d256", 512: "cpu-small-d512"}, image_size=32,
+                         dim_images=8),
     "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
                      dim_models={d: f"celeba64-d{d}-final" for d in (64, 128, 256, 512)},
                      image_size=64),
@@ -318,7 +320,8 @@ def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
     """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
     prof, dev = get_profile(profile), pick_device(device)
     dims = _as_tuple(dims)
-    params = {"ratio": ratio, "dims": dims, "n": n_images or prof.n_images, "steps": steps or prof.steps}
+    n_images = n_images or prof.dim_images or prof.n_images
+    params = {"ratio": ratio, "dims": dims, "n": n_images, "steps": steps or prof.steps}
     return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
                    n_images, steps, equal_budget=True)
 
