@@ -196,8 +196,9 @@ def screenshot(chromium: str, page: Path, out: Path, timeout: float = 90.0) -> s
         except subprocess.TimeoutExpired:
             return f"chromium timed out after {timeout:.0f} s"
         if not out.is_file() or out.stat().st_size == 0:
-            tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or [f"exit {res.returncode}"]
-            return f"no screenshot written ({tail[0][:160]})"
+            lines = (res.stderr or res.stdout).strip().splitlines()
+            last = lines[-1] if lines else f"exit {res.returncode}"
+            return f"no screenshot written ({last[:160]})"
     return None
 
 
@@ -223,7 +224,8 @@ def take_screenshots(html_dir: Path, pages: list[str], outdir: Path) -> list[str
 # ---------------------------------------------------------------------------- CLI
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ganz.bookcheck", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ganz.bookcheck",
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("html_dir", nargs="?", type=Path, default=DEFAULT_HTML,
                     help=f"built HTML (default {DEFAULT_HTML.relative_to(ROOT)})")
     ap.add_argument("--toc", type=Path, help="_toc.yml (default: the project's)")

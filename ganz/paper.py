@@ -160,6 +160,7 @@ def compare(figure: str, ours: pd.DataFrame) -> pd.DataFrame:
     table["paper"] = [_range(m, lo, hi) for m, lo, hi in
                       zip(table["paper_median"], table["paper_min"], table["paper_max"])]
     table["delta_db"] = (table["ours_median"] - table["paper_median"]).round(2)
+    table["ours_median"] = table["ours_median"].round(2)
     table["paper_note"] = table["paper_note"].fillna("")
 
     order = [k for k in SORT_ORDER if k in keys]
@@ -170,6 +171,7 @@ def compare(figure: str, ours: pd.DataFrame) -> pd.DataFrame:
     return table[columns].reset_index(drop=True)
 
 
+DEFAULT_ADAPTER = "random_linear"  # left out of the summary's setting text
 SETTING_LABELS = {"split": "", "image": "", "dim": "d_t ", "adapter": "", "ratio": "R ",
                   "m_over_n": "M/N "}
 
@@ -177,19 +179,22 @@ SETTING_LABELS = {"split": "", "image": "", "dim": "d_t ", "adapter": "", "ratio
 def summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """``compare`` for several figures, stacked, keeping only settings the paper gave numbers for.
 
-    ``tables`` maps a figure name (``"fig5"``) to that runner's tidy table. The result is
-    indexed by (figure, setting, method) and has columns n, ours, paper, delta_db.
+    ``tables`` maps a figure name (``"fig5"``) to that runner's tidy table. The result is a
+    display table indexed by (figure, setting, method) with columns n, ours, paper and delta_db
+    (text, signed; "—" where either side lacks a median).
     """
     parts = []
     for figure, table in tables.items():
         cmp = compare(figure, table)
         cmp = cmp[cmp["paper"] != DASH].reset_index(drop=True)
         keys = [k for k in KEYS[figure] if k != "method"]
-        setting = [", ".join(f"{SETTING_LABELS.get(k, k + ' ')}{row[k]}" for k in keys if row[k])
+        setting = [", ".join(f"{SETTING_LABELS.get(k, k + ' ')}{row[k]}" for k in keys
+                             if row[k] and row[k] != DEFAULT_ADAPTER)
                    for _, row in cmp.iterrows()]
+        delta = [DASH if pd.isna(d) else f"{d:+.2f}" for d in cmp["delta_db"]]
         parts.append(pd.DataFrame({"figure": figure, "setting": setting, "method": cmp["method"],
                                    "n": cmp["n"], "ours": cmp["ours"], "paper": cmp["paper"],
-                                   "delta_db": cmp["delta_db"]}))
+                                   "delta_db": delta}))
     if not parts:
         table = pd.DataFrame(columns=["figure", "setting", "method", "n", "ours", "paper",
                                       "delta_db"])
@@ -226,8 +231,9 @@ def _wavelet_beats_ganz(table: pd.DataFrame, wavelet: str, by: list[str]
     if m.empty:
         return None, "no matching rows"
     gap = m["psnr_wav"] - m["psnr_ganz"]
-    return bool((gap > 0).all()), (f"wavelet − GANZ median gap {gap.min():.1f} to {gap.max():.1f} dB"
-                                   f" over {len(m)} settings")
+    evidence = (f"wavelet − GANZ median gap {gap.min():.1f} to {gap.max():.1f} dB "
+                f"over {len(m)} settings")
+    return bool((gap > 0).all()), evidence
 
 
 def claims(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -293,7 +299,8 @@ def claims(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         bora = pub.loc[pub["method"] == "bora2017", "psnr"].dropna()
         g = t8[t8["method"] == "ganz"]
         if bora.empty or g.empty:
-            add("fig8", "GANZ beats Bora et al.'s best compressive-sensing result", (None, "no rows"))
+            add("fig8", "GANZ beats Bora et al.'s best compressive-sensing result",
+                (None, "no rows"))
         else:
             by = "m_over_n" if "m_over_n" in g else "measurements"
             med = g.groupby(by)["psnr"].median()

@@ -203,7 +203,7 @@ def fig3(table: pd.DataFrame) -> Figure:
 
 
 def fig4(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
-    """PSNR against ratio for one image: GANZ (random layer) vs the wavelets, plus the trained layer.
+    """PSNR against ratio for one image: GANZ (random layer) vs the wavelets, and the trained layer.
 
     The trained layer (``keep_linear``) is a star at its own ratio N/d. Paper values (if given) are
     hollow diamonds at the same nominal ratios (the paper's image has 16× more pixels).
@@ -278,7 +278,7 @@ def fig5(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
         ax.set_ylabel("PSNR (dB)")
         ax.grid(alpha=0.3)
     handles = [Line2D([], [], color=palette[m], marker="o", ms=4) for m in methods]
-    labels = [METHOD_LABELS.get(m, m) + " (median, min–max band)" for m in methods]
+    labels = [METHOD_LABELS.get(m, m) for m in methods]
     if is_keep.any():
         handles.append(Line2D([], [], color=palette["ganz"], marker="*", ms=11, lw=0))
         labels.append("GANZ, trained linear layer")

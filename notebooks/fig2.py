@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -50,7 +52,7 @@ res = experiments.fig2(profile, device, ratio=ratio, dims=dims, n_images=n_image
 # %%
 print(plots.provenance(res.meta))
 
-# %% mystnb={"figure": {"caption": "PSNR at a fixed compression ratio for generators trained with different latent sizes d_t, on training, test and out-of-domain images, against the two wavelet baselines. Hollow diamonds show the paper's values at 128×128.", "name": "fig2-dims"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR at a fixed compression ratio for generators trained with different latent sizes d_t, on training, test and out-of-domain images, against the two wavelet baselines. Hollow diamonds show the paper's values at 128\u00d7128.", "name": "fig2-dims"}}
 plots.fig2(res.table, paper=paper.paper_numbers("fig2"))
 
 # %% [markdown]
@@ -60,7 +62,7 @@ plots.fig2(res.table, paper=paper.paper_numbers("fig2"))
 # paper gives numbers only for the training split: a range for d_t = 64 and "about 1 dB lower"
 # for the larger latents.
 
-# %%
+# %% tags=["full-width"]
 paper.compare("fig2", res.table)
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -47,10 +49,10 @@ res = experiments.fig4(profile, device, image=image, ratios=ratios, steps=steps)
 # %%
 print(plots.provenance(res.meta))
 
-# %% mystnb={"figure": {"caption": "The original (left), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row). Titles give PSNR.", "name": "fig4-images"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "The original (left), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row). Titles give PSNR.", "name": "fig4-images"}}
 plots.fig4_images(res.images, res.table)
 
-# %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128×128).", "name": "fig4-psnr"}}
+# %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128\u00d7128).", "name": "fig4-psnr"}}
 plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
 
 # %% [markdown]
@@ -62,7 +64,7 @@ plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
 # size (`ours_kib`, the whole `.ganz` file). Our picture has fewer pixels than the paper's
 # 128×128 one (16× fewer at 32×32), so at the same R our files are smaller.
 
-# %%
+# %% tags=["full-width"]
 paper.compare("fig4", res.table)
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -49,7 +51,7 @@ res = experiments.fig5(profile, device, ratio=ratio, n_images=n_images, steps=st
 # %%
 print(plots.provenance(res.meta))
 
-# %% mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128×128.", "name": "fig5-psnr-ratio"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128\u00d7128.", "name": "fig5-psnr-ratio"}}
 plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
 
 # %% [markdown]
@@ -59,7 +61,7 @@ plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
 # known. `delta_db` is our median minus the paper's. Our ratios are matched to the paper's
 # nominal ones.
 
-# %%
+# %% tags=["full-width"]
 paper.compare("fig5", res.table)
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -53,7 +55,7 @@ print(plots.provenance(r5.meta))
 # Each cell gives the median PSNR in dB and the [min–max] range over images where known.
 # `delta_db` is our median minus the paper's.
 
-# %%
+# %% tags=["full-width"]
 paper.summary({"fig2": r2.table, "fig4": r4.table, "fig5": r5.table, "fig8": r8.table})
 
 # %% [markdown]
@@ -62,6 +64,6 @@ paper.summary({"fig2": r2.table, "fig4": r4.table, "fig5": r5.table, "fig8": r8.
 # Each row restates one finding of the paper and tests it on our results. `holds` is empty when
 # our results lack the rows the test needs.
 
-# %%
+# %% tags=["full-width"]
 paper.claims({"fig2": r2.table, "fig3": r3.table, "fig4": r4.table, "fig5": r5.table,
               "fig8": r8.table})

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -22,9 +24,9 @@
 # variable k. The convergence measure M_global = L(x) + |γ L(x) − L(G(z))| should fall as
 # training proceeds. From time to time we also compress a few held-out faces with the model and
 # log their PSNR, and that validation PSNR picks the checkpoint. Under `cpu-small` the models
-# are small and trained on CPU for a few thousand steps. Their curves are still falling, which
-# is the main reason our reconstructions are weaker than the paper's. The
-# [deviations chapter](../deviations.md) discusses this.
+# are small and trained on CPU for a few thousand steps. Where their curves are still falling
+# when training stops, the models are undertrained, and that is one reason our reconstructions
+# are weaker than the paper's. The [deviations chapter](../deviations.md) discusses this.
 
 # %% tags=["parameters"]
 profile = None
