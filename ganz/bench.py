@@ -66,7 +66,7 @@ QUICK_FAST = FastConfig(steps=30)
 # dense bf16 tensor-core peaks (FLOP/s) of GPUs we may be lent, for the fraction-of-peak column
 BF16_PEAK = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
 COLUMNS = ["method", "adapter", "ratio", "split", "image", "step", "seconds", "psnr", "mse",
-           "device", "torch", "commit", "model", "generator"]
+           "evals", "gflops", "device", "torch", "commit", "model", "generator"]
 COMMITTED_DIR = ROOT / "results" / "bench"
 
 
@@ -140,7 +140,8 @@ class _Recorder:
 
 
 def _curve_rows(rec: _Recorder, G: Generator, ad, x: torch.Tensor, names: list[str],
-                base: dict) -> list[dict]:
+                base: dict, evals: dict, fixed_flops: float, eval_flops: float) -> list[dict]:
+    """Decode each snapshot, PSNR against the uint8 original; cost as evaluations and GFLOPs."""
     orig = to_uint8(x)
     rows = []
     with torch.no_grad():
@@ -148,8 +149,10 @@ def _curve_rows(rec: _Recorder, G: Generator, ad, x: torch.Tensor, names: list[s
             img = to_uint8(decode(G, ad, z.to(rec.dev)))
             for j in range(z.shape[0]):
                 i = start + j
+                ev = evals.get((step, i), step + 1)
                 rows.append({**base, "image": names[i], "step": step, "seconds": seconds,
-                             "psnr": psnr(orig[i], img[j]), "mse": float(mse[j])})
+                             "psnr": psnr(orig[i], img[j]), "mse": float(mse[j]), "evals": ev,
+                             "gflops": (fixed_flops + ev * eval_flops) / 1e9})
     return rows
 
 
@@ -210,6 +213,10 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
     base = {"device": _device_name(dev), "torch": torch.__version__, "commit": _commit(),
             "model": model_label, "generator": gid[:16]}
     every = {"paper": max(1, paper_cfg.steps // 300), "fast": max(1, fast.steps // 150)}
+    conv_flops = conv_module_flops(G.cfg)  # one forward; forward + backward ≈ 3×
+    # the fast method's cost before refining: encoder pass + scoring its starts (forward each)
+    fast_fixed_flops = ((encoder_flops(E.cfg) if E is not None else 0)
+                        + (len(fast.starts) + fast.random_starts) * conv_flops)
     rows, runs = [], []
     for adapter_name, ratio in settings:
         ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None).to(dev)
@@ -231,7 +238,9 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
                 cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
                 rbase = {**base, "method": method, "adapter": adapter_name,
                          "ratio": G.cfg.num_pixels / ad.input_dim, "split": split}
-                rows += _curve_rows(rec, G, ad, x, names, rbase)
+                evals = {(r["step"], r["image"]): r.get("evals", r["step"] + 1) for r in res.trace}
+                fixed = fast_fixed_flops if method == "fast" else 0.0
+                rows += _curve_rows(rec, G, ad, x, names, rbase, evals, fixed, 3 * conv_flops)
                 runs.append({"method": method, "adapter": adapter_name, "split": split,
                              "images": len(names), "seconds": res.seconds, "wall_seconds": wall,
                              "cpu_seconds": cpu, "d_c": ad.input_dim})
@@ -257,9 +266,9 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
     return BenchResult(table, summary, meta)
 
 
-def _first_time(curve: pd.DataFrame, target: float) -> float:
+def _first_time(curve: pd.DataFrame, target: float, col: str = "seconds") -> float:
     hit = curve[curve["psnr"] >= target - 1e-9]
-    return float(hit["seconds"].iloc[0]) if len(hit) else float("nan")
+    return float(hit[col].iloc[0]) if len(hit) else float("nan")
 
 
 def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastConfig,
@@ -281,11 +290,15 @@ def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastCo
             f = g[g.method == "fast"].sort_values("step")
             target = float(p["psnr"].iloc[-1])
             tp, tf = _first_time(p, target), _first_time(f, target)
+            gp, gf = _first_time(p, target, "gflops"), _first_time(f, target, "gflops")
+            tf05 = _first_time(f, target - 0.05)
             per.append({"adapter": adapter, "split": split, "image": image,
                         "paper_final_psnr": target, "fast_final_psnr": float(f["psnr"].iloc[-1]),
                         "fast_start_psnr": float(f["psnr"].iloc[0]),
                         "paper_time_to_final": tp, "fast_time_to_paper_final": tf,
                         "speedup": tp / tf if tf > 0 else float("nan"),
+                        "speedup_flops": gp / gf if gf > 0 else float("nan"),
+                        "speedup_within_0.05dB": tp / tf05 if tf05 > 0 else float("nan"),
                         "paper_total_seconds": float(p["seconds"].iloc[-1]),
                         "fast_total_seconds": float(f["seconds"].iloc[-1]),
                         "reached": bool(np.isfinite(tf))})
@@ -306,6 +319,8 @@ def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastCo
                "speedup": tp / tf if tf > 0 else float("nan"),
                "speedup_median_image": float(sp.median()) if sp.notna().any() else float("nan"),
                "speedup_min_image": float(sp.min()) if sp.notna().all() else float("nan"),
+               "speedup_flops_median_image": float(per_df["speedup_flops"].median()),
+               "speedup_within_0.05dB_median_image": float(per_df["speedup_within_0.05dB"].median()),
                "images_reached": int(per_df["reached"].sum()), "images": n,
                "paper_total_seconds": float(mp["seconds"].iloc[-1]),
                "fast_total_seconds": float(mf["seconds"].iloc[-1]),
@@ -341,6 +356,7 @@ def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
         "fast s to same": s["fast_time_to_paper_final"].round(3),
         "speed-up (split mean)": s["speedup"].round(1),
         "speed-up (median image)": s["speedup_median_image"].round(1),
+        "speed-up in FLOPs (median image)": s["speedup_flops_median_image"].round(1),
         "images reached": s["images_reached"].astype(int).astype(str) + "/" + s["images"].astype(int).astype(str),
         "paper CPU s/image": s["paper_cpu_seconds_per_image"].round(2),
         "fast CPU s/image": s["fast_cpu_seconds_per_image"].round(2),

@@ -280,7 +280,10 @@ def train_encoder(G: Generator, images: np.ndarray | None, cfg: EncoderTrainConf
         bar = tqdm(total=cfg.steps, desc="encoder", unit="step")
     step = 0
     for step in range(1, cfg.steps + 1):
-        lr = cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / cfg.steps))
+        frac = (step - 1) / cfg.steps  # cosine over steps, or over the time budget if that is shorter
+        if cfg.max_seconds:
+            frac = max(frac, (time.perf_counter() - t0) / cfg.max_seconds)
+        lr = cfg.lr * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0)))
         for group in opt.param_groups:
             group["lr"] = lr
         parts = []
@@ -361,7 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-minutes", type=float, help="stop after this many minutes (still exports)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    p.add_argument("--init", type=Path, help="continue training this encoder file")
     a = p.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     G, gid, meta = load_generator(a.model, a.device)
     s = G.cfg.image_size
     train = celeba_array(s, "train", 64)
@@ -372,7 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     name = Path(meta["path"]).name.removesuffix(".safetensors")
     log = a.log or RESULTS_DIR / "bench" / f"encoder-{name}.csv"
     t0 = time.perf_counter()
-    E, df = train_encoder(G, train, cfg, a.device, val_images=val, log_path=log, progress=True)
+    E0 = None
+    if a.init:
+        E0, _ = load_encoder(a.init, gid, a.device)
+    E, df = train_encoder(G, train, cfg, a.device, val_images=val, log_path=log, progress=True, E=E0)
     out = a.out or encoder_path_for(meta["path"])
     export_encoder(E, out, gid, train=asdict(cfg), steps_done=int(df["step"].iloc[-1]),
                    seconds=round(time.perf_counter() - t0, 1), train_images=int(len(train)))
