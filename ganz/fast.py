@@ -49,6 +49,7 @@ class FastConfig:
     random_starts: int = 0  # seeded N(0, 1) clamped starts, as the paper's
     refine: int = 1  # candidates refined per image (the best-scoring ones)
     project_iters: int = 100
+    bound_eps: float = 0.0  # ε-active set width of the L-BFGS refinement
     head_scale: float = 1.0  # >1 pushes the head's confident (tanh) outputs onto the box's bounds
     seed: int = 0
     batch_size: int = 64
@@ -131,7 +132,7 @@ def _loss_grad(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor
 
 def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, steps: int,
                 memory: int = 10, trace_every: int = 0, progress=None, callback=None,
-                first_step: float = 0.1, max_backtracks: int = 8) -> tuple:
+                first_step: float = 0.1, max_backtracks: int = 8, bound_eps: float = 0.0) -> tuple:
     """Projected L-BFGS on each image's own problem, batched: min MSE(G(z), x) over z ∈ [−1, 1]^d.
 
     Per image: the gradient is restricted to the free coordinates (not held at a bound by a
@@ -171,7 +172,10 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
             break
         idx = ar[active]
         zi, gi = z[idx], g[idx]
-        free = ~(((zi <= -1) & (gi > 0)) | ((zi >= 1) & (gi < 0)))
+        # ε-active set (Bertsekas' projected Newton): coordinates at or within ``bound_eps`` of a
+        # bound, with the gradient pushing outwards, go to the bound; L-BFGS acts on the others
+        near = ((zi <= -1 + bound_eps) & (gi > 0)) | ((zi >= 1 - bound_eps) & (gi < 0))
+        free = ~near
         q = gi * free
         # two-loop recursion, newest pair first (slots form a ring ending at slot - 1)
         order = [(slot - 1 - j) % memory for j in range(memory)]
@@ -194,7 +198,7 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
         for k, a in zip(reversed(order), reversed(alphas)):
             bk = Ri[:, k] * (Yi[:, k] * r).sum(1)
             r = r + Si[:, k] * (a - bk)[:, None]
-        direction = -r * free
+        direction = -r * free - gi.sign() * near
         # no history, or not a descent direction: a scaled projected-gradient step
         gd = (gi * direction).sum(1)
         fallback = (~has) | (gd >= 0)
@@ -292,7 +296,7 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
 
         if cfg.optimizer == "lbfgs":
             zr, mr, tr = lbfgs_batch(G, adapter, x_rep, z0, cfg.steps, cfg.memory, trace_every, bar,
-                                     cb)
+                                     cb, bound_eps=cfg.bound_eps)
         else:
             zr, mr, tr = invert_batch(G, adapter, x_rep, adam, z0, trace_every, bar, None, cb)
         zb, mb = reduce(zr, mr)
