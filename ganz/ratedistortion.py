@@ -14,7 +14,7 @@ For each evaluation split (test faces and out-of-domain pictures by default):
   from the float latent; the best quantized latent seen is kept (never worse than plain rounding
   in model-space MSE).
 * **Codecs**: every codec of :mod:`ganz.codecs` available here, at *matched bytes* (the largest
-  file not above each GANZ file's size, per image) and on a bpp grid (0.05 to 2 bpp). A budget
+  file not above each GANZ file's size, per image) and on a bpp grid (0.05 to 8 bpp). A budget
   below the codec's smallest file is kept with ``reachable=False`` (the point is then that
   smallest file), never dropped.
 
@@ -54,7 +54,10 @@ EXPERIMENT = "rd"
 FIG5_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200)  # fig. 5's sweep: its cached latents are reused
 RD_SPLITS = ("test", "ood")
 BITS = (32, 16, 8, 6, 4)
-BPP_GRID = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+# 0.05–2 bpp is the usual range; at 32×32 the standard codecs' smallest files already sit at
+# 0.7–2.6 bpp, so the grid goes on to 8 bpp to give each of them a curve of its own.
+BPP_GRID = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5,
+            4.0, 5.0, 6.0, 8.0)
 RATE_EDGES = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, math.inf)  # octaves of bpp
 GANZ_METHODS = ("ganz", "ganz_qat")
 QAT_STEPS = 50
