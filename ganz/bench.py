@@ -7,7 +7,7 @@ pictures (``ood``), the same generator, images and machine run
 
 - ``paper``: ``ganz.invert.invert`` with ``InvertConfig()`` (7500 Adam steps, lr 0.05, cosine,
   random start), and
-- ``fast``: ``ganz.fast.invert_fast`` (encoder start + short refinement),
+- ``fast``: ``ganz.fast.invert_fast`` (encoder start + projected L-BFGS refinement),
 
 one after the other on the same batch. Both record the best latent so far at regular steps; after
 the run each is decoded and quantized to uint8, and PSNR is measured against the uint8 original,
@@ -218,6 +218,7 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
     fast_fixed_flops = ((encoder_flops(E.cfg) if E is not None else 0)
                         + (len(fast.starts) + fast.random_starts) * conv_flops)
     rows, runs = [], []
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     for adapter_name, ratio in settings:
         ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None).to(dev)
         for split in splits:
@@ -244,7 +245,8 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
                 runs.append({"method": method, "adapter": adapter_name, "split": split,
                              "images": len(names), "seconds": res.seconds, "wall_seconds": wall,
                              "cpu_seconds": cpu, "d_c": ad.input_dim})
-    table = pd.DataFrame(rows)[COLUMNS]
+    table = pd.DataFrame(rows)[COLUMNS].round({"seconds": 5, "psnr": 4, "gflops": 4})
+    table["mse"] = table["mse"].map(lambda v: float(f"{v:.6g}"))
     flops = {"conv_forward": conv_module_flops(G.cfg),
              "encoder_forward": encoder_flops(E.cfg) if E is not None else 0}
     summary = summarize(table, pd.DataFrame(runs), flops, fast, paper_cfg, dev)
@@ -256,6 +258,8 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
                                                "channels": E.cfg.channels},
             "paper": asdict(paper_cfg), "fast": asdict(fast), "flops": flops,
             "platform": platform.platform(), "machine": platform.machine(),
+            "load_average_start": load_start,
+            "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
             "quick": quick}
     out = Path(out_dir) if out_dir is not None else RESULTS_DIR / "bench"
     stem = f"inversion-{tag}-{_device_tag(dev)}"
@@ -414,7 +418,7 @@ class _Figure:
 
 
 METHOD_STYLE = {"paper": ("#7f7f7f", "paper (Adam, 7500 steps, random start)"),
-                "fast": ("#1f77b4", "fast (encoder start + short Adam)")}
+                "fast": ("#1f77b4", "fast (encoder start + projected L-BFGS)")}
 
 
 def plot_time_to_psnr(table: pd.DataFrame, summary: pd.DataFrame | None = None) -> _Figure:

@@ -135,14 +135,16 @@ def test_bench_quick_writes_csvs(tmp_path):
     assert fig._repr_png_()[:4] == b"\x89PNG"
 
 
-def test_load_results_falls_back_to_quick(monkeypatch):
+def test_load_results_falls_back_to_quick(monkeypatch, tmp_path):
     from ganz import bench
 
+    monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)  # fixed at import: patch, don't pollute
     monkeypatch.setenv("GANZ_PROFILE", "smoke")
     monkeypatch.setattr(bench, "QUICK_PAPER_STEPS", 30)
     monkeypatch.setattr(bench, "QUICK_FAST", FastConfig(steps=5))
     res = bench.load_results()
     assert "quick" in res.meta["source"] and not res.table.empty
+    assert (tmp_path / "bench" / "inversion-quick-cpu.csv").is_file()
 
 
 def run(argv, capsys):
