@@ -54,7 +54,7 @@ from .fast import FastConfig, invert_fast
 from .invert import invert
 from .metrics import psnr
 from .models import Generator, conv_module_flops
-from .paths import RESULTS_DIR, ROOT
+from .paths import ROOT, results_dir
 from .zoo import weights_id
 
 SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
@@ -261,7 +261,7 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
             "load_average_start": load_start,
             "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
             "quick": quick}
-    out = Path(out_dir) if out_dir is not None else RESULTS_DIR / "bench"
+    out = Path(out_dir) if out_dir is not None else results_dir() / "bench"
     stem = f"inversion-{tag}-{_device_tag(dev)}"
     write_csv(table, out / f"{stem}.csv")
     write_csv(summary, out / f"{stem}-summary.csv")
@@ -371,7 +371,7 @@ def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- loading, plotting
 def _find(tag: str, device: str) -> Path | None:
     devs = ["cuda", "cpu"] if device == "auto" else [device.split(":")[0]]
-    for folder in dict.fromkeys([RESULTS_DIR / "bench", COMMITTED_DIR]):
+    for folder in dict.fromkeys([results_dir() / "bench", COMMITTED_DIR]):
         for d in devs:
             p = folder / f"inversion-{tag}-{d}.csv"
             if p.is_file() and p.with_name(p.stem + "-summary.csv").is_file():

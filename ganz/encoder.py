@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from .data import celeba_array
-    from .paths import RESULTS_DIR
+    from .paths import results_dir
     from .zoo import load_generator
 
     p = argparse.ArgumentParser(prog="python -m ganz.encoder", description=main.__doc__)
@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                              fake_fraction=a.fake_fraction, seed=a.seed,
                              max_seconds=None if a.max_minutes is None else a.max_minutes * 60)
     name = Path(meta["path"]).name.removesuffix(".safetensors")
-    log = a.log or RESULTS_DIR / "bench" / f"encoder-{name}.csv"
+    log = a.log or results_dir() / "bench" / f"encoder-{name}.csv"
     t0 = time.perf_counter()
     E0 = None
     if a.init:

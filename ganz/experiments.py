@@ -37,7 +37,7 @@ from .invert import invert
 from .lasso import lasso_cs_rows
 from .metrics import psnr, ssim
 from .models import Generator
-from .paths import RESULTS_DIR, ROOT
+from .paths import ROOT, results_dir
 from .wavelet import wavelet_baseline
 from .zoo import load_generator, weights_id
 
@@ -171,7 +171,7 @@ def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: flo
     """Invert images ``x`` (cached by everything that determines the result); returns z and timing."""
     ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None, seed=cfg.seed)
     key = config_key(gid, adapter_name, ad.input_dim, cfg, names, measurements)
-    path = RESULTS_DIR / prof.name / "jobs" / f"{key}.npz"
+    path = results_dir() / prof.name / "jobs" / f"{key}.npz"
     if cache and path.is_file():
         d = np.load(path)
         return {"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]), "adapter": ad,
@@ -247,7 +247,7 @@ def _table(rows: list[dict]) -> pd.DataFrame:
 
 def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
     key = config_key(figure, params, sorted(gids))
-    path = RESULTS_DIR / prof.name / f"{figure}-{key}.csv"
+    path = results_dir() / prof.name / f"{figure}-{key}.csv"
     if path.is_file():
         return pd.read_csv(path)
     df = compute()
@@ -469,11 +469,11 @@ def training_logs(profile: str | None = None) -> pd.DataFrame:
         return _smoke_training_log()
     frames = []
     for dim in sorted(set(prof.models) | set(prof.dim_models)):
-        path = RESULTS_DIR / prof.name / "training" / f"d{dim}.csv"
+        path = results_dir() / prof.name / "training" / f"d{dim}.csv"
         if path.is_file():
             frames.append(pd.read_csv(path).assign(dim=dim))
     if not frames:
-        raise GanzError(f"no training logs under {RESULTS_DIR / prof.name / 'training'}")
+        raise GanzError(f"no training logs under {results_dir() / prof.name / 'training'}")
     return pd.concat(frames, ignore_index=True)
 
 

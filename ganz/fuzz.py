@@ -522,7 +522,7 @@ def fuzz(cases: int, seed: int = 0, limit: float = 2.0, first: int = 0,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .paths import RESULTS_DIR
+    from .paths import results_dir
 
     p = argparse.ArgumentParser(prog="python -m ganz.fuzz", description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=10_000)
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first", type=int, default=0, help="index of the first case (to replay one)")
     p.add_argument("--time-limit", type=float, default=2.0,
                    help="CPU seconds per case before it is a hang (wall clock: 10× that)")
-    p.add_argument("--out", type=Path, default=RESULTS_DIR / "bench" / "fuzz.json")
+    p.add_argument("--out", type=Path, default=results_dir() / "bench" / "fuzz.json")
     p.add_argument("-q", "--quiet", action="store_true")
     a = p.parse_args(argv)
     if a.cases < 1 or a.time_limit <= 0 or a.first < 0:

@@ -7,6 +7,10 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
 DATA_DIR = ROOT / "data"
-RESULTS_DIR = Path(os.environ.get("GANZ_RESULTS", ROOT / "results"))
 MODELS_DIR = Path(os.environ.get("GANZ_ZOO", PACKAGE_DIR / "zoo"))  # committed generator weights
 CACHE_DIR = Path(os.environ.get("GANZ_CACHE", ROOT / ".cache"))
+
+
+def results_dir() -> Path:
+    """Where results are read and written: $GANZ_RESULTS (read at each call) or results/."""
+    return Path(os.environ.get("GANZ_RESULTS", ROOT / "results"))

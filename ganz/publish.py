@@ -14,7 +14,7 @@ import torch
 
 from .adapters import calibrate_gain
 from .data import celeba_array
-from .paths import MODELS_DIR, RESULTS_DIR
+from .paths import MODELS_DIR, results_dir
 from .zoo import export_generator, load_generator
 
 
@@ -35,7 +35,7 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
     if copy_log:
         log = Path(weights).parent / "log.csv"
         if log.is_file():
-            dst = RESULTS_DIR / profile / "training" / f"d{G.cfg.latent_dim}.csv"
+            dst = results_dir() / profile / "training" / f"d{G.cfg.latent_dim}.csv"
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log, dst)
     return {"name": name, "path": str(out), "sha256": gid, "gain": float(G.adapter_gain),

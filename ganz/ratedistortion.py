@@ -116,7 +116,7 @@ def _qat_job(prof: ex.Profile, G: Generator, gid: str, adapter: Adapter, names: 
              lr: float) -> torch.Tensor:
     """:func:`qat_refine`, cached as ``results/<profile>/jobs/qat-<key>.npz``."""
     key = config_key("qat", gid, adapter.name, adapter.input_dim, cfg, names, bits, steps, lr)
-    path = ex.RESULTS_DIR / prof.name / "jobs" / f"qat-{key}.npz"
+    path = ex.results_dir() / prof.name / "jobs" / f"qat-{key}.npz"
     if path.is_file():
         return torch.from_numpy(np.load(path)["z"])
     zq = qat_refine(G, adapter, x, z, bits, steps, lr)

@@ -138,7 +138,7 @@ def test_bench_quick_writes_csvs(tmp_path):
 def test_load_results_falls_back_to_quick(monkeypatch, tmp_path):
     from ganz import bench
 
-    monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)  # fixed at import: patch, don't pollute
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
     monkeypatch.setenv("GANZ_PROFILE", "smoke")
     monkeypatch.setattr(bench, "QUICK_PAPER_STEPS", 30)
     monkeypatch.setattr(bench, "QUICK_FAST", FastConfig(steps=5))

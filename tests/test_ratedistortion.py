@@ -23,10 +23,9 @@ SMALL = dict(ratios=(20, 100), bits=(32, 8, 4), qat_steps=3, codecs=("jpeg", "we
 
 @pytest.fixture(scope="module")
 def results_dir(tmp_path_factory):
-    # ganz.paths reads GANZ_RESULTS once, at import; point the runner's folder at a temp one.
     path = tmp_path_factory.mktemp("rd-results")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ex, "RESULTS_DIR", path)
+        mp.setenv("GANZ_RESULTS", str(path))
         yield path
 
 
