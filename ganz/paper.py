@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,8 @@ def _key_frame(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
     for col in keys:
         out[col] = out[col].map(fmt)
+    if "image" in keys:  # the paper names pictures without their file extension ("jack")
+        out["image"] = out["image"].map(lambda name: PurePath(name).stem if name else name)
     return out
 
 
@@ -118,11 +121,11 @@ def _range(median: float, lo: float, hi: float) -> str:
     return " ".join(parts) if parts else DASH
 
 
-def compare(figure: str, ours: pd.DataFrame) -> pd.DataFrame:
+def compare(figure: str, ours: pd.DataFrame, published_only: bool = False) -> pd.DataFrame:
     """A "paper vs ours" table: median [min–max] PSNR per key (split, ratio, method, …).
 
     ``ours`` is a runner's tidy table (one row per image × method × setting). Rows present on only
-    one side are kept, with "—" on the other. ``delta_db`` = our median − the paper's median.
+    one side are kept, with "—" on the other (``published_only``: only rows the paper gave). ``delta_db`` = our median − the paper's median.
     Where the paper printed file sizes, ``ours_kib``/``paper_kib`` give the median file size.
     """
     if figure not in KEYS:
@@ -168,6 +171,8 @@ def compare(figure: str, ours: pd.DataFrame) -> pd.DataFrame:
     columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median"]
     columns += ["ours_kib", "paper_kib"] if sizes else []
     columns += ["paper_note"]
+    if published_only:
+        table = table[table["paper"] != DASH]
     return table[columns].reset_index(drop=True)
 
 
@@ -185,8 +190,7 @@ def summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """
     parts = []
     for figure, table in tables.items():
-        cmp = compare(figure, table)
-        cmp = cmp[cmp["paper"] != DASH].reset_index(drop=True)
+        cmp = compare(figure, table, published_only=True)
         keys = [k for k in KEYS[figure] if k != "method"]
         setting = [", ".join(f"{SETTING_LABELS.get(k, k + ' ')}{row[k]}" for k in keys
                              if row[k] and row[k] != DEFAULT_ADAPTER)

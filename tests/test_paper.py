@@ -39,13 +39,14 @@ def test_compare_matches_rounded_ratios_and_reports_both_sides():
     # a ratio the paper has no number for, and a split we did not run, both stay
     assert ((table["ratio"] == "204.8") & (table["paper"] == paper.DASH)).any()
     assert ((table["split"] == "ood") & (table["n"] == 0)).any()
+    published = paper.compare("fig5", ours, published_only=True)
+    assert len(published) < len(table) and (published["paper"] != paper.DASH).all()
 
 
 def test_compare_keep_linear_ignores_ratio_and_lists_file_sizes():
     ours = pd.DataFrame({"image": ["jack.png"] * 2, "split": "ood", "dim": 64,
                          "adapter": ["keep_linear", "random_linear"], "ratio": [48.0, 10.0],
                          "method": "ganz", "psnr": [15.0, 20.0], "bytes": [300, 1300]})
-    ours["image"] = "jack"
     table = paper.compare("fig4", ours)
     keep = table[table["adapter"] == "keep_linear"].iloc[0]
     assert keep["ours_median"] == 15.0 and keep["paper_median"] == pytest.approx(17.94)
