@@ -31,24 +31,21 @@ def output_paths(inputs: list[Path], out: Path, suffix: str) -> list[Path]:
     return paths
 
 
-def positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (v > 0 and v < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return v
+def _positive(convert, noun: str):
+    """An argparse type: ``convert(text)``, which must be finite and > 0."""
+    def parse(text: str):
+        try:
+            v = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from None
+        if not (0 < v < float("inf")):
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return v
+    return parse
 
 
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return v
+positive_float = _positive(float, "a number")
+positive_int = _positive(int, "an integer")
 
 
 # --------------------------------------------------------------------------- commands

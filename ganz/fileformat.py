@@ -111,13 +111,17 @@ def _unpack_codes(raw: bytes, n: int, bits: int) -> np.ndarray:
     return np.packbits(words, axis=1).view(">u2").ravel().astype(np.int64)
 
 
-def _varint(v: int) -> bytes:
-    out = bytearray()
+def varint(v: int, pad: int = 0) -> bytes:
+    """Unsigned LEB128. ``pad`` adds redundant zero groups: a non-canonical encoding that
+    ``unpack`` must refuse (only tests and ``ganz.fuzz`` make those)."""
+    groups = []
     while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
+        groups.append(v & 0x7F)
+        v >>= 7
         if not v:
-            return bytes(out)
+            break
+    groups += [0] * pad
+    return bytes(g | (0x80 if i < len(groups) - 1 else 0) for i, g in enumerate(groups))
 
 
 def _read_varint(data: bytes, pos: int, end: int) -> tuple[int, int]:
@@ -171,7 +175,7 @@ def pack(f: GanzFile, version: int = VERSION) -> bytes:
     if len(gid) != 4:
         raise GanzError("generator id must have at least 8 hex digits")
     head = (MAGIC2 + bytes([2, ADAPTER_CODES[f.adapter] | (4 if use_zlib else 0), f.bits])
-            + _varint(f.height) + _varint(f.width) + _varint(f.seed % (2**32)) + _varint(len(z)) + gid)
+            + varint(f.height) + varint(f.width) + varint(f.seed % (2**32)) + varint(len(z)) + gid)
     body = head + (deflated if use_zlib else payload)
     return body + struct.pack("<I", zlib.crc32(body))
 

@@ -39,7 +39,7 @@ import torch
 from .atomic import atomic_write
 from .config import ModelConfig
 from .errors import GanzError
-from .fileformat import CRC_BYTES, HEADER_BYTES, MAX_LATENT, pack, unpack
+from .fileformat import CRC_BYTES, HEADER_BYTES, MAX_LATENT, pack, unpack, varint
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 
@@ -117,18 +117,6 @@ def _edge(rng: np.random.Generator, values: list[int], bits: int) -> int:
     if rng.random() < 0.7:
         return int(values[rng.integers(len(values))])
     return int(rng.integers(0, 2**bits, dtype=np.uint64)) if bits < 64 else int(rng.integers(0, 2**62))
-
-
-def varint(v: int, pad: int = 0) -> bytes:
-    """LEB128, optionally with ``pad`` redundant zero groups (a non-canonical encoding)."""
-    groups = []
-    while True:
-        groups.append(v & 0x7F)
-        v >>= 7
-        if not v:
-            break
-    groups += [0] * pad
-    return bytes(g | (0x80 if i < len(groups) - 1 else 0) for i, g in enumerate(groups))
 
 
 def parse_v2(data: bytes) -> dict | None:

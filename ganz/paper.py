@@ -125,7 +125,9 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False) -> pd
     """A "paper vs ours" table: median [min–max] PSNR per key (split, ratio, method, …).
 
     ``ours`` is a runner's tidy table (one row per image × method × setting). Rows present on only
-    one side are kept, with "—" on the other (``published_only``: only rows the paper gave). ``delta_db`` = our median − the paper's median.
+    one side are kept, with "—" on the other. ``published_only`` keeps the settings we ran that the
+    paper also gave numbers for; if there are none (e.g. a ratio the paper never printed), it keeps
+    our rows, so the table still shows what was run. ``delta_db`` = our median − the paper's median.
     Where the paper printed file sizes, ``ours_kib``/``paper_kib`` give the median file size.
     """
     if figure not in KEYS:
@@ -172,7 +174,8 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False) -> pd
     columns += ["ours_kib", "paper_kib"] if sizes else []
     columns += ["paper_note"]
     if published_only:
-        table = table[table["paper"] != DASH]
+        both = (table["paper"] != DASH) & (table["n"] > 0)
+        table = table[both] if both.any() else table[table["n"] > 0]
     return table[columns].reset_index(drop=True)
 
 
@@ -190,7 +193,8 @@ def summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """
     parts = []
     for figure, table in tables.items():
-        cmp = compare(figure, table, published_only=True)
+        cmp = compare(figure, table)
+        cmp = cmp[cmp["paper"] != DASH].reset_index(drop=True)
         keys = [k for k in KEYS[figure] if k != "method"]
         setting = [", ".join(f"{SETTING_LABELS.get(k, k + ' ')}{row[k]}" for k in keys
                              if row[k] and row[k] != DEFAULT_ADAPTER)

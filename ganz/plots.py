@@ -260,6 +260,10 @@ def fig5(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
             if stats.empty:
                 continue
             ax.plot(stats.index, stats["median"], marker="o", ms=4, color=palette[method])
+            if len(stats) == 1:  # a single ratio has no band to draw: show its range as a bar
+                ax.errorbar(stats.index, stats["median"],
+                            yerr=[stats["median"] - stats["min"], stats["max"] - stats["median"]],
+                            color=palette[method], capsize=3, lw=0, elinewidth=1)
             ax.fill_between(stats.index, stats["min"], stats["max"], color=palette[method],
                             alpha=0.15, lw=0)
         keep = table[(table["split"] == split) & is_keep].groupby("ratio")["psnr"]

@@ -41,6 +41,10 @@ def test_compare_matches_rounded_ratios_and_reports_both_sides():
     assert ((table["split"] == "ood") & (table["n"] == 0)).any()
     published = paper.compare("fig5", ours, published_only=True)
     assert len(published) < len(table) and (published["paper"] != paper.DASH).all()
+    assert (published["n"] > 0).all()
+    # only a ratio the paper never printed: our rows stay, with "—" for the paper
+    only24 = paper.compare("fig5", _ours([24.0]), published_only=True)
+    assert len(only24) == 2 and (only24["ratio"] == "24").all() and (only24["paper"] == paper.DASH).all()
 
 
 def test_compare_keep_linear_ignores_ratio_and_lists_file_sizes():

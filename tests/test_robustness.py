@@ -36,7 +36,7 @@ from ganz.codec import GanzCodec
 from ganz.config import ModelConfig, TrainConfig
 from ganz.data import open_image
 from ganz.errors import GanzError
-from ganz.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack
+from ganz.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack, varint
 from ganz.models import Generator
 from ganz.train import Trainer, train
 from ganz.zoo import FORMAT, export_generator, load_generator
@@ -55,17 +55,6 @@ def crc(body: bytes) -> bytes:
 
 def fix_crc(data: bytes) -> bytes:
     return crc(data[:-CRC_BYTES]) if len(data) >= CRC_BYTES else data
-
-
-def varint(v: int, pad: int = 0) -> bytes:
-    groups = []
-    while True:
-        groups.append(v & 0x7F)
-        v >>= 7
-        if not v:
-            break
-    groups += [0] * pad
-    return bytes(g | (0x80 if i < len(groups) - 1 else 0) for i, g in enumerate(groups))
 
 
 def v2(flags: int, bits: int, h: int, w: int, seed: int, n: int, gid: bytes, payload: bytes,

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from ganz.config import ModelConfig  # noqa: E402
-from ganz.fileformat import GanzFile, pack  # noqa: E402
+from ganz.fileformat import GanzFile, pack, varint  # noqa: E402
 from ganz.models import Generator  # noqa: E402
 from ganz.zoo import export_generator, weights_id  # noqa: E402
 
@@ -28,15 +28,6 @@ TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 
 def crc(body: bytes) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
-
-
-def varint(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
 
 
 class Payload:
