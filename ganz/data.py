@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .errors import GanzError
+from .errors import GanzError, MissingDataError
 from .paths import CACHE_DIR, DATA_DIR
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -68,14 +68,14 @@ def celeba_dir(root: Path | None = None) -> Path:
     for c in candidates:
         if c.is_dir() and any(c.glob("*.jpg")):
             return c
-    raise GanzError(f"no CelebA images found under {root}: {MISSING_DATA_HELP}")
+    raise MissingDataError(f"no CelebA images found under {root}: {MISSING_DATA_HELP}")
 
 
 def ood_dir(root: Path | None = None) -> Path:
     root = data_root() if root is None else Path(root)
     d = root / "ood"
     if not d.is_dir() or not list_images(d):
-        raise GanzError(f"no out-of-domain images found in {d}: {MISSING_DATA_HELP}")
+        raise MissingDataError(f"no out-of-domain images found in {d}: {MISSING_DATA_HELP}")
     return d
 
 
@@ -91,7 +91,7 @@ def celeba_split(folder: Path, split: str, validation_images: int = 0) -> list[P
     """
     files = sorted(Path(folder).glob("*.jpg"))
     if not files:
-        raise GanzError(f"no .jpg files in {folder}: {MISSING_DATA_HELP}")
+        raise MissingDataError(f"no .jpg files in {folder}: {MISSING_DATA_HELP}")
     n_train = int(len(files) * TRAIN_FRACTION)
     train, test = files[:n_train], files[n_train:]
     if split == "test":
@@ -274,6 +274,12 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def eval_names(split: str, limit: int | None = None) -> list[str]:
+    """The manifest's image names of one split (no pixels needed)."""
+    names = [e["name"] for e in load_manifest()["images"] if e["split"] == split]
+    return names if limit is None else names[:limit]
+
+
 def eval_images(split: str, image_size: int, limit: int | None = None,
                 root: Path | None = None, check: bool = True) -> tuple[list[str], torch.Tensor]:
     """The manifest's images of one split (train/test/ood) as names and a model-space batch."""
@@ -285,7 +291,7 @@ def eval_images(split: str, image_size: int, limit: int | None = None,
     for e in entries:
         path = folder / e["name"]
         if not path.is_file():
-            raise GanzError(f"{path} is missing: {MISSING_DATA_HELP}")
+            raise MissingDataError(f"{path} is missing: {MISSING_DATA_HELP}")
         if check and sha256_file(path) != e["sha256"]:
             raise GanzError(f"{path} differs from the manifest (SHA-256 mismatch)")
         images.append(center_square(open_image(path), image_size) if split == "ood"

@@ -3,3 +3,7 @@
 
 class GanzError(Exception):
     """A user-facing error (bad input file, missing data or model, bad parameter)."""
+
+
+class MissingDataError(GanzError):
+    """The images (CelebA, out-of-domain set) are not where ``GANZ_DATA`` / ``data/`` point."""

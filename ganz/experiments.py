@@ -30,8 +30,8 @@ import torch
 from .adapters import decode, make_adapter
 from .atomic import write_csv, write_npz
 from .config import InvertConfig, ModelConfig, config_key
-from .data import eval_images, to_model, to_uint8
-from .errors import GanzError
+from .data import MISSING_DATA_HELP, eval_images, eval_names, to_model, to_uint8
+from .errors import GanzError, MissingDataError
 from .fileformat import GanzFile, pack
 from .invert import invert
 from .lasso import lasso_cs_rows
@@ -158,6 +158,22 @@ def load_split(prof: Profile, split: str, n_images: int | None, size: int) -> tu
     return eval_images(split, size, limit=n)
 
 
+#: said under a figure whose originals could not be shown (results recorded, images absent)
+NO_IMAGES_NOTE = ("the evaluation images are not on this machine, so originals and wavelet "
+                  "pictures are left out; the numbers come from recorded results "
+                  f"({MISSING_DATA_HELP})")
+
+
+def split_or_names(prof: Profile, split: str, n_images: int | None, size: int
+                   ) -> tuple[list[str], torch.Tensor | None]:
+    """``load_split``, or, where the evaluation images are missing, their names alone (x = None):
+    enough to show results already recorded for them (``run_job`` refuses to compute without x)."""
+    try:
+        return load_split(prof, split, n_images, size)
+    except MissingDataError:
+        return eval_names(split, n_images or prof.n_images), None
+
+
 def meta_for(prof: Profile, dev: torch.device, **extra) -> dict:
     return {"profile": prof.name, "device": device_name(dev), "torch": torch.__version__,
             "commit": git_commit(), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -166,18 +182,24 @@ def meta_for(prof: Profile, dev: torch.device, **extra) -> dict:
 
 # --------------------------------------------------------------------------- inversion jobs
 def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
-            names: list[str], x: torch.Tensor, cfg: InvertConfig, dev: torch.device,
+            names: list[str], x: torch.Tensor | None, cfg: InvertConfig, dev: torch.device,
             measurements: int | None = None, cache: bool = True) -> dict:
-    """Invert images ``x`` (cached by everything that determines the result); returns z and timing."""
+    """Invert images ``x`` (cached by everything that determines the result); returns z and timing.
+
+    ``x = None`` (images not on this machine) only reads a recorded result."""
     ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None, seed=cfg.seed)
     key = config_key(gid, adapter_name, ad.input_dim, cfg, names, measurements)
     path = results_dir() / prof.name / "jobs" / f"{key}.npz"
     if cache and path.is_file():
         d = np.load(path)
         return {"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]), "adapter": ad,
-                "device": str(d["device"]), "A": _measurement_matrix(measurements, x, cfg.seed)}
+                "device": str(d["device"]),
+                "A": _measurement_matrix(measurements, G.cfg.num_pixels, cfg.seed)}
+    if x is None:
+        raise MissingDataError(f"no recorded {prof.name} result for these images, and computing "
+                               f"it needs them: {MISSING_DATA_HELP}")
     measure, target = None, x.to(dev)
-    A = _measurement_matrix(measurements, x, cfg.seed)
+    A = _measurement_matrix(measurements, G.cfg.num_pixels, cfg.seed)
     if A is not None:
         A_dev = A.to(dev)
         measure = lambda img: img.flatten(1) @ A_dev.t()  # noqa: E731
@@ -190,11 +212,10 @@ def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: flo
     return {"z": res.z, "seconds": per_image, "adapter": ad, "device": device_name(dev), "A": A}
 
 
-def _measurement_matrix(m: int | None, x: torch.Tensor, seed: int) -> torch.Tensor | None:
-    """Gaussian A = randn(M, N)/sqrt(M), seeded (compressive sensing)."""
+def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None:
+    """Gaussian A = randn(M, N)/sqrt(M), seeded (compressive sensing; N values per image)."""
     if m is None:
         return None
-    n = x[0].numel()
     g = torch.Generator().manual_seed(10_000 + seed)
     return torch.randn(m, n, generator=g) / m**0.5
 
@@ -203,9 +224,7 @@ def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tenso
              base: dict, steps: int) -> tuple[list[dict], np.ndarray]:
     """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions."""
     ad = job["adapter"]
-    dev = next(G.parameters()).device
-    with torch.no_grad():
-        rec = to_uint8(decode(G, ad, job["z"].to(dev)))
+    rec = reconstruct(G, job)
     orig = to_uint8(x)
     size = G.cfg.image_size
     nbytes = len(pack(GanzFile(ad.name, size, size, ad.seed, gid, job["z"][0].numpy())))
@@ -217,6 +236,13 @@ def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tenso
                      "bytes": nbytes if job.get("A") is None else np.nan, "steps": steps,
                      "seconds": job["seconds"], "device": job["device"], "generator": gid})
     return rows, rec
+
+
+def reconstruct(G: Generator, job: dict) -> np.ndarray:
+    """A job's images decoded and quantized: uint8 (n, H, W, 3)."""
+    dev = next(G.parameters()).device
+    with torch.no_grad():
+        return to_uint8(decode(G, job["adapter"], job["z"].to(dev)))
 
 
 def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict) -> list[dict]:
@@ -276,16 +302,20 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
         base = {"experiment": figure, "profile": prof.name, "dim": dim, "torch": torch.__version__,
                 "commit": git_commit()}
         for split in splits:
-            names, x = load_split(prof, split, n_images, G.cfg.image_size)
+            names, x = split_or_names(prof, split, n_images, G.cfg.image_size)
             for adapter_name, ratio in settings:
                 job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
-                r, rec = job_rows(job, G, gid, names, x, split, base, steps)
-                rows += r
-                rows += wavelet_rows(names, x, split, r[0]["ratio"], base)
+                if x is None:  # recorded latents, no pictures to measure against: pictures only
+                    rec = reconstruct(G, job)
+                else:
+                    r, rec = job_rows(job, G, gid, names, x, split, base, steps)
+                    rows += r
+                    rows += wavelet_rows(names, x, split, r[0]["ratio"], base)
                 if keep_images:
                     tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
                     for i, name in enumerate(names):
-                        images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                        if x is not None:
+                            images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
                         images[f"{split}/{name}/{tag}"] = rec[i]
     return _table(rows), images, gens
 
@@ -312,7 +342,21 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
     meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
                     generator=", ".join(g[:12] for g in gids),
                     computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
+    if keep_images and not images_present(prof):
+        meta["note"] = NO_IMAGES_NOTE
     return ExperimentResult(df, images or {}, meta)
+
+
+def images_present(prof: Profile) -> bool:
+    """Whether this profile's evaluation images can be read here (synthetic ones always can)."""
+    if prof.synthetic:
+        return True
+    try:
+        eval_images("ood", 8, limit=1, check=False)
+        eval_images("test", 8, limit=1, check=False)
+    except MissingDataError:
+        return False
+    return True
 
 
 def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
@@ -347,32 +391,51 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     if prof.synthetic:
         names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
     else:
-        all_names, all_x = eval_images("ood", G.cfg.image_size)
+        all_names = eval_names("ood")
         stems = [n.rsplit(".", 1)[0] for n in all_names]
         if image not in stems:
             raise GanzError(f"image {image!r} not among the out-of-domain images: {', '.join(stems)}")
         i = stems.index(image)
-        names, x = [all_names[i]], all_x[i:i + 1]
+        _, all_x = split_or_names(prof, "ood", len(all_names), G.cfg.image_size)
+        names, x = [all_names[i]], (None if all_x is None else all_x[i:i + 1])
     base = {"experiment": "fig4", "profile": prof.name, "dim": 64, "torch": torch.__version__,
             "commit": git_commit()}
-    rows = []
-    images = {"original": to_uint8(x)[0]}
     # the paper's R = 768 is a random layer as small as the trained one (d_c = d_t = 64 at 128×128);
     # at other sizes that ratio is N / d_t, added so the two can still be compared
     same_dim = G.cfg.num_pixels / G.cfg.latent_dim
     extra = [] if any(abs(r - same_dim) < 1e-6 for r in ratios) else [same_dim]
     settings = [("random_linear", float(r)) for r in (*ratios, *extra)] + [("keep_linear", None)]
-    for adapter_name, ratio in settings:
-        job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
-        r, rec = job_rows(job, G, gid, names, x, "ood", base, steps_)
-        w = wavelet_rows(names, x, "ood", r[0]["ratio"], base)
-        rows += r + w
-        tag = f"R{ratio:g}" if ratio else "keep_linear"
-        images[f"ganz/{tag}"] = rec[0]
-        wv = wavelet_baseline(to_uint8(x)[0], r[0]["ratio"], "original_code")
-        images[f"wavelet/{tag}"] = wv.recon
+
+    def sweep(with_rows: bool) -> tuple[list[dict], dict]:
+        rows, images = [], {}
+        if x is not None:
+            images["original"] = to_uint8(x)[0]
+        for adapter_name, ratio in settings:
+            job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+            tag = f"R{ratio:g}" if ratio else "keep_linear"
+            images[f"ganz/{tag}"] = reconstruct(G, job)[0]
+            if x is None:
+                continue
+            r = G.cfg.num_pixels / job["adapter"].input_dim
+            images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], r, "original_code").recon
+            if with_rows:
+                rows += job_rows(job, G, gid, names, x, "ood", base, steps_)[0]
+                rows += wavelet_rows(names, x, "ood", r, base)
+        return rows, images
+
+    box: dict = {}
+
+    def compute() -> pd.DataFrame:
+        rows, box["images"] = sweep(True)
+        return _table(rows)
+
+    params = {"image": image, "ratios": ratios, "steps": steps_}
+    df = _cached_table(prof, "fig4", params, [gid], compute)
+    images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
-    return ExperimentResult(_table(rows), images, meta)
+    if x is None:
+        meta["note"] = NO_IMAGES_NOTE
+    return ExperimentResult(df, images, meta)
 
 
 def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
@@ -427,22 +490,26 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
             "commit": git_commit()}
     measurements = _as_tuple(measurements)
 
-    def sweep(with_lasso: bool) -> tuple[list[dict], dict]:
+    def sweep(with_rows: bool) -> tuple[list[dict], dict]:
         rows, images = [], {}
-        train_x = load_split(prof, "train", n, G.cfg.image_size)[1]  # the Lasso's λ: tuned on these only
+        if with_rows:  # the Lasso's λ: tuned on these only
+            train_x = load_split(prof, "train", n, G.cfg.image_size)[1]
         for split in SPLITS:
-            names, x = load_split(prof, split, n, G.cfg.image_size)
+            names, x = split_or_names(prof, split, n, G.cfg.image_size)
             for M_paper in measurements:
                 M = max(1, int(round(M_paper * N / PAPER_N)))
                 job = run_job(prof, G, gid, "no_linear", None, names, x, cfg, dev, measurements=M)
-                r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
-                for row in r:
-                    row.update(measurements=M, m_over_n=M / N)
-                rows += r
-                if with_lasso:
+                if with_rows:
+                    r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
+                    for row in r:
+                        row.update(measurements=M, m_over_n=M / N)
+                    rows += r
                     rows += lasso_cs_rows(names, x, split, job["A"], base, train_x)  # lasso_dct
+                else:
+                    rec = reconstruct(G, job)
                 for i, name in enumerate(names):
-                    images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                    if x is not None:
+                        images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
                     images[f"{split}/{name}/M{M}"] = rec[i]
         return rows, images
 
@@ -459,6 +526,8 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
     df = _cached_table(prof, "fig8", params, [gid], compute)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
+    if not images_present(prof):
+        meta["note"] = NO_IMAGES_NOTE
     return ExperimentResult(df, images, meta)
 
 

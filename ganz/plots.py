@@ -59,6 +59,16 @@ class BookFigure(Figure):
         return buf.getvalue()
 
 
+def message_figure(text: str, width: float = 7.0) -> BookFigure:
+    """A small figure that only says why the real one cannot be drawn here."""
+    import textwrap
+
+    fig = BookFigure(figsize=(width, 1.2))
+    fig.text(0.5, 0.5, textwrap.fill(text, 100), ha="center", va="center", fontsize=9,
+             color="#555555")
+    return fig
+
+
 
 def _check(table: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
     missing = [c for c in columns if c not in table.columns]
@@ -577,4 +587,5 @@ def provenance(meta: Mapping[str, object]) -> str:
     created = get("created", "created_at", "time")
     if created != "?":
         parts.append(f"created: {created}")
-    return " | ".join(parts[:3]) + "\n" + " | ".join(parts[3:])
+    text = " | ".join(parts[:3]) + "\n" + " | ".join(parts[3:])
+    return text + (f"\nnote: {meta['note']}" if meta.get("note") else "")

@@ -28,7 +28,6 @@ against float32). Plots: :func:`plot_rd`, :func:`rd_examples`.
 """
 from __future__ import annotations
 
-import io
 import math
 from typing import Iterable, Sequence
 
@@ -44,11 +43,12 @@ from .atomic import write_npz
 from .codecs import available_codecs, encode_at_budget, rd_curve
 from .config import InvertConfig, config_key
 from .data import to_uint8
-from .errors import GanzError
+from .errors import GanzError, MissingDataError
 from .fileformat import QUANT_BITS, GanzFile, pack, unpack
 from .metrics import bpp as bits_per_pixel
 from .metrics import psnr, ssim
 from .models import Generator
+from .plots import BookFigure, message_figure
 
 EXPERIMENT = "rd"
 FIG5_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200)  # fig. 5's sweep: its cached latents are reused
@@ -645,15 +645,6 @@ def smallest_files(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- plots
-class _PngFigure(Figure):
-    """A Figure built without pyplot that shows itself as a PNG in Jupyter."""
-
-    def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        return buf.getvalue()
-
-
 CODEC_COLORS = {"jpeg": "#d62728", "webp": "#ff7f0e", "jpeg2000": "#8c564b", "avif": "#9467bd",
                 "jpegxl": "#2ca02c", "wavelet": "#7f7f7f"}
 SPLIT_TITLES = {"train": "train faces", "test": "test faces (CelebA)", "ood": "out-of-domain images"}
@@ -679,7 +670,7 @@ def plot_rd(table: pd.DataFrame, metric: str = "psnr", splits: Sequence[str] | N
     if metric not in ("psnr", "ssim"):
         raise GanzError(f"metric must be psnr or ssim, got {metric!r}")
     splits = list(splits or [s for s in _splits_in(table)])
-    fig = _PngFigure(figsize=(5.2 * len(splits), 4.2), layout="constrained")
+    fig = BookFigure(figsize=(5.2 * len(splits), 4.2), layout="constrained")
     axes = fig.subplots(1, len(splits), squeeze=False, sharey=True)[0]
     bits_present = sorted(table.loc[_ganz(table), "bits"].dropna().astype(int).unique(), reverse=True)
     colors = _bit_colors(bits_present)
@@ -781,11 +772,14 @@ def rd_examples(profile: str | None = None, device: str = "auto",
     """Side by side: original, GANZ, and every codec at the GANZ file's byte budget, for a low
     and a mid rate (``settings`` = (ratio, bits) pairs). A codec that cannot make a file that
     small shows its smallest file, titled in red with its real size."""
-    res = example_points(profile, device, settings, picks, codecs, n_images, steps)
+    try:
+        res = example_points(profile, device, settings, picks, codecs, n_images, steps)
+    except MissingDataError as e:  # every panel is made from the original pictures
+        return message_figure(f"Example pictures not shown: {e}")
     t = res.table
     methods = list(dict.fromkeys(t["method"]))
     keys = list(dict.fromkeys(zip(t["split"], t["image"], t["setting"])))
-    fig = _PngFigure(figsize=(1.45 * (len(methods) + 1), 1.75 * len(keys)), layout="constrained")
+    fig = BookFigure(figsize=(1.45 * (len(methods) + 1), 1.75 * len(keys)), layout="constrained")
     axes = fig.subplots(len(keys), len(methods) + 1, squeeze=False)
     for r, (split, image, setting) in enumerate(keys):
         ax = axes[r, 0]

@@ -75,16 +75,20 @@ bench.plot_time_to_psnr(res.table, res.summary)
 # %% [markdown]
 # ## Speed-ups
 #
-# **Reading the recorded CPU run.** Against the paper's full 7500-step run the fast method is
-# about 20× faster at R = 10 and about 50× faster with the trained layer kept (`keep_linear`),
-# on faces and out-of-domain pictures alike. Its final PSNR is a little higher on average. On one
-# image per split at R = 10 it ends a few hundredths of a dB short, and that image counts as not
-# reached. Against the oracle-stopped paper method the R = 10 speed-up is still about 20×, but with
-# `keep_linear` it falls to about 10×. There the paper's method settles within about a thousand
-# of its 7500 steps, so an oracle stop saves most of its time. Our refinement spends most of its
-# evaluations on the last few hundredths of a dB. A Levenberg–Marquardt refinement with a
-# finite-difference Jacobian (64 columns) was slower still on validation faces. The long-term goal
-# of 60× is not reached.
+# **Reading the recorded CPU run** (two threads on an idle 2-core machine, 4 test faces and 4
+# out-of-domain pictures). Against the paper's full 7500-step run the fast method is 22–28×
+# faster at R = 10 and 44–47× faster with the trained layer kept (`keep_linear`). Its final PSNR
+# is a little higher on average. On one image per split at R = 10 it ends a few hundredths of a
+# dB short, and that image counts as not reached. Against the oracle-stopped paper method the
+# R = 10 speed-up is 20–27×, but with `keep_linear` it falls to 7–10×. There the paper's method
+# settles within about a thousand of its 7500 steps, so an oracle stop saves most of its time,
+# while our refinement spends most of its evaluations on the last few hundredths of a dB: at the
+# optimum about 60 % of the 64 latent values sit on the ±1 bounds. On validation faces, none of
+# these did better: longer L-BFGS memories (10–40), removing the box by z = sin(πu/2), short
+# Adam schedules from the encoder's start, or a Levenberg–Marquardt refinement with a
+# finite-difference Jacobian. The long-term goal of 60× is not reached. An earlier run of the
+# same code on one thread (`results/bench/threads1/`) gave 20×/22× (R = 10, oracle-stopped) and
+# 9×/11× (`keep_linear`).
 #
 # There is one row per adapter and split, and the split's mean PSNR curve is used for the two
 # speed-ups. *speed-up (median image)* is the median of the per-image oracle-stopped ratios.

@@ -202,7 +202,7 @@ def test_examples_figure(results_dir):
 def _cs_setup(m: int = 120, size: int = 16):
     train = ex.synthetic_images(3, size, 0)
     test = ex.synthetic_images(3, size, 1)
-    A = ex._measurement_matrix(m, test, 0)
+    A = ex._measurement_matrix(m, test[0].numel(), 0)
     return train, test, A
 
 
