@@ -242,7 +242,7 @@ def celeba_array(image_size: int, split: str = "train", validation_images: int =
 
     arr = np.stack([np.asarray(load_face(f, image_size)) for f in tqdm(files, desc=f"decode {split}")])
     cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp.npy")
+    tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npy")  # processes may race here
     np.save(tmp, arr)
     os.replace(tmp, cache)
     return arr

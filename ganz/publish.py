@@ -29,7 +29,8 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
     x = torch.from_numpy(vimg).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
     scores = calibrate_gain(G, x, gains)
     out = MODELS_DIR / f"{name}.safetensors"
-    keep = {k: v for k, v in meta.items() if k not in ("format", "config", "path")}
+    keep = {k: v for k, v in meta.items()  # what this export sets itself is not carried over
+            if k not in ("format", "config", "path", "source", "gain_scores", "adapter_gain_value")}
     gid = export_generator(G, out, **keep, source=str(weights), gain_scores=scores,
                            adapter_gain_value=float(G.adapter_gain))
     if copy_log:
