@@ -81,6 +81,21 @@ class BenchResult:
     def speedups(self) -> pd.DataFrame:
         return speedup_table(self.summary)
 
+    def costs(self) -> pd.DataFrame:
+        """FLOPs per image, images per minute and fraction of the bf16 peak, per split."""
+        return self.summary.loc[self.summary["image"] == "ALL", COST_COLUMNS].reset_index(drop=True)
+
+    def per_image(self) -> pd.DataFrame:
+        """Each image's final PSNRs, times to the paper's final PSNR and speed-up."""
+        return self.summary.loc[self.summary["image"] != "ALL", PER_IMAGE_COLUMNS].round(3)
+
+
+COST_COLUMNS = ["adapter", "split", "flops_per_step_per_image", "paper_flops_per_image",
+                "fast_flops_per_image", "paper_images_per_min", "fast_images_per_min",
+                "paper_fraction_bf16_peak", "fast_fraction_bf16_peak", "gpu_note"]
+PER_IMAGE_COLUMNS = ["adapter", "split", "image", "paper_final_psnr", "fast_start_psnr",
+                     "fast_final_psnr", "paper_time_to_final", "fast_time_to_paper_final", "speedup"]
+
 
 # --------------------------------------------------------------------------- helpers
 def _device(device: str) -> torch.device:

@@ -108,15 +108,10 @@ res.speedups()
 # on a GPU. Otherwise they say "not measured".
 
 # %%
-cols = ["adapter", "split", "flops_per_step_per_image", "paper_flops_per_image",
-        "fast_flops_per_image", "paper_images_per_min", "fast_images_per_min",
-        "paper_fraction_bf16_peak", "fast_fraction_bf16_peak", "gpu_note"]
-res.summary.loc[res.summary["image"] == "ALL", cols].reset_index(drop=True)
+res.costs()
 
 # %% [markdown]
 # ## Per image
 
 # %%
-res.summary.loc[res.summary["image"] != "ALL",
-                ["adapter", "split", "image", "paper_final_psnr", "fast_start_psnr", "fast_final_psnr",
-                 "paper_time_to_final", "fast_time_to_paper_final", "speedup"]].round(3)
+res.per_image()

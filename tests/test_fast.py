@@ -130,7 +130,9 @@ def test_bench_quick_writes_csvs(tmp_path):
     assert len(agg) == 4 and {"speedup", "paper_final_psnr", "fast_final_psnr",
                               "paper_cpu_seconds_per_image", "flops_per_step_per_image"} <= set(agg)
     assert (agg.gpu_note.str.contains("not measured")).all()
-    assert len(res.speedups()) == 4
+    assert len(res.speedups()) == 4 and len(res.costs()) == 4
+    per_image = res.per_image()
+    assert len(per_image) == int(agg["images"].sum()) and "ALL" not in set(per_image["image"])
     fig = bench.plot_time_to_psnr(res.table, res.summary)
     assert fig._repr_png_()[:4] == b"\x89PNG"
 
