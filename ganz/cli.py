@@ -82,7 +82,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
         cfg = InvertConfig(steps=a.steps or InvertConfig().steps, seed=a.seed, batch_size=a.batch_size)
     x = to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None, seed=a.seed)
-    res = codec.invert(x, ad, cfg, progress=not a.quiet)
+    res = codec.invert(x, ad, cfg, progress=not a.quiet and sys.stderr.isatty())
     z_stored = torch.from_numpy(roundtrip(res.z.numpy(), a.bits))
     rec = to_uint8(codec.reconstruct(z_stored, ad))
     for i, (src, dst) in enumerate(zip(a.images, outs)):
@@ -142,7 +142,7 @@ def cmd_train(a: argparse.Namespace) -> None:
         os.environ["GANZ_DATA"] = str(a.data)
     dev = a.device if a.device != "auto" else str(pick_device("auto"))
     t = train(mcfg, tcfg, a.out, dev, resume=not a.restart, validate_every=a.validate_every,
-              progress=not a.quiet)
+              progress=not a.quiet and sys.stderr.isatty())
     print(f"trained to step {t.step}; generator: {a.out / 'final.safetensors'}")
 
 
