@@ -39,7 +39,7 @@ best=runs/paper-d64/best.safetensors; [ -f $best ] || best=runs/paper-d64/latest
 $PY -m ganz.publish $best --name celeba64-d64 --profile paper >> "$OUT/device.txt" 2>&1
 
 # 3. the paper profile's inversions, cheapest figures first, until the budget runs out
-timeout -s TERM "$EXP_S" $PY -m ganz.experiments --profile paper --device $DEV $EXP fig4 fig3 fig5 fig8 \
+timeout -s TERM "$EXP_S" $PY -m ganz.experiments --profile paper --device $DEV $EXP ${FIGS:-fig4 fig3 fig5 fig8} \
   > "$OUT/experiments.out" 2>&1
 echo "experiments: exit $? after $(( $(date +%s) - t0 )) s" >> "$OUT/device.txt"
 
