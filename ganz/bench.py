@@ -35,7 +35,6 @@ import argparse
 import datetime as _dt
 import io
 import json
-import math
 import os
 import platform
 import time

@@ -30,7 +30,7 @@ import torch
 from .adapters import decode, make_adapter
 from .atomic import write_csv, write_npz
 from .config import InvertConfig, ModelConfig, config_key
-from .data import MISSING_DATA_HELP, eval_images, eval_names, to_model, to_uint8
+from .data import MISSING_DATA_HELP, eval_images, eval_names, to_uint8
 from .errors import GanzError, MissingDataError
 from .fileformat import GanzFile, pack
 from .invert import invert

@@ -280,7 +280,8 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
         x_rep = xb.repeat(k, 1, 1, 1)
         offset = time.perf_counter() - t_call - paused[0]
 
-        def reduce(zz: torch.Tensor, mm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        def reduce(zz: torch.Tensor, mm: torch.Tensor, k: int = k, b: int = b
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
             mm = mm.view(k, b)
             best = mm.argmin(0)
             ar = torch.arange(b, device=mm.device)

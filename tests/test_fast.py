@@ -1,5 +1,4 @@
 """Fast compression: encoder, projection, invert_fast, the benchmark and the CLI's --method."""
-import numpy as np
 import pandas as pd
 import pytest
 import torch

@@ -2,7 +2,6 @@ import pytest
 import torch
 
 from ganz.config import ModelConfig
-from ganz.errors import GanzError
 from ganz.models import Discriminator, Generator, conv_module_flops
 
 
