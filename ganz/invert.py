@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -97,8 +97,13 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
 
 def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | None = None,
            trace_every: int = 0, progress: bool = False,
-           measure: Measure | None = None, callback: Callable | None = None) -> InvertResult:
+           measure: Measure | None = None, callback: Callable | None = None,
+           groups: Sequence[int] | None = None) -> InvertResult:
     """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``.
+
+    ``groups`` (sizes summing to B) marks ``x`` as several image sets inverted together: each set
+    starts from the points it would get alone, so its latents are those of a separate call (up to
+    float rounding) while the steps are shared (fewer, larger kernels on a GPU).
 
     ``callback(step, seconds, best_z, best_mse, start, restart)`` runs at each trace point of each
     batch (``start``: index of the batch's first image); its time is not counted.
@@ -119,10 +124,16 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
 
         chunks = math.ceil(n / cfg.batch_size)
         bar = tqdm(total=chunks * cfg.restarts * cfg.steps, desc="invert", unit="step")
+    groups = [n] if groups is None else list(groups)
+    if sum(groups) != n or any(g < 0 for g in groups):
+        raise ValueError(f"groups {groups} do not add up to the {n} images")
+    starts = [torch.cat([torch.empty(0, adapter.input_dim)]
+                        + [initial_z(g, adapter.input_dim, cfg, r, 0) for g in groups if g])
+              for r in range(cfg.restarts)]  # row i of a set = its row i alone, whatever the chunk
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)
         for r in range(cfg.restarts):
-            z0 = initial_z(xb.shape[0], adapter.input_dim, cfg, r, start)
+            z0 = starts[r][start:start + xb.shape[0]]
             cb = None if callback is None else (
                 lambda s, t, zz, mm, _st=start, _r=r: callback(s, t, zz, mm, _st, _r))
             zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure, cb)
