@@ -367,21 +367,14 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
     meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
                     generator=", ".join(g[:12] for g in gids),
                     computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
-    if keep_images and not images_present(prof):
+    return ExperimentResult(df, images or {}, _with_note(meta, images or {}))
+
+
+def _with_note(meta: dict, images: dict) -> dict:
+    """Add ``NO_IMAGES_NOTE`` when the pictures are reconstructions only (originals absent)."""
+    if images and not any(k == "original" or k.endswith("/original") for k in images):
         meta["note"] = NO_IMAGES_NOTE
-    return ExperimentResult(df, images or {}, meta)
-
-
-def images_present(prof: Profile) -> bool:
-    """Whether this profile's evaluation images can be read here (synthetic ones always can)."""
-    if prof.synthetic:
-        return True
-    try:
-        eval_images("ood", 8, limit=1, check=False)
-        eval_images("test", 8, limit=1, check=False)
-    except MissingDataError:
-        return False
-    return True
+    return meta
 
 
 def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
@@ -458,9 +451,7 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     df = _cached_table(prof, "fig4", params, [gid], compute)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
-    if x is None:
-        meta["note"] = NO_IMAGES_NOTE
-    return ExperimentResult(df, images, meta)
+    return ExperimentResult(df, images, _with_note(meta, images))
 
 
 def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
@@ -554,9 +545,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
     df = _cached_table(prof, "fig8", params, [gid], compute)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
-    if not images_present(prof):
-        meta["note"] = NO_IMAGES_NOTE
-    return ExperimentResult(df, images, meta)
+    return ExperimentResult(df, images, _with_note(meta, images))
 
 
 def training_logs(profile: str | None = None) -> pd.DataFrame:

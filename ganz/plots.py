@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -61,13 +62,10 @@ class BookFigure(Figure):
 
 def message_figure(text: str, width: float = 7.0) -> BookFigure:
     """A small figure that only says why the real one cannot be drawn here."""
-    import textwrap
-
     fig = BookFigure(figsize=(width, 1.2))
     fig.text(0.5, 0.5, textwrap.fill(text, 100), ha="center", va="center", fontsize=9,
              color="#555555")
     return fig
-
 
 
 def _check(table: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
