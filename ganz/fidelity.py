@@ -3,7 +3,8 @@ the numbers the deviations chapter prints (computed from results/ and data/, nev
 
 ``python -m ganz.fidelity refresh [--profile cpu-small]`` rewrites the wavelet rows of the
 profile's recorded figure tables from the evaluation images (GANZ rows untouched) and prints the
-medians before and after.
+medians before and after; they are kept in ``results/<profile>/wavelet-refresh.csv``
+(merged with earlier refreshes: a file's first "before" is kept).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .paths import results_dir
 NOMINAL_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200, 768)
 WAVELETS = ("wavelet_paper_text", "wavelet_original_code")
 FIGURES = ("fig2", "fig3", "fig4", "fig5")
+REFRESH_RECORD = "wavelet-refresh.csv"
 
 
 def nominal_ratio(actual: float, n_pixels: int, candidates=NOMINAL_RATIOS) -> float:
@@ -94,7 +96,15 @@ def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
     if not frames:
         raise GanzError(f"no recorded wavelet rows under {results_dir() / profile}")
     table = pd.concat(frames).reset_index()
+    record = results_dir() / profile / REFRESH_RECORD
+    if record.is_file():  # keep the first "before" of each row (a rerun's before is its after)
+        first = pd.read_csv(record).set_index(["file", "experiment", "split", "ratio", "method"])
+        table = table.set_index(list(first.index.names))
+        table["before"] = first["before"].reindex(table.index).fillna(table["before"])
+        table = table.reset_index()
     table["delta_db"] = (table["after"] - table["before"]).round(2)
+    if write:
+        write_csv(table, record)
     return table
 
 
