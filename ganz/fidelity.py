@@ -108,6 +108,120 @@ def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
     return table
 
 
+# --------------------------------------------------------------------------- deviations chapter
+def _record(profile: str) -> pd.DataFrame:
+    path = results_dir() / profile / REFRESH_RECORD
+    if not path.is_file():
+        raise GanzError(f"{path} is missing; run `python -m ganz.fidelity refresh`")
+    return pd.read_csv(path).drop_duplicates(["experiment", "split", "ratio", "method"])
+
+
+def wavelet_rule_effect(profile: str = "cpu-small") -> pd.DataFrame:
+    """Median ``wavelet_original_code`` PSNR (dB) of figs. 4 and 5 under the project's former
+    rule (level capped by pywt, round(N / R) per channel, 8-bit PSNR) and the original's."""
+    t = _record(profile)
+    t = t[(t["method"] == "wavelet_original_code") & t["experiment"].isin(["fig4", "fig5"])]
+    t = t.rename(columns={"before": "former_rule", "after": "original_rule"})
+    return (t[["experiment", "split", "ratio", "former_rule", "original_rule", "delta_db"]]
+            .sort_values(["experiment", "split", "ratio"]).reset_index(drop=True))
+
+
+def figure_image_counts(profile: str) -> dict[str, int]:
+    """Images per split each figure runner takes by default (as ``ganz.experiments`` does)."""
+    from .experiments import get_profile
+
+    prof = get_profile(profile)
+    whole = prof.n_images
+    cut = (lambda k: whole) if prof.image_set == "original" else (lambda k: min(whole, k))
+    return {"fig2": prof.dim_images or whole, "fig3": cut(4), "fig5": whole, "fig8": cut(3)}
+
+
+def image_list_differences(profile: str = "cpu-small") -> pd.DataFrame:
+    """Per figure and split: the images ``profile`` evaluates against the original code's lists
+    (names from the manifest; no pixels needed)."""
+    from .data import eval_names
+    from .experiments import SPLITS, get_profile
+
+    prof = get_profile(profile)
+    rows = []
+    for figure, n in figure_image_counts(profile).items():
+        lists = "fig3" if figure == "fig3" else "fig8" if figure == "fig8" else None
+        for split in SPLITS:
+            ours = eval_names(split, n, prof.image_set, lists)
+            theirs = eval_names(split, None, "original", lists)
+            rows.append({"figure": figure, "split": split, "ours_n": len(ours),
+                         "original_n": len(theirs), "shared": len(set(ours) & set(theirs)),
+                         "ours": _names(ours), "original": _names(theirs)})
+    return pd.DataFrame(rows)
+
+
+def _names(names: list[str], show: int = 4) -> str:
+    stems = [n.rsplit(".", 1)[0] for n in names]
+    return ", ".join(stems) if len(stems) <= show else ", ".join(stems[:show]) + ", …"
+
+
+def stand_ins() -> pd.DataFrame:
+    """The original's pictures missing from this data copy and the picture used instead."""
+    from .data import load_manifest
+
+    seen, rows = set(), []
+    for figure, picks in load_manifest().get("original", {}).get("figures", {}).items():
+        for e in picks:
+            if "replaces" in e and e["replaces"] not in seen:
+                seen.add(e["replaces"])
+                rows.append({"original": e["replaces"], "split": e["split"], "ours": e["name"]})
+    return pd.DataFrame(rows, columns=["original", "split", "ours"])
+
+
+def psnr_quantization_gap(profile: str = "cpu-small") -> pd.DataFrame:
+    """Median and largest gap (dB) between the wavelet's PSNR as the original computed it (float
+    reconstruction, unclipped) and the PSNR of the 8-bit image, over the recorded rows."""
+    frames = [t for t in figure_tables(profile).values() if "psnr_uint8" in t]
+    if not frames:
+        raise GanzError(f"no recorded psnr_uint8 under {results_dir() / profile}")
+    t = pd.concat(frames)
+    t = t[t["method"].isin(WAVELETS)].assign(gap=lambda d: d["psnr"] - d["psnr_uint8"])
+    return t.groupby("method")["gap"].agg(median="median", max="max", rows="size").round(3)
+
+
+def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
+    """The original rule on ``jack`` at 128×128 against the paper's fig. 4 wavelet labels;
+    None where the picture is not on this machine."""
+    from .data import eval_image
+    from .errors import MissingDataError
+    from .paper import paper_numbers
+    from .wavelet import wavelet_baseline
+
+    try:
+        image = eval_image("ood", "jack.png", 128)
+    except MissingDataError:
+        return None
+    pub = paper_numbers("fig4")
+    pub = pub[pub["method"] == "wavelet_original_code"].set_index("ratio")["psnr"]
+    rows = []
+    for r in ratios:
+        w = wavelet_baseline(image, r, "original_code")
+        rows.append({"ratio": r, "paper_label": pub.get(r, np.nan), "ours": round(w.psnr, 2),
+                     "ours_uint8": round(w.psnr_uint8, 2)})
+    return pd.DataFrame(rows)
+
+
+def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None:
+    """Median original-rule wavelet PSNR of our 20 out-of-domain pictures (subway in place of
+    the original's lena) at the paper's size; None where the pictures are absent."""
+    from .data import eval_image, eval_names
+    from .errors import MissingDataError
+    from .wavelet import wavelet_baseline
+
+    try:
+        images = [eval_image("ood", n, size) for n in eval_names("ood", image_set="original")]
+    except MissingDataError:
+        return None
+    return pd.DataFrame({"ratio": list(ratios), "median": [
+        round(float(np.median([wavelet_baseline(im, r, "original_code").psnr for im in images])), 2)
+        for r in ratios]})
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m ganz.fidelity")
     p.add_argument("command", choices=["refresh"])
