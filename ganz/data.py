@@ -252,9 +252,58 @@ def celeba_array(image_size: int, split: str = "train", validation_images: int =
 MANIFEST_PATH = DATA_DIR / "eval_manifest.json"
 
 
+#: the image lists: "seeded" (20 faces drawn by seed per split; cpu-small) and "original"
+#: (the original code's lists, with stand-ins where our copy lacks its images; the paper profile)
+IMAGE_SETS = ("seeded", "original")
+ORIGINAL_PER_SPLIT = 20
+#: the original's figure lists: fig. 3 (its committed square/no-linear figures) and fig. 8
+ORIGINAL_FIGURE_IMAGES = {
+    "fig3": ("034782", "196479", "campfire", "ferns", "horsehead_nebula", "jack", "obama",
+             "ocean", "snow_tree", "subway"),
+    "fig8": ("034782", "196479", "jack"),
+}
+#: CelebA faces the original used that are not in the 9,000-image copy: the first face of the
+#: same split stands in (034782 is a train face, 196479 a test face of the full CelebA)
+ORIGINAL_STAND_INS = {"034782": "train", "196479": "test"}
+
+
+def _entry(split: str, path: Path, **extra) -> dict:
+    return {"split": split, "name": path.name, "sha256": sha256_file(path), **extra}
+
+
+def original_lists(root: Path | None = None, validation_images: int = 64) -> dict:
+    """The original code's evaluation lists on the data at ``root``: the first 20 of each sorted
+    split (train 000001–000020; test: the first 20 of our test split, since its 192471… are not
+    in a 9,000-image copy; ood: the first 20 sorted, which is all of ours — subway where the
+    original had lena), and its fig. 3 / fig. 8 pictures, each missing face replaced by the first
+    face of its split (``replaces`` names it)."""
+    folder = celeba_dir(root)
+    splits = {"train": celeba_split(folder, "train", validation_images)[:ORIGINAL_PER_SPLIT],
+              "test": celeba_split(folder, "test", validation_images)[:ORIGINAL_PER_SPLIT],
+              "ood": list_images(ood_dir(root))[:ORIGINAL_PER_SPLIT]}
+    images = [_entry(split, f) for split, files in splits.items() for f in files]
+    stems = {(e["split"], Path(e["name"]).stem): e["name"] for e in images}
+    figures = {}
+    for figure, wanted in ORIGINAL_FIGURE_IMAGES.items():
+        picks = []
+        for stem in wanted:
+            split = ORIGINAL_STAND_INS.get(stem, "ood")
+            if (split, stem) in stems:
+                picks.append({"split": split, "name": stems[split, stem]})
+            elif split in ("train", "test"):
+                picks.append({"split": split, "name": splits[split][0].name,
+                              "replaces": f"{stem}.jpg"})
+            else:
+                raise MissingDataError(f"the original's {figure} image {stem} is not in "
+                                       f"{ood_dir(root)}")
+        figures[figure] = picks
+    return {"per_split": ORIGINAL_PER_SPLIT, "images": images, "figures": figures,
+            "note": "the original code's lists; stand-ins where this copy lacks an image"}
+
+
 def make_eval_manifest(per_split: int = 20, seed: int = 0, validation_images: int = 64,
                        root: Path | None = None) -> dict:
-    """Choose the evaluation images (by seed) and record names + SHA-256 (no pixels)."""
+    """Choose the seeded evaluation images, add the original's lists; names + SHA-256 only."""
     folder = celeba_dir(root)
     rng = np.random.default_rng(seed)
     entries = []
@@ -265,7 +314,8 @@ def make_eval_manifest(per_split: int = 20, seed: int = 0, validation_images: in
     for f in list_images(ood_dir(root)):
         entries.append({"split": "ood", "name": f.name, "sha256": sha256_file(f)})
     return {"seed": seed, "per_split": per_split, "validation_images": validation_images,
-            "source": "CelebA (Liu et al. 2015) and the paper's out-of-domain set", "images": entries}
+            "source": "CelebA (Liu et al. 2015) and the paper's out-of-domain set", "images": entries,
+            "original": original_lists(root, validation_images)}
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict:
@@ -274,29 +324,62 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def eval_names(split: str, limit: int | None = None) -> list[str]:
+def eval_entries(split: str, image_set: str = "seeded", figure: str | None = None) -> list[dict]:
+    """Manifest entries (split, name, sha256[, replaces]) of one split of an image set; with
+    ``figure``, the original set's list for that figure (the seeded set ignores ``figure``)."""
+    if image_set not in IMAGE_SETS:
+        raise GanzError(f"unknown image set {image_set!r}; choose one of {', '.join(IMAGE_SETS)}")
+    manifest = load_manifest()
+    if image_set == "seeded":
+        return [e for e in manifest["images"] if e["split"] == split]
+    if "original" not in manifest:
+        raise GanzError("the evaluation manifest has no original lists; run `python -m ganz.data`")
+    original = manifest["original"]
+    entries = [e for e in original["images"] if e["split"] == split]
+    if figure in original["figures"]:
+        sha = {e["name"]: e["sha256"] for e in entries}
+        entries = [{**e, "sha256": sha[e["name"]]} for e in original["figures"][figure]
+                   if e["split"] == split]
+    return entries
+
+
+def eval_names(split: str, limit: int | None = None, image_set: str = "seeded",
+               figure: str | None = None) -> list[str]:
     """The manifest's image names of one split (no pixels needed)."""
-    names = [e["name"] for e in load_manifest()["images"] if e["split"] == split]
+    names = [e["name"] for e in eval_entries(split, image_set, figure)]
     return names if limit is None else names[:limit]
 
 
 def eval_images(split: str, image_size: int, limit: int | None = None,
-                root: Path | None = None, check: bool = True) -> tuple[list[str], torch.Tensor]:
+                root: Path | None = None, check: bool = True, image_set: str = "seeded",
+                figure: str | None = None) -> tuple[list[str], torch.Tensor]:
     """The manifest's images of one split (train/test/ood) as names and a model-space batch."""
-    entries = [e for e in load_manifest()["images"] if e["split"] == split]
+    entries = eval_entries(split, image_set, figure)
     if limit is not None:
         entries = entries[:limit]
-    folder = ood_dir(root) if split == "ood" else celeba_dir(root)
-    images = []
-    for e in entries:
-        path = folder / e["name"]
-        if not path.is_file():
-            raise MissingDataError(f"{path} is missing: {MISSING_DATA_HELP}")
-        if check and sha256_file(path) != e["sha256"]:
-            raise GanzError(f"{path} differs from the manifest (SHA-256 mismatch)")
-        images.append(center_square(open_image(path), image_size) if split == "ood"
-                      else load_face(path, image_size))
+    images = [_load_entry(e, image_size, root, check) for e in entries]
     return [e["name"] for e in entries], to_model(images)
+
+
+def _load_entry(entry: dict, image_size: int, root: Path | None, check: bool) -> Image.Image:
+    split = entry["split"]
+    folder = ood_dir(root) if split == "ood" else celeba_dir(root)
+    path = folder / entry["name"]
+    if not path.is_file():
+        raise MissingDataError(f"{path} is missing: {MISSING_DATA_HELP}")
+    if check and sha256_file(path) != entry["sha256"]:
+        raise GanzError(f"{path} differs from the manifest (SHA-256 mismatch)")
+    return center_square(open_image(path), image_size) if split == "ood" else load_face(path, image_size)
+
+
+def eval_image(split: str, name: str, image_size: int, root: Path | None = None) -> np.ndarray:
+    """One manifest image (any set) by split and name, checked, as uint8 (H, W, 3)."""
+    manifest = load_manifest()
+    entries = manifest["images"] + manifest.get("original", {}).get("images", [])
+    for e in entries:
+        if e["split"] == split and e["name"] == name:
+            return np.asarray(_load_entry(e, image_size, root, True))
+    raise GanzError(f"{split}/{name} is not in the evaluation manifest")
 
 
 if __name__ == "__main__":  # python -m ganz.data: (re)make the evaluation manifest

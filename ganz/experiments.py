@@ -56,6 +56,7 @@ class Profile:
     image_size: int = 32
     synthetic: bool = False
     dim_images: int | None = None  # images per split for Fig. 2 (default: n_images)
+    image_set: str = "seeded"  # evaluation lists (ganz.data.IMAGE_SETS): "original" = the code's
 
 
 PROFILES = {
@@ -66,7 +67,7 @@ PROFILES = {
                          dim_images=8),
     "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
                      dim_models={d: f"celeba64-d{d}-final" for d in (64, 128, 256, 512)},
-                     image_size=64),
+                     image_size=64, image_set="original"),
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
@@ -150,12 +151,15 @@ def synthetic_images(n: int, size: int, seed: int) -> torch.Tensor:
     return arr * 2 - 1
 
 
-def load_split(prof: Profile, split: str, n_images: int | None, size: int) -> tuple[list[str], torch.Tensor]:
+def load_split(prof: Profile, split: str, n_images: int | None, size: int,
+               figure: str | None = None) -> tuple[list[str], torch.Tensor]:
+    """A split's evaluation images (the profile's image set; ``figure`` picks the original set's
+    list for fig. 3 / fig. 8), at most ``n_images``."""
     n = n_images or prof.n_images
     if prof.synthetic:
         x = synthetic_images(n, size, seed=SPLITS.index(split) if split in SPLITS else 9)
         return [f"synth-{split}-{i:02d}" for i in range(n)], x
-    return eval_images(split, size, limit=n)
+    return eval_images(split, size, limit=n, image_set=prof.image_set, figure=figure)
 
 
 #: said under a figure whose originals could not be shown (results recorded, images absent)
@@ -164,14 +168,14 @@ NO_IMAGES_NOTE = ("the evaluation images are not on this machine, so originals a
                   f"({MISSING_DATA_HELP})")
 
 
-def split_or_names(prof: Profile, split: str, n_images: int | None, size: int
-                   ) -> tuple[list[str], torch.Tensor | None]:
+def split_or_names(prof: Profile, split: str, n_images: int | None, size: int,
+                   figure: str | None = None) -> tuple[list[str], torch.Tensor | None]:
     """``load_split``, or, where the evaluation images are missing, their names alone (x = None):
     enough to show results already recorded for them (``run_job`` refuses to compute without x)."""
     try:
-        return load_split(prof, split, n_images, size)
+        return load_split(prof, split, n_images, size, figure)
     except MissingDataError:
-        return eval_names(split, n_images or prof.n_images), None
+        return eval_names(split, n_images or prof.n_images, prof.image_set, figure), None
 
 
 def meta_for(prof: Profile, dev: torch.device, **extra) -> dict:
@@ -268,22 +272,33 @@ def reconstruct(G: Generator, job: dict) -> np.ndarray:
         return to_uint8(decode(G, job["adapter"], job["z"].to(dev)))
 
 
-def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict) -> list[dict]:
+def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict,
+                 nominal: float | None = None) -> list[dict]:
+    """Both wavelet variants for each image; ``nominal`` (default ``ratio``) is the ratio as set
+    (10, not N / round(N / 10)), which the original's count uses. ``psnr`` is the PSNR as the
+    original computed it (float reconstruction, MAX = 1), ``psnr_uint8`` that of the 8-bit image
+    the blob decodes to; a variant that refuses the ratio (original_code, R < 6) gives no rows."""
     orig = to_uint8(x)
     rows = []
     for variant in ("paper_text", "original_code"):
         for i, name in enumerate(names):
-            w = wavelet_baseline(orig[i], ratio, variant)
+            try:
+                w = wavelet_baseline(orig[i], ratio if nominal is None else nominal, variant)
+            except GanzError:
+                if variant == "original_code":
+                    break
+                raise
             rows.append({**base, "image": name, "split": split, "adapter": "", "ratio": ratio,
-                         "method": f"wavelet_{variant}", "psnr": psnr(orig[i], w.recon),
+                         "method": f"wavelet_{variant}", "psnr": w.psnr,
                          "ssim": ssim(orig[i], w.recon), "bytes": w.num_bytes, "steps": np.nan,
-                         "seconds": np.nan, "device": "", "generator": ""})
+                         "seconds": np.nan, "device": "", "generator": "",
+                         "psnr_uint8": w.psnr_uint8})
     return rows
 
 
 COLUMNS = ["experiment", "profile", "image", "split", "dim", "adapter", "ratio", "method",
            "measurements", "psnr", "ssim", "bytes", "steps", "seconds", "device", "torch",
-           "commit", "generator"]
+           "commit", "generator", "psnr_uint8"]
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:
@@ -324,7 +339,8 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
         gens[dim] = (gid, gmeta.get("model"))
         base = {"experiment": figure, "profile": prof.name, "dim": dim, "torch": torch.__version__,
                 "commit": git_commit()}
-        parts = {split: split_or_names(prof, split, n_images, G.cfg.image_size) for split in splits}
+        parts = {split: split_or_names(prof, split, n_images, G.cfg.image_size, figure)
+                 for split in splits}
         by_split: dict[str, list[dict]] = {split: [] for split in parts}
         for adapter_name, ratio in settings:  # the splits of a setting: one batched inversion
             jobs = run_jobs(prof, G, gid, adapter_name, ratio, list(parts.values()), cfg, dev)
@@ -333,7 +349,8 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                     rec = reconstruct(G, job)
                 else:
                     r, rec = job_rows(job, G, gid, names, x, split, base, steps)
-                    by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"], base)
+                    by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"], base,
+                                                        ratio or r[0]["ratio"])
                 if keep_images:
                     tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
                     for i, name in enumerate(names):
@@ -392,7 +409,8 @@ def fig3(profile: str | None = None, device: str = "auto", n_images: int | None 
          steps: int | None = None) -> ExperimentResult:
     """square_linear vs no_linear (both R = N/(width·base²), 6 at the paper's sizes)."""
     prof, dev = get_profile(profile), pick_device(device)
-    n = n_images or min(prof.n_images, 4)
+    # the original set has its own fig. 3 list (1 train, 1 test, 8 ood): not cut
+    n = n_images or (prof.n_images if prof.image_set == "original" else min(prof.n_images, 4))
     params = {"n": n, "steps": steps or prof.steps}
     return _result(prof, dev, "fig3", params, (64,), [("square_linear", None), ("no_linear", None)],
                    SPLITS, n, steps, keep_images=True)
@@ -409,7 +427,7 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     if prof.synthetic:
         names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
     else:
-        all_names = eval_names("ood")
+        all_names = eval_names("ood", image_set=prof.image_set)
         stems = [n.rsplit(".", 1)[0] for n in all_names]
         if image not in stems:
             raise GanzError(f"image {image!r} not among the out-of-domain images: {', '.join(stems)}")
@@ -435,10 +453,11 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
             if x is None:
                 continue
             r = G.cfg.num_pixels / job["adapter"].input_dim
-            images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], r, "original_code").recon
+            images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], ratio or r,
+                                                        "original_code").recon
             if with_rows:
                 rows += job_rows(job, G, gid, names, x, "ood", base, steps_)[0]
-                rows += wavelet_rows(names, x, "ood", r, base)
+                rows += wavelet_rows(names, x, "ood", r, base, ratio or r)
         return rows, images
 
     box: dict = {}
@@ -510,7 +529,8 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
         rows, images = [], {}
         if with_rows:  # the Lasso's λ: tuned on these only
             train_x = load_split(prof, "train", n, G.cfg.image_size)[1]
-        parts = {split: split_or_names(prof, split, n, G.cfg.image_size) for split in SPLITS}
+        parts = {split: split_or_names(prof, split, n, G.cfg.image_size, "fig8")
+                 for split in SPLITS}
         ms = [max(1, int(round(m * N / PAPER_N))) for m in measurements]
         jobs = {M: dict(zip(parts, run_jobs(prof, G, gid, "no_linear", None, list(parts.values()),
                                             cfg, dev, measurements=M)))

@@ -10,9 +10,13 @@ from ganz import paper
 
 def test_paper_numbers_are_data():
     fig4 = paper.paper_numbers("fig4")
-    assert len(fig4) > 0 and fig4["exact"].all()
+    assert len(fig4) > 0 and fig4["exact"].all() and not fig4["approx"].any()
     assert set(fig4["method"]) == {"ganz", "wavelet_original_code"}
-    assert paper.paper_numbers("fig3").empty  # the paper printed no numbers for Fig. 3
+    fig3 = paper.paper_numbers("fig3")  # the labels of the original's committed figures
+    assert len(fig3) == 20 and not fig3["approx"].any()
+    fig5 = paper.paper_numbers("fig5")
+    assert set(fig5["ratio"]) == {10, 30}  # the original's fig. 5 has only these
+    assert fig5[fig5["method"] == "ganz"]["approx"].all()
     with pytest.raises(ValueError):
         paper.paper_numbers("fig99")
 
@@ -30,11 +34,11 @@ def _ours(ratios, split="test", psnr=(20.0, 22.0, 24.0)):
 
 
 def test_compare_matches_rounded_ratios_and_reports_both_sides():
-    ours = _ours([3072 / 307, 3072 / 102, 3072 / 15])  # ≈ 10.006, 30.1, 204.8
+    ours = _ours([3072 / 307, 3072 / 102, 3072 / 15]).assign(profile="cpu-small")  # N = 3072
     table = paper.compare("fig5", ours)
     row = table[(table["split"] == "test") & (table["ratio"] == "10") &
                 (table["method"] == "ganz")].iloc[0]
-    assert row["n"] == 3 and row["ours"] == "22.00 [20.0–24.0]"
+    assert row["n"] == 3 and row["ours"] == "22.00 [20.0–24.0]" and row["paper_approx"]
     assert row["paper"].startswith("33.50") and row["delta_db"] == pytest.approx(22 - 33.5)
     # a ratio the paper has no number for, and a split we did not run, both stay
     assert ((table["ratio"] == "204.8") & (table["paper"] == paper.DASH)).any()
@@ -83,3 +87,37 @@ def test_summary_and_claims():
     c8 = paper.claims({"fig8": t8})
     assert c8["holds"].tolist() == [True]
     assert paper.claims({"fig2": t5.assign(dim=np.nan).iloc[:0]})["holds"].isna().all()
+
+
+def test_ratios_match_only_the_ratio_they_were_set_from():
+    """At N = 3072, R = 50 gives d_c = 61 (ratio 50.36); a run at R = 48 is not R = 50."""
+    ours = pd.DataFrame({"image": "jack.png", "split": "ood", "dim": 64,
+                         "adapter": "random_linear", "ratio": [3072 / 61, 48.0, 3072 / 4],
+                         "method": "ganz", "psnr": [20.0, 30.0, 12.0], "bytes": 100})
+    table = paper.compare("fig4", ours, n_pixels=3072)
+    r50 = table[table["ratio"] == "50"].iloc[0]
+    assert r50["n"] == 1 and r50["ours_median"] == 20.0 and r50["paper_median"] == 25.08
+    r48 = table[table["ratio"] == "48"]
+    assert len(r48) == 1 and r48.iloc[0]["paper"] == paper.DASH and r48.iloc[0]["n"] == 1
+    assert table[table["ratio"] == "768"].iloc[0]["ours_median"] == 12.0
+    # without N, only an exact ratio matches
+    bare = paper.compare("fig4", ours)
+    assert (bare[bare["ratio"] == "50"]["n"] == 0).all()
+
+
+def test_fig3_tolerance_comes_from_the_originals_own_gaps():
+    gaps = paper.square_layer_gaps()
+    assert len(gaps) == 10 and gaps.min() == pytest.approx(1.20) and gaps.max() == pytest.approx(2.93)
+    assert paper.square_tolerance_db() == pytest.approx(2.93)
+    rows = [{"split": s, "image": f"{s}{i}", "adapter": a, "ratio": 6.0, "method": "ganz",
+             "psnr": base + (gap if a == "no_linear" else 0)}
+            for s, gap in (("train", 2.5), ("ood", 1.5)) for i, base in enumerate((20.0, 24.0))
+            for a in ("square_linear", "no_linear")]
+    claim = paper.claims({"fig3": pd.DataFrame(rows)}).iloc[0]
+    assert claim["holds"] == True and "2.93" in claim["claim"]  # noqa: E712
+    rows[1]["psnr"] += 1.0  # train gap 3.5 on one picture -> median 3.0 > 2.93
+    rows[3]["psnr"] += 1.0
+    assert paper.claims({"fig3": pd.DataFrame(rows)}).iloc[0]["holds"] == False  # noqa: E712
+    pooled = paper.compare("fig3", pd.DataFrame(rows))
+    ood = pooled[(pooled["split"] == "ood") & (pooled["adapter"] == "no_linear")].iloc[0]
+    assert ood["paper"] == "30.61 [27.6–36.6]"  # median [min–max] of the 8 labels
