@@ -170,3 +170,29 @@ def training_provenance(profile: str | None = None):
         lines.append(f"- d_t = {dim}: " + "; ".join(model_line(model_facts(n)) for n in names)
                      + f". Log `{rel}`, recorded {date or 'on an unknown date'}.")
     return Markdown(f"**Profile** `{prof.name}`. Models used by the figures:\n\n" + "\n".join(lines))
+
+
+def num_pixels(profile: str | None = None) -> int:
+    """N, the number of values in one image of the profile (3 · size²)."""
+    size = ex.get_profile(profile).image_size
+    return 3 * size * size
+
+
+def links() -> str:
+    """Markdown links to the paper and the original code."""
+    return f"[the paper]({PAPER_URL}) · [the original code]({CODE_URL})"
+
+
+def have_images(profile: str | None = None) -> bool:
+    """Whether this build has the evaluation images (originals can be drawn)."""
+    from .data import eval_images
+    from .errors import MissingDataError
+
+    prof = ex.get_profile(profile)
+    if prof.synthetic:
+        return True
+    try:
+        eval_images("test", prof.image_size, limit=1)
+        return True
+    except MissingDataError:
+        return False

@@ -223,8 +223,10 @@ def fig5(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
 def fig7(dims_table: pd.DataFrame, fig2_table: pd.DataFrame | None = None) -> Verdict:
     seen = dims_table.set_index("dim")["images_seen"].astype(int)
     f = {"seen_min": int(seen.min()), "seen_max": int(seen.max())}
+    seen_text = (f"{f['seen_min']:,}" if f["seen_min"] == f["seen_max"] else
+                 f"{f['seen_min']:,}–{f['seen_max']:,}")
     text = [f"The paper printed no numbers here; it found samples worse as d_t grew. Our "
-            f"generators saw {f['seen_min']:,}–{f['seen_max']:,} training images each."]
+            f"generators saw {seen_text} training images each."]
     if fig2_table is not None:
         g = _ganz(fig2_table)
         med = g[g["split"] == "train"].groupby("dim")["psnr"].median()
