@@ -282,7 +282,7 @@ def screenshot(chromium: str, page: Path, out: Path, timeout: float = 90.0) -> s
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--no-first-run", "--hide-scrollbars", "--virtual-time-budget=3000",
-               "--window-size=1200,2400", f"--user-data-dir={profile}", f"--screenshot={out}",
+               "--window-size=1200,9000", f"--user-data-dir={profile}", f"--screenshot={out}",
                page.resolve().as_uri()]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

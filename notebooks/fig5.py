@@ -59,7 +59,7 @@ plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
 # ## Paper vs ours
 #
 # Each cell gives the median PSNR in dB, with the [min–max] range over the split's images when
-# known. `delta_db` is our median minus the paper's. Our ratios are matched to the paper's
+# known. The column "ours − paper" is our median minus the paper's. Our ratios are matched to the paper's
 # nominal ones. Only settings with numbers on both sides are listed (or, for a ratio the paper
 # never printed, ours alone); the full table follows.
 

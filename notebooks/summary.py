@@ -73,7 +73,7 @@ tables.show(paper.summary({"fig2": r2.table, "fig4": r4.table, "fig5": r5.table,
 # %% [markdown]
 # ## Claims
 #
-# Each row restates one finding of the paper and tests it on our results. `holds` is a dash when
+# Each row restates one finding of the paper and tests it on our results. The `holds` column shows a dash when
 # our results lack the rows the test needs. Each figure page ends with a verdict that says by how
 # much and why.
 
