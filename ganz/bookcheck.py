@@ -136,7 +136,7 @@ class _Scanner(HTMLParser):
             self._text = []
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
+        if tag in ("img", "link"):
             self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
