@@ -398,8 +398,9 @@ def _find(tag: str, device: str) -> Path | None:
 
 
 def load_results(profile: str | None = None, device: str = "auto") -> BenchResult:
-    """Recorded benchmark results of a profile (default cpu-small); under the smoke profile, or
-    when none are recorded, the quick benchmark is run on the spot (seconds) and said so."""
+    """Recorded benchmark results of a profile (default cpu-small); under the smoke profile the
+    quick benchmark is run on the spot (seconds) and said so. A real profile with nothing
+    recorded is an error naming the command to run (the book only reads results)."""
     prof = profile or os.environ.get("GANZ_PROFILE") or "cpu-small"
     if prof not in ("smoke", "quick"):
         path = _find(prof, device)
@@ -409,9 +410,11 @@ def load_results(profile: str | None = None, device: str = "auto") -> BenchResul
             meta["source"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
             return BenchResult(pd.read_csv(path), pd.read_csv(path.with_name(path.stem + "-summary.csv")),
                                meta)
+        raise GanzError(f"stale: no recorded benchmark for profile {prof!r} under "
+                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `python -m ganz.bench inversion` "
+                        f"and commit its results")
     res = run_inversion(quick=True, device="cpu" if device == "auto" else device, progress=False)
-    res.meta["source"] = ("quick benchmark run now" if prof in ("smoke", "quick") else
-                          f"no recorded results for {prof!r}: quick benchmark run now")
+    res.meta["source"] = "quick benchmark run now"
     return res
 
 

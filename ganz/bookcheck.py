@@ -6,7 +6,14 @@
 * every ``<img>`` on those pages points at a file that exists (or is an inline ``data:`` URI);
 * each figure page (``fig<N>``, ``training``) contains at least one image;
 * no notebook output is an error: no traceback output, no "Traceback (most recent call last)",
-  no stderr block that reports an exception (``SomethingError:``).
+  no stderr block that reports an exception (``SomethingError:``);
+* every image has meaningful alt text (not empty, not its file path);
+* tables are complete: no cell cut short ("…"), no pandas truncation ("… rows × … columns"), no
+  ``NaN``/``<NA>``/``None`` cell (missing values are shown as a dash);
+* nothing is loaded from outside the site: no ``<script src>`` or stylesheet ``<link>`` with an
+  external URL (maths included: MathJax is served from ``_static``);
+* no absolute file-system path of the build machine appears in a page's text;
+* each figure page ends with a verdict: a section ``Verdict`` with numbers in it.
 
 It prints one line per problem and exits 1 if there are any (warnings printed on stderr by a
 notebook are listed as notes and do not fail the check).
@@ -63,10 +70,24 @@ def toc_pages(toc: Path | None = None) -> list[str]:
 
 # ---------------------------------------------------------------------------- HTML scanning
 
+ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/(?:home|Users|work|tmp|root|mnt|srv|opt|var|data)/"
+                      r"[\w.+-]+|[A-Za-z]:\\[\w.+-]+\\|file://)")
+BAD_CELL = re.compile(r"^(nan|NaN|<NA>|None|NaT)$")
+TRUNCATED = re.compile(r"\d+\s+rows\s+×\s+\d+\s+columns")
+EXTERNAL = re.compile(r"^(https?:)?//", re.I)
+IMAGE_PATH = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif|webp)$", re.I)
+
+
 @dataclass
 class PageScan:
     images: list[str] = field(default_factory=list)
     outputs: list[tuple[frozenset[str], str]] = field(default_factory=list)  # (classes, text)
+    alts: list[tuple[str, str | None]] = field(default_factory=list)  # (src, alt)
+    cells: list[str] = field(default_factory=list)  # text of every table cell
+    external: list[str] = field(default_factory=list)  # scripts/stylesheets from outside the site
+    inline_urls: list[str] = field(default_factory=list)  # external URLs named in inline scripts
+    text: list[str] = field(default_factory=list)  # visible text (no script/style)
+    verdict: list[str] | None = None  # text of the "Verdict" section, if any
 
 
 class _Scanner(HTMLParser):
@@ -82,11 +103,29 @@ class _Scanner(HTMLParser):
         self._output_classes: frozenset[str] = frozenset()
         self._text: list[str] = []
 
+    _skip = 0  # inside <script>/<style>
+    _cell: list[str] | None = None
+    _verdict_depth: int | None = None
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "img":
             self.scan.images.append(a.get("src") or "")
+            self.scan.alts.append((a.get("src") or "", a.get("alt")))
             return
+        if tag in ("script", "style"):
+            self._skip += 1
+            if tag == "script" and a.get("src") and EXTERNAL.match(a["src"]):
+                self.scan.external.append(f"script {a['src']}")
+            return
+        if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and \
+                EXTERNAL.match(a.get("href") or ""):
+            self.scan.external.append(f"stylesheet {a['href']}")
+        if tag in ("td", "th"):
+            self._cell = []
+        if tag == "section" and (a.get("id") or "").startswith("verdict"):
+            self.scan.verdict = []
+            self._verdict_depth = len(self._stack) + 1
         if tag not in self._TRACKED:
             return
         classes = frozenset((a.get("class") or "").split())
@@ -97,10 +136,19 @@ class _Scanner(HTMLParser):
             self._text = []
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
+        if tag in ("img", "link"):
             self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(self._skip - 1, 0)
+            return
+        if tag in ("td", "th") and self._cell is not None:
+            self.scan.cells.append("".join(self._cell).strip())
+            self._cell = None
+        if tag == "section" and self._verdict_depth is not None \
+                and len(self._stack) <= self._verdict_depth:
+            self._verdict_depth = None
         if tag not in self._TRACKED or not self._stack:
             return
         # pop to the matching tag (tolerates sloppy nesting)
@@ -113,6 +161,14 @@ class _Scanner(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
+        if self._skip:
+            self.scan.inline_urls += re.findall(r"https?://[^\s\"'<>]+\.js\b", data)
+            return
+        self.scan.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._verdict_depth is not None and self.scan.verdict is not None:
+            self.scan.verdict.append(data)
         if self._output_depth is not None:
             self._text.append(data)
 
@@ -135,6 +191,38 @@ def _resolve(src: str, page: Path, root: Path) -> Path | None:
     return (root / target.lstrip("/")) if target.startswith("/") else (page.parent / target)
 
 
+def page_problems(scan: PageScan, figure_page: bool | object = False) -> list[str]:
+    """The reader-facing problems of one scanned page (see the module docstring)."""
+    out = []
+    for src, alt in scan.alts:
+        text = (alt or "").strip()
+        if not text or text == src or IMAGE_PATH.search(text):
+            out.append(f"image {src} has no meaningful alt text ({alt!r})")
+    for cell in scan.cells:
+        if BAD_CELL.match(cell):
+            out.append(f"table cell shows {cell!r} (use a dash with a footnote)")
+            break
+    for cell in scan.cells:
+        if "…" in cell or cell.endswith("..."):
+            out.append(f"table cell cut short: {cell[:80]!r}")
+            break
+    body = " ".join(scan.text)
+    m = TRUNCATED.search(body)
+    if m:
+        out.append(f"truncated table dump ({m.group(0)}): show it whole or offer a CSV")
+    out += [f"loads from outside the site: {e}" for e in scan.external]
+    paths = sorted(set(ABS_PATH.findall(body)))
+    if paths:
+        out.append(f"absolute path(s) in the page: {', '.join(paths[:3])}")
+    if figure_page:
+        verdict = " ".join(scan.verdict or []).replace("Verdict", "").strip()
+        if scan.verdict is None:
+            out.append("figure page has no Verdict section")
+        elif len(verdict) < 40 or not re.search(r"\d", verdict):
+            out.append(f"figure page's verdict is empty or has no numbers: {verdict[:80]!r}")
+    return out
+
+
 def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
     """Problems (fail) and notes (informational) for the rendered pages."""
     problems: list[str] = []
@@ -142,6 +230,7 @@ def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
     if not html_dir.is_dir():
         return [f"{html_dir}: no such directory (build the book first: "
                 f"jupyter-book build book/ -W)"], notes
+    on_demand: set[str] = set()
     for name in pages:
         page = html_dir / f"{name}.html"
         if not page.is_file():
@@ -157,6 +246,8 @@ def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
                 problems.append(f"{name}: image {src} does not exist")
         if FIGURE_PAGE.search(name) and not scan.images:
             problems.append(f"{name}: figure page has no image")
+        problems += [f"{name}: {p}" for p in page_problems(scan, FIGURE_PAGE.search(name))]
+        on_demand.update(scan.inline_urls)
         for classes, text in scan.outputs:
             first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
             if "traceback" in classes or "error" in classes:
@@ -171,6 +262,8 @@ def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
                 elif WARNING.search(text):
                     line = next(ln for ln in text.splitlines() if WARNING.search(ln))
                     notes.append(f"{name}: stderr warning: {line.strip()[:160]}")
+    notes += [f"an inline script names an external script, fetched only on demand (never at "
+              f"page load): {u}" for u in sorted(on_demand)]
     return problems, notes
 
 
@@ -189,7 +282,7 @@ def screenshot(chromium: str, page: Path, out: Path, timeout: float = 90.0) -> s
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--no-first-run", "--hide-scrollbars", "--virtual-time-budget=3000",
-               "--window-size=1200,2400", f"--user-data-dir={profile}", f"--screenshot={out}",
+               "--window-size=1200,9000", f"--user-data-dir={profile}", f"--screenshot={out}",
                page.resolve().as_uri()]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

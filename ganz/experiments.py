@@ -71,6 +71,14 @@ PROFILES = {
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+#: set by the report side (``ganz.report.read_only``): a missing result is an error, not computed
+READ_ONLY = False
+
+
+def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
+    """The error for a result that a read-only caller (the book) finds missing."""
+    return GanzError(f"stale: no recorded {prof.name} {what}; run `python -m ganz.experiments "
+                     f"--profile {prof.name} {figure}` and commit results/{prof.name}/")
 
 
 @dataclass
@@ -213,6 +221,8 @@ def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: fl
             d = np.load(path)
             jobs.append({"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]),
                          "adapter": ad, "device": str(d["device"]), "A": A})
+        elif READ_ONLY and not prof.synthetic:
+            raise stale(prof, f"latents for {adapter_name} (job {key})")
         elif x is None:
             raise MissingDataError(f"no recorded {prof.name} result for these images, and "
                                    f"computing it needs them: {MISSING_DATA_HELP}")
@@ -313,7 +323,11 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
     key = config_key(figure, params, sorted(gids))
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
     if path.is_file():
-        return pd.read_csv(path)
+        df = pd.read_csv(path)
+        df.attrs["source"] = str(path)
+        return df
+    if READ_ONLY and not prof.synthetic:
+        raise stale(prof, f"{figure} table ({path.name})", figure)
     df = compute()
     write_csv(df, path)
     return df

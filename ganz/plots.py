@@ -373,7 +373,8 @@ def training(logs: pd.DataFrame) -> Figure:
 
 def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None = None,
           row_titles: Sequence[str] | None = None,
-          cell_titles: list[list[str]] | None = None, size: float = 1.7) -> Figure:
+          cell_titles: list[list[str]] | None = None, size: float = 1.7,
+          missing: list[list[str]] | None = None) -> Figure:
     nrows = len(cells)
     ncols = max((len(r) for r in cells), default=0)
     if nrows == 0 or ncols == 0:
@@ -393,6 +394,10 @@ def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None
             img = cells[i][j] if j < len(cells[i]) else None
             if img is not None:
                 ax.imshow(np.asarray(img), interpolation="nearest")
+            elif missing and missing[i][j]:  # a picture this build leaves out: say so
+                ax.imshow(np.full_like(np.asarray(first), 240), interpolation="nearest")
+                ax.text(0.5, 0.5, textwrap.fill(missing[i][j], 14), ha="center", va="center",
+                        fontsize=7, color="#555555", transform=ax.transAxes)
             title = cell_titles[i][j] if cell_titles and j < len(cell_titles[i]) else ""
             if i == 0 and col_titles and j < len(col_titles):
                 title = f"{col_titles[j]}\n{title}" if title else col_titles[j]
@@ -430,6 +435,15 @@ def image_grid(images: Mapping[str, np.ndarray], columns: Sequence[str] | None =
     return _grid(cells, col_titles=list(columns), row_titles=list(rows), size=size)
 
 
+ORIGINAL_ABSENT = "original not included in this build"
+WAVELET_ABSENT = "wavelet picture not included in this build (needs the original)"
+
+
+def _absent(cells: list[list[np.ndarray | None]], text: str) -> list[list[str]]:
+    """``text`` for each blank cell of the first (original) column."""
+    return [[text if j == 0 and img is None else "" for j, img in enumerate(row)] for row in cells]
+
+
 def _psnr_lookup(table: pd.DataFrame | None, **equal: object) -> str:
     if table is None or "psnr" not in table:
         return ""
@@ -437,11 +451,14 @@ def _psnr_lookup(table: pd.DataFrame | None, **equal: object) -> str:
     for col, value in equal.items():
         if col not in rows:
             return ""
-        if isinstance(value, float):  # ratios: N / d_c is rarely the nominal value exactly
-            rows = rows[np.isclose(rows[col].astype(float), value, rtol=0.05)]
+        if isinstance(value, float):  # ratios: N / d_c is rarely the nominal value exactly;
+            diff = (rows[col].astype(float) - value).abs()  # the nearest within 5 % (48 vs 50)
+            rows = rows[np.isclose(rows[col].astype(float), value, rtol=0.05)
+                        & (diff == diff.min())]
         else:
             rows = rows[rows[col] == value]
-    return f"{rows['psnr'].iloc[0]:.1f} dB" if len(rows) == 1 else ""
+    values = rows["psnr"].round(6).unique()  # a setting recorded twice (fig. 4's R = N/64) counts once
+    return f"{values[0]:.1f} dB" if len(values) == 1 else ""
 
 
 def _split_image_rows(images: Mapping[str, np.ndarray], names: Sequence[str]
@@ -466,7 +483,7 @@ def fig3_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [ADAPTER_LABELS[n] for n in names[1:]],
                  row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
-                 cell_titles=titles)
+                 cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
 
 
 def _ratio_of(name: str) -> float:
@@ -515,8 +532,10 @@ def fig4_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
                         if wavelet and keep_ratio else "")
     wavelet_label = {WAVELET_CODE: "wavelet\n(original code)",
                      WAVELET_TEXT: "wavelet\n(paper text)"}.get(wavelet or "", "wavelet")
+    missing = [[ORIGINAL_ABSENT if img is None else "" for img in top],
+               [""] + [WAVELET_ABSENT if img is None else "" for img in bottom[1:]]]
     return _grid([top, bottom], col_titles=cols, row_titles=["GANZ", wavelet_label],
-                 cell_titles=[top_t, bottom_t])
+                 cell_titles=[top_t, bottom_t], missing=missing)
 
 
 def fig7_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = None) -> Figure:
@@ -549,7 +568,7 @@ def fig8_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [f"M = {n[1:]}" for n in names],
                  row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
-                 cell_titles=titles)
+                 cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
 
 
 def provenance(meta: Mapping[str, object]) -> str:

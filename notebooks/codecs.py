@@ -53,11 +53,12 @@ device = "auto"
 bits = [32, 16, 8, 6, 4]
 
 # %%
-from ganz import plots
+from ganz import plots, report, tables
 from ganz import ratedistortion as rd
 
 # %%
-res = rd.rd_experiment(profile, device, bits=bits)
+with report.read_only():
+    res = rd.rd_experiment(profile, device, bits=bits)
 
 # %% [markdown]
 # What produced these numbers: the profile, the generator and its hash, the device that ran the
@@ -77,7 +78,7 @@ res.meta["codec_versions"]
 # its highest ratio at its lowest bit depth.
 
 # %%
-rd.smallest_files(res.table)
+tables.show(rd.smallest_files(res.table))
 
 # %% [markdown]
 # ## Rate–distortion curves
@@ -89,10 +90,10 @@ rd.smallest_files(res.table)
 # marks a codec's smallest file, and nothing to its left is reachable. Bands show ± one standard
 # deviation over images.
 
-# %% mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}}
+# %% mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
 rd.plot_rd(res.table, "psnr")
 
-# %% mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}}
+# %% mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
 rd.plot_rd(res.table, "ssim")
 
 # %% [markdown]
@@ -108,7 +109,7 @@ rd.plot_rd(res.table, "ssim")
 # column explains why.
 
 # %%
-rd.bd_table(res.table)
+tables.show(rd.bd_table(res.table))
 
 # %% [markdown]
 # ## Crossover with JPEG on faces
@@ -125,7 +126,7 @@ rd.crossover(res.table, "jpeg", "test")["statement"]
 # file at all.
 
 # %%
-rd.verdict(res.table)
+tables.show(rd.verdict(res.table))
 
 # %% [markdown]
 # ## Head to head at equal bytes (8-bit latents)
@@ -136,7 +137,7 @@ rd.verdict(res.table)
 # where the codec could not make a file that small.
 
 # %%
-rd.matched(res.table).query("bits == 8")
+tables.show(rd.matched(res.table).query("bits == 8"))
 
 # %% [markdown]
 # ## Does an 8-bit latent cost quality?
@@ -147,19 +148,19 @@ rd.matched(res.table).query("bits == 8")
 # where the latent is short.
 
 # %%
-rd.bit_depth_check(res.table, bits=8)
+tables.show(rd.bit_depth_check(res.table, bits=8))
 
 # %% [markdown]
 # The same check at 4 bits (one eighth of the latent payload):
 
 # %%
-rd.bit_depth_check(res.table, bits=4)
+tables.show(rd.bit_depth_check(res.table, bits=4))
 
 # %% [markdown]
 # What the quantization-aware refinement adds over plain rounding, at equal file size:
 
 # %%
-rd.qat_gain(res.table)
+tables.show(rd.qat_gain(res.table))
 
 # %% [markdown]
 # ## Mean ± std per rate bucket
@@ -169,7 +170,13 @@ rd.qat_gain(res.table)
 # codec's smallest file standing in for a budget it could not reach.
 
 # %%
-rd.rd_summary(res.table)
+tables.show(rd.rd_summary(res.table))
+
+# %%
+tables.download(rd.rd_summary(res.table), "codecs-rd-summary.csv");
+
+# %% [markdown]
+# The same table as CSV: {download}`codecs-rd-summary.csv <downloads/codecs-rd-summary.csv>`.
 
 # %% [markdown]
 # ## What it looks like
@@ -180,8 +187,10 @@ rd.rd_summary(res.table)
 # the GANZ file. Red titles mark codecs that cannot make a file that small; their smallest file
 # is shown, with its real size.
 
-# %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate.", "name": "codecs-examples"}}
-rd.rd_examples(profile, device)
+# %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
+(rd.rd_examples(profile, device) if report.have_images(profile) else
+ plots.message_figure("Example pictures not included in this build: they are drawn from the "
+                      "original images, which this build does not have."))
 
 # %% [markdown]
 # ## Verdict

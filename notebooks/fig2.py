@@ -44,15 +44,16 @@ n_images = None
 steps = None
 
 # %%
-from ganz import experiments, paper, plots
+from ganz import paper, plots, report, tables, verdicts
 
 # %%
-res = experiments.fig2(profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
+res = report.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
 
 # %%
-print(plots.provenance(res.meta))
+prov = report.provenance(res)
+report.show_provenance(res, res.meta.get("note", ""))
 
-# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR at a fixed compression ratio for generators trained with different latent sizes d_t, on training, test and out-of-domain images, against the two wavelet baselines. Hollow diamonds show the paper's values at 128\u00d7128.", "name": "fig2-dims"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR at a fixed compression ratio for generators trained with different latent sizes d_t, on training, test and out-of-domain images, against the two wavelet baselines. Hollow diamonds show the paper's values at 128\u00d7128.", "name": "fig2-dims"}, "image": {"alt": "Box plots of PSNR against the training latent dimension, one panel per split, for GANZ and the two wavelet baselines, with the paper's values as hollow diamonds."}}
 plots.fig2(res.table, paper=paper.paper_numbers("fig2"))
 
 # %% [markdown]
@@ -63,10 +64,27 @@ plots.fig2(res.table, paper=paper.paper_numbers("fig2"))
 # for the larger latents.
 
 # %% tags=["full-width"]
-paper.compare("fig2", res.table)
+cmp = paper.compare("fig2", res.table)
+tables.paper_vs_ours(cmp, verdicts.paper_approx("fig2", cmp))
 
 # %% [markdown]
 # ## Our results in full
 
 # %%
-res.table.groupby(["split", "method", "dim"])["psnr"].describe().round(2)
+tables.show(res.table.groupby(["split", "method", "dim"], dropna=False)["psnr"].describe())
+
+# %%
+tables.download(res.table, "fig2-results.csv");
+
+# %% [markdown]
+# The whole table, one row per image and setting: {download}`fig2-results.csv <downloads/fig2-results.csv>`.
+
+# %% tags=["remove-cell"]
+verdicts.fig2(res.table, prov["models"]).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig2_verdict
+# :format: myst
+# ```

@@ -40,18 +40,19 @@ n_images = None
 steps = None
 
 # %%
-from ganz import experiments, paper, plots
+from ganz import paper, plots, report, tables, verdicts
 
 # %%
-res = experiments.fig3(profile, device, n_images=n_images, steps=steps)
+res = report.load("fig3", profile, device, n_images=n_images, steps=steps)
 
 # %%
-print(plots.provenance(res.meta))
+prov = report.provenance(res)
+report.show_provenance(res, res.meta.get("note", ""))
 
-# %% mystnb={"figure": {"caption": "Originals (left) and their reconstructions through a random square layer (middle) and with no linear layer (right), both at R = 6, with each reconstruction's PSNR.", "name": "fig3-images"}}
+# %% mystnb={"figure": {"caption": "Originals (left; not included in a build without the image data) and their reconstructions through a random square layer (middle) and with no linear layer (right), both at R = 6, with each reconstruction's PSNR.", "name": "fig3-images"}, "image": {"alt": "A grid of small pictures: for each image of each split, the original and its reconstructions through a random square layer and with no linear layer, titled with PSNR."}}
 plots.fig3_images(res.images, res.table)
 
-# %% mystnb={"figure": {"caption": "PSNR per image for the two adapters, by split.", "name": "fig3-psnr"}}
+# %% mystnb={"figure": {"caption": "PSNR per image for the two adapters, by split.", "name": "fig3-psnr"}, "image": {"alt": "PSNR per image for the random square layer and for no linear layer, by split."}}
 plots.fig3(res.table)
 
 # %% [markdown]
@@ -61,4 +62,20 @@ plots.fig3(res.table)
 # against. It shows PSNR and SSIM per split and adapter.
 
 # %%
-res.table.groupby(["split", "adapter"])[["psnr", "ssim"]].describe().round(3)
+tables.show(res.table.groupby(["split", "method", "adapter"], dropna=False)["psnr"].describe())
+
+# %%
+tables.download(res.table, "fig3-results.csv");
+
+# %% [markdown]
+# The whole table, one row per image and setting: {download}`fig3-results.csv <downloads/fig3-results.csv>`.
+
+# %% tags=["remove-cell"]
+verdicts.fig3(res.table, prov["models"]).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig3_verdict
+# :format: myst
+# ```

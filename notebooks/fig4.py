@@ -41,18 +41,19 @@ ratios = [10, 20, 50, 100, 768]
 steps = None
 
 # %%
-from ganz import experiments, paper, plots
+from ganz import paper, plots, report, tables, verdicts
 
 # %%
-res = experiments.fig4(profile, device, image=image, ratios=ratios, steps=steps)
+res = report.load("fig4", profile, device, image=image, ratios=ratios, steps=steps)
 
 # %%
-print(plots.provenance(res.meta))
+prov = report.provenance(res)
+report.show_provenance(res, res.meta.get("note", ""))
 
-# %% tags=["full-width"] mystnb={"figure": {"caption": "The original (left), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row). Titles give PSNR.", "name": "fig4-images"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "The original (left; not included in a build without the image data), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row; drawn only where the original is included). Titles give PSNR.", "name": "fig4-images"}, "image": {"alt": "The out-of-domain picture jack reconstructed by GANZ at each compression ratio and with the trained layer, above the wavelet at the same ratios, each titled with its PSNR."}}
 plots.fig4_images(res.images, res.table)
 
-# %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128\u00d7128).", "name": "fig4-psnr"}}
+# %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128\u00d7128).", "name": "fig4-psnr"}, "image": {"alt": "PSNR against compression ratio for one picture: GANZ and both wavelets as lines, the trained layer as a star, the paper's values as hollow diamonds."}}
 plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
 
 # %% [markdown]
@@ -65,10 +66,28 @@ plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
 # 128×128 one (16× fewer at 32×32), so at the same R our files are smaller.
 
 # %% tags=["full-width"]
-paper.compare("fig4", res.table)
+cmp = paper.compare("fig4", res.table)
+tables.paper_vs_ours(cmp, verdicts.paper_approx("fig4", cmp))
 
 # %% [markdown]
 # ## Our results in full
 
 # %%
-res.table[["method", "adapter", "ratio", "psnr", "ssim", "bytes", "steps", "seconds"]].round(3)
+tables.show(res.table[["method", "adapter", "ratio", "psnr", "ssim", "bytes", "steps", "seconds"]])
+
+# %%
+tables.download(res.table, "fig4-results.csv");
+
+# %% [markdown]
+# The whole table, one row per image and setting: {download}`fig4-results.csv <downloads/fig4-results.csv>`.
+
+# %% tags=["remove-cell"]
+N = report.num_pixels(profile)
+verdicts.fig4(res.table, [*ratios, N / 64], N, prov["models"]).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig4_verdict
+# :format: myst
+# ```

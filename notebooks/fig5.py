@@ -42,34 +42,56 @@ steps = None
 keep_linear = True
 
 # %%
-from ganz import experiments, paper, plots
+from ganz import paper, plots, report, tables, verdicts
 
 # %%
-res = experiments.fig5(profile, device, ratio=ratio, n_images=n_images, steps=steps,
-                       keep_linear=keep_linear)
+res = report.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
+                  keep_linear=keep_linear)
 
 # %%
-print(plots.provenance(res.meta))
+prov = report.provenance(res)
+report.show_provenance(res, res.meta.get("note", ""))
 
-# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128\u00d7128.", "name": "fig5-psnr-ratio"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128\u00d7128.", "name": "fig5-psnr-ratio"}, "image": {"alt": "PSNR against compression ratio, one panel per split: GANZ median line and band against the two wavelet baselines, stars for the trained layer, hollow diamonds for the paper."}}
 plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
 
 # %% [markdown]
 # ## Paper vs ours
 #
 # Each cell gives the median PSNR in dB, with the [min–max] range over the split's images when
-# known. `delta_db` is our median minus the paper's. Our ratios are matched to the paper's
+# known. The column "ours − paper" is our median minus the paper's. Our ratios are matched to the paper's
 # nominal ones. Only settings with numbers on both sides are listed (or, for a ratio the paper
 # never printed, ours alone); the full table follows.
 
 # %% tags=["full-width"]
-paper.compare("fig5", res.table, published_only=True)
+cmp = paper.compare("fig5", res.table, published_only=True)
+tables.paper_vs_ours(cmp, verdicts.paper_approx("fig5", cmp))
 
 # %% [markdown]
 # ## Our results in full
 #
-# PSNR statistics per split, method and ratio, taken from the tidy table. That table has one row
-# per image × method × ratio.
+# Median PSNR (dB) per ratio R = N / d_c (rows) for each split and method (columns). The tidy
+# table behind it, one row per image × method × ratio, is offered whole below.
 
 # %%
-res.table.groupby(["split", "method", "adapter", "ratio"], dropna=False)["psnr"].describe().round(2)
+med = res.table.assign(method=res.table["method"] + res.table["adapter"].fillna("").map(
+    lambda a: "" if a in ("", "random_linear") else f" ({a})"))
+tables.show(med.pivot_table(index="ratio", columns=["split", "method"], values="psnr",
+                            aggfunc="median").round(2))
+
+# %%
+tables.download(res.table, "fig5-results.csv");
+
+# %% [markdown]
+# The whole table, one row per image and setting: {download}`fig5-results.csv <downloads/fig5-results.csv>`.
+
+# %% tags=["remove-cell"]
+N = report.num_pixels(profile)
+verdicts.fig5(res.table, [*ratio, N / 64], N, prov["models"]).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig5_verdict
+# :format: myst
+# ```

@@ -35,19 +35,30 @@ n = 6
 seed = 0
 
 # %%
-from ganz import experiments, plots
+from ganz import plots, report, tables, verdicts
 
 # %%
-res = experiments.fig7(profile, device, dims=dims, n=n, seed=seed)
+res = report.load("fig7", profile, device, dims=dims, n=n, seed=seed)
+r2 = report.load("fig2", profile, device)
 
 # %%
-print(plots.provenance(res.meta))
+report.show_provenance(r2, "The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
-# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}}
+# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
 plots.fig7_images(res.images, res.table)
 
 # %% [markdown]
 # ## The generators
 
 # %%
-res.table
+tables.show(res.table.assign(generator=res.table["generator"].str[:12]))
+
+# %% tags=["remove-cell"]
+verdicts.fig7(res.table, r2.table).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig7_verdict
+# :format: myst
+# ```

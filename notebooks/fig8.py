@@ -40,18 +40,20 @@ n_images = None
 steps = None
 
 # %%
-from ganz import experiments, paper, plots
+from ganz import paper, plots, report, tables, verdicts
 
 # %%
-res = experiments.fig8(profile, device, measurements=measurements, n_images=n_images, steps=steps)
+res = report.load("fig8", profile, device, measurements=measurements, n_images=n_images,
+                  steps=steps)
 
 # %%
-print(plots.provenance(res.meta))
+prov = report.provenance(res)
+report.show_provenance(res, res.meta.get("note", ""))
 
-# %% mystnb={"figure": {"caption": "Originals and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR.", "name": "fig8-images"}}
+# %% mystnb={"figure": {"caption": "Originals (not included in a build without the image data) and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR.", "name": "fig8-images"}, "image": {"alt": "For each image of each split, the original and its recoveries from M Gaussian measurements, titled with PSNR."}}
 plots.fig8_images(res.images, res.table)
 
-# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR per image against the number of measurements, by split. The grey band is the range the paper reports for GANZ, and the dashed line is the best result of Bora et al. (2017) converted to PSNR.", "name": "fig8-psnr"}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR per image against the number of measurements, by split. The grey band is the range the paper reports for GANZ, and the dashed line is the best result of Bora et al. (2017) converted to PSNR.", "name": "fig8-psnr"}, "image": {"alt": "PSNR per image against the number of measurements by split, with the paper's range as a grey band and Bora et al. as a dashed line."}}
 plots.fig8(res.table, paper=paper.paper_numbers("fig8"))
 
 # %% [markdown]
@@ -61,10 +63,27 @@ plots.fig8(res.table, paper=paper.paper_numbers("fig8"))
 # all). Rows are matched on the measurement rate M/N.
 
 # %% tags=["full-width"]
-paper.compare("fig8", res.table)
+cmp = paper.compare("fig8", res.table)
+tables.paper_vs_ours(cmp, verdicts.paper_approx("fig8", cmp))
 
 # %% [markdown]
 # ## Our results in full
 
 # %%
-res.table.groupby(["split", "method", "measurements"])["psnr"].describe().round(2)
+tables.show(res.table.groupby(["split", "method", "measurements"])["psnr"].describe())
+
+# %%
+tables.download(res.table, "fig8-results.csv");
+
+# %% [markdown]
+# The whole table, one row per image and setting: {download}`fig8-results.csv <downloads/fig8-results.csv>`.
+
+# %% tags=["remove-cell"]
+verdicts.fig8(res.table, prov["models"]).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} fig8_verdict
+# :format: myst
+# ```

@@ -64,12 +64,12 @@ profile = None
 device = "auto"
 
 # %%
-from ganz import bench
+from ganz import bench, tables
 
 res = bench.load_results(profile, device)
 print(bench.provenance(res.meta))
 
-# %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR, and the dots mark when each method first reaches it.", "name": "speed-time-to-psnr"}}
+# %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR, and the dots mark when each method first reaches it.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
 bench.plot_time_to_psnr(res.table, res.summary)
 
 # %% [markdown]
@@ -97,7 +97,7 @@ bench.plot_time_to_psnr(res.table, res.summary)
 # by the number of images.
 
 # %%
-res.speedups()
+tables.show(res.speedups())
 
 # %% [markdown]
 # ## Cost per image
@@ -108,10 +108,10 @@ res.speedups()
 # on a GPU. Otherwise they say "not measured".
 
 # %%
-res.costs()
+tables.show(res.costs())
 
 # %% [markdown]
 # ## Per image
 
 # %%
-res.per_image()
+tables.show(res.per_image())

@@ -29,41 +29,54 @@ profile = None
 device = "auto"
 
 # %%
-from ganz import experiments, paper, plots
+import pandas as pd
+
+from ganz import paper, report, tables
 
 # %%
-r2 = experiments.fig2(profile, device)
+r2 = report.load("fig2", profile, device)
 
 # %%
-r3 = experiments.fig3(profile, device)
+r3 = report.load("fig3", profile, device)
 
 # %%
-r4 = experiments.fig4(profile, device)
+r4 = report.load("fig4", profile, device)
 
 # %%
-r5 = experiments.fig5(profile, device)
+r5 = report.load("fig5", profile, device)
 
 # %%
-r8 = experiments.fig8(profile, device)
+r8 = report.load("fig8", profile, device)
+
+# %% [markdown]
+# Where each figure's numbers come from (the run that made them, not this build):
 
 # %%
-print(plots.provenance(r5.meta))
+tables.show(pd.DataFrame([{"figure": f, "commit": ", ".join(p["commits"]) or "—",
+                           "recorded": p["date"] or "—", "device": ", ".join(p["devices"]) or "—",
+                           "source": p["source"] or "computed on the spot"}
+                          for f, p in ((f, report.provenance(r)) for f, r in
+                                       (("fig2", r2), ("fig3", r3), ("fig4", r4), ("fig5", r5),
+                                        ("fig8", r8)))]))
 
 # %% [markdown]
 # ## Numbers
 #
 # Each cell gives the median PSNR in dB and the [min–max] range over images where known.
-# `delta_db` is our median minus the paper's.
+# The last column is our median minus the paper's. The figure pages mark the paper's approximate
+# values (read off its plots) with ≈.
 
 # %% tags=["full-width"]
-paper.summary({"fig2": r2.table, "fig4": r4.table, "fig5": r5.table, "fig8": r8.table})
+tables.show(paper.summary({"fig2": r2.table, "fig4": r4.table, "fig5": r5.table,
+                           "fig8": r8.table}))
 
 # %% [markdown]
 # ## Claims
 #
-# Each row restates one finding of the paper and tests it on our results. `holds` is empty when
-# our results lack the rows the test needs.
+# Each row restates one finding of the paper and tests it on our results. The `holds` column shows a dash when
+# our results lack the rows the test needs. Each figure page ends with a verdict that says by how
+# much and why.
 
 # %% tags=["full-width"]
-paper.claims({"fig2": r2.table, "fig3": r3.table, "fig4": r4.table, "fig5": r5.table,
-              "fig8": r8.table})
+tables.show(paper.claims({"fig2": r2.table, "fig3": r3.table, "fig4": r4.table,
+                          "fig5": r5.table, "fig8": r8.table}))

@@ -32,16 +32,27 @@
 profile = None
 
 # %%
-from ganz import experiments, plots
+from ganz import experiments, plots, report, tables, verdicts
 
 # %%
 logs = experiments.training_logs(profile)
+report.training_provenance(profile)
 
-# %% mystnb={"figure": {"caption": "BEGAN training curves per latent dimension: convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}}
+# %% mystnb={"figure": {"caption": "BEGAN training curves per latent dimension: convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}
 plots.training(logs)
 
 # %% [markdown]
 # ## The last logged step of each run
 
 # %%
-logs.groupby("dim").tail(1).set_index("dim").round(4)
+tables.show(logs.groupby("dim").tail(1).set_index("dim"))
+
+# %% tags=["remove-cell"]
+verdicts.training(logs).glue()
+
+# %% [markdown]
+# ## Verdict
+#
+# ```{glue:md} training_verdict
+# :format: myst
+# ```

@@ -27,9 +27,13 @@ def _book(tmp_path: Path, fig2: str, summary: str = "<p>ok</p>") -> tuple[Path, 
     return toc, html
 
 
+VERDICT = ('<section id="verdict"><h2>Verdict</h2><p><strong>Reproduces:</strong> the wavelet '
+           'beats GANZ by 12.9 to 21.2 dB.</p></section>')
 GOOD_FIG = ('<div class="cell_output docutils container"><div class="output stream '
             'highlight-myst-ansi"><pre>profile: smoke</pre></div>'
-            '<img alt="_images/a.png" src="../_images/a.png" /></div>')
+            '<img alt="PSNR against ratio, one panel per split" src="../_images/a.png" />'
+            '<div class="ganz-table"><table><tr><th>PSNR (dB)</th></tr><tr><td>—</td></tr>'
+            '</table></div></div>' + VERDICT)
 
 
 def test_toc_pages(tmp_path):
@@ -79,3 +83,56 @@ def test_missing_chromium_is_explained(tmp_path, monkeypatch, capsys):
     rc = bookcheck.main([str(html), "--toc", str(toc), "--screenshots", str(tmp_path / "s")])
     assert rc == 1
     assert "apt-get install -y chromium" in capsys.readouterr().out
+
+
+def _problems(tmp_path, capsys, fig: str, summary: str = "<p>ok</p>") -> str:
+    toc, html = _book(tmp_path, fig, summary)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    return capsys.readouterr().out
+
+
+def test_truncated_and_missing_cells_fail(tmp_path, capsys):
+    table = ('<table><tr><td>the wavelet (as in the code) beats GANZ for ev…</td>'
+             '<td>NaN</td><td>&lt;NA&gt;</td></tr></table><p>81 rows × 8 columns</p>')
+    out = _problems(tmp_path, capsys, GOOD_FIG, summary=table)
+    assert "notebooks/summary: table cell cut short" in out
+    assert "notebooks/summary: table cell shows 'NaN'" in out
+    assert "notebooks/summary: truncated table dump (81 rows × 8 columns)" in out
+
+
+def test_external_scripts_and_stylesheets_fail(tmp_path, capsys):
+    page = ('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>'
+            '<link rel="stylesheet" href="//fonts.example.com/a.css"/>'
+            '<script src="../_static/mathjax/tex-chtml.js"></script>')
+    out = _problems(tmp_path, capsys, GOOD_FIG + page)
+    assert "loads from outside the site: script https://cdn.jsdelivr.net" in out
+    assert "loads from outside the site: stylesheet //fonts.example.com/a.css" in out
+    assert "_static/mathjax" not in out
+
+
+def test_on_demand_script_urls_are_notes(tmp_path, capsys):
+    page = GOOD_FIG + '<script>const THEBE_JS_URL = "https://unpkg.com/thebe/index.js";</script>'
+    toc, html = _book(tmp_path, page)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 0
+    assert "fetched only on demand" in capsys.readouterr().out
+
+
+def test_absolute_paths_fail(tmp_path, capsys):
+    out = _problems(tmp_path, capsys, GOOD_FIG,
+                    summary="<p>no CelebA images found under /work/shared/data/celeba</p>")
+    assert "notebooks/summary: absolute path(s) in the page: /work/shared" in out
+
+
+def test_figure_page_needs_a_verdict_with_numbers(tmp_path, capsys):
+    out = _problems(tmp_path, capsys, GOOD_FIG.replace(VERDICT, ""))
+    assert "notebooks/fig2: figure page has no Verdict section" in out
+    empty = GOOD_FIG.replace(VERDICT, '<section id="verdict"><h2>Verdict</h2><p></p></section>')
+    (tmp_path / "b").mkdir()
+    out = _problems(tmp_path / "b", capsys, empty)
+    assert "verdict is empty or has no numbers" in out
+
+
+def test_alt_text_must_not_be_a_path(tmp_path, capsys):
+    out = _problems(tmp_path, capsys, GOOD_FIG.replace(
+        'alt="PSNR against ratio, one panel per split"', 'alt="_images/a.png"'))
+    assert "has no meaningful alt text" in out
