@@ -114,8 +114,10 @@ def fig2(t: pd.DataFrame, models: Sequence[Mapping] = ()) -> Verdict:
     return Verdict("fig2", "\n\n".join(text), f)
 
 
-def fig3(t: pd.DataFrame, models: Sequence[Mapping] = (), tolerance: float = pp.SQUARE_TOLERANCE_DB
+def fig3(t: pd.DataFrame, models: Sequence[Mapping] = (), tolerance: float | None = None
          ) -> Verdict:
+    """``tolerance``: default the original's own largest square/no-layer gap (paper numbers)."""
+    tolerance = pp.square_tolerance_db() if tolerance is None else tolerance
     m = t[t["method"] == "ganz"].groupby(["split", "adapter"])["psnr"].median().unstack("adapter")
     cost = (m["no_linear"] - m["square_linear"])
     f = {"cost_min": round(float(cost.min()), 1), "cost_max": round(float(cost.max()), 1),
@@ -288,6 +290,8 @@ def training(logs: pd.DataFrame, tail: float = 0.2) -> Verdict:
 
 def paper_approx(figure: str, cmp: pd.DataFrame) -> list[bool]:
     """For each row of ``paper.compare(figure, …)``: is the paper's value approximate (≈)?"""
+    if "paper_approx" in cmp:  # compare() says so itself
+        return [bool(v) if not pd.isna(v) else False for v in cmp["paper_approx"]]
     pub = pp.paper_numbers(figure)
     if "approx" in pub:
         flag = pub["approx"].astype(str).str.lower().isin(["true", "1", "yes"])
