@@ -4,9 +4,11 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # not imported at run time: `ganz compress` never needs pandas
+    import numpy as np
+    import pandas as pd
 
 
 def atomic_write(path: Path | str, data: bytes) -> None:
@@ -25,6 +27,8 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> None:
 
 
 def write_npz(path: Path | str, **arrays: np.ndarray) -> None:
+    import numpy as np
+
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write(path, buf.getvalue())
