@@ -103,7 +103,8 @@ def check_outputs(outs: list[Path], inputs: list[Path], force: bool) -> None:
     for dst in outs:
         for src in inputs:
             if same_file(dst, src):
-                raise GanzError(f"{dst}: is also an input ({src}); refusing to overwrite it")
+                same = "" if dst == src else f" ({src})"
+                raise GanzError(f"{dst}: is an input{same}; refusing to overwrite it, even with --force")
         folder = dst.parent
         if not folder.is_dir():
             raise GanzError(f"output folder {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
