@@ -312,3 +312,41 @@ def test_codec_api_separates_the_seeds(tiny_model):
     assert np.array_equal(c.z, d.z)
     with pytest.raises(GanzError, match="layer seed"):
         codec.adapter("random_linear", 10.0, layer_seed=-1)
+
+
+# --------------------------------------------------------------------------- start-up cost
+HEAVY = ("pandas", "matplotlib", "skimage", "scipy", "sklearn", "imagecodecs", "pywt", "seaborn",
+         "ganz.codecs", "ganz.wavelet", "ganz.experiments", "ganz.plots", "ganz.bench", "ganz.paper",
+         "ganz.evaluate", "ganz.ratedistortion", "ganz.train")
+PROBE = """import sys
+from ganz.cli import main
+try:
+    rc = main(sys.argv[1:])
+except SystemExit as e:
+    rc = e.code
+heavy = {heavy!r}
+print("LOADED", sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy))
+print("TORCH", "torch" in sys.modules)
+sys.exit(rc)
+"""
+
+
+def test_startup_imports_stay_lean(tiny_model, image_file, tmp_path):
+    """`--help` and a 1-image compress import no plotting, tables or baselines
+    (`--help` not even torch): measured with `python -X importtime`, see the issue's note."""
+    import subprocess
+    import sys
+
+    _, model = tiny_model
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
+    runs = {"help": ["compress", "--help"],
+            "compress": ["compress", image_file(16), "-o", tmp_path / "c.ganz", "--steps", 2,
+                         "--model", model, "-q", "--device", "cpu"]}
+    for name, argv in runs.items():
+        p = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *map(str, argv)],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+        assert "LOADED []" in p.stdout, f"{name} imports {p.stdout}"
+        if name == "help":
+            assert "TORCH False" in p.stdout
