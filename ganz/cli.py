@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_inputs, check_outputs
 from .errors import GanzError
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
@@ -71,49 +71,6 @@ quality_int = _int_in(1, 100)
 
 
 # --------------------------------------------------------------------------- files
-def check_inputs(paths: list[Path], what: str) -> None:
-    """Each path is an existing, readable regular file, or a one-line error says what it is."""
-    for p in paths:
-        if p.is_dir():
-            raise GanzError(f"{p}: is a folder, not {what}")
-        if not p.exists():
-            raise GanzError(f"{p}: no such file")
-        if not p.is_file():
-            raise GanzError(f"{p}: not a regular file")
-        if not os.access(p, os.R_OK):
-            raise GanzError(f"{p}: cannot read it (permission denied)")
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """The same path once links are resolved, or the same inode (hard links)."""
-    try:
-        if a.resolve() == b.resolve():
-            return True
-    except (OSError, RuntimeError):  # a link loop
-        pass
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def check_outputs(outs: list[Path], inputs: list[Path], force: bool) -> None:
-    """Refuse, before anything is written: an output that is an input (whatever ``force``
-    says), an output folder that is missing, an existing output without ``force``."""
-    for dst in outs:
-        for src in inputs:
-            if same_file(dst, src):
-                same = "" if dst == src else f" ({src})"
-                raise GanzError(f"{dst}: is an input{same}; refusing to overwrite it, even with --force")
-        folder = dst.parent
-        if not folder.is_dir():
-            raise GanzError(f"output folder {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
-        if dst.is_dir():
-            raise GanzError(f"{dst}: is a folder; name an output file")
-        if (dst.exists() or dst.is_symlink()) and not force:
-            raise GanzError(f"{dst} already exists; use -f/--force to overwrite it")
-
-
 def model_inputs(a: argparse.Namespace) -> list[Path]:
     """The ``--model`` file, when one is given: an input no output may replace."""
     return [Path(a.model)] if a.model and Path(a.model).is_file() else []
