@@ -7,7 +7,7 @@
   golden file decodes to with ``cpu-small-d64``, and each corpus file that decodes
   (``tests/corpus/*.ganz``) with the corpus's ``tiny.safetensors``.
 - ``info.txt``, ``errors.json``: what ``ganz info`` prints and what CLI errors say
-  (written by ``tests/test_golden.py``'s helpers, see ``cli_expectations``).
+  (``python tests/golden.py --cli`` writes them too, with ``test_golden.write_cli_expectations``).
 
 Regenerate only when a change of the decoder or of a message is intended, and say why in the
 commit: every ``.ganz`` file ever written decodes through the code these files pin.
