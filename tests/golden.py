@@ -6,7 +6,7 @@
 - ``decode.json`` / ``decode.npz``: the SHA-256 (and, for diagnosis, the values) of the pixels each
   golden file decodes to with ``cpu-small-d64``, and each corpus file that decodes
   (``tests/corpus/*.ganz``) with the corpus's ``tiny.safetensors``.
-- ``info.txt``, ``errors.json``: what ``ganz info`` prints and what CLI errors say
+- ``info_golden.txt``, ``info_corpus.txt``, ``errors.json``: what ``ganz info`` prints and what CLI errors say
   (``python tests/golden.py --cli`` writes them too, with ``test_golden.write_cli_expectations``).
 
 Regenerate only when a change of the decoder or of a message is intended, and say why in the
