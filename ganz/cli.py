@@ -1,6 +1,9 @@
-"""The ``ganz`` command line: compress, decompress, eval, train. Thin: parse, call, write.
+"""The ``ganz`` command line: compress, decompress, info, eval, train. Thin: parse, call, write.
 
-Errors the user can fix print one line on stderr and exit 2; outputs are written atomically.
+Error policy (every subcommand): a problem the user can fix prints one line on stderr and exits 2.
+Files are never destroyed: an output that is also an input is refused (even with ``--force``), an
+existing output is replaced only with ``-f/--force``, all outputs are checked before any is
+written, and writes are atomic.
 """
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_inputs, check_outputs
 from .errors import GanzError
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
+LOSSLESS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM"}
+LOSSY = {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 def one_line(text: str) -> str:
@@ -48,12 +53,64 @@ positive_float = _positive(float, "a number")
 positive_int = _positive(int, "an integer")
 
 
+def _int_in(lo: int, hi: int):
+    """An argparse type: an integer in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be {lo} to {hi}, got {text}")
+        return v
+    return parse
+
+
+seed_int = _int_in(0, 2**32 - 1)
+quality_int = _int_in(1, 100)
+
+
+# --------------------------------------------------------------------------- files
+def model_inputs(a: argparse.Namespace) -> list[Path]:
+    """The ``--model`` file, when one is given: an input no output may replace."""
+    return [Path(a.model)] if a.model and Path(a.model).is_file() else []
+
+
+def image_format(dst: Path, lossy_quality: int | None) -> str:
+    """The PIL format a decompressed image is written in, from ``dst``'s extension."""
+    ext = dst.suffix.lower()
+    if ext in LOSSLESS:
+        if lossy_quality is not None:
+            raise GanzError(f"--lossy-quality applies to .jpg/.jpeg/.webp outputs only, not {dst}")
+        return LOSSLESS[ext]
+    if ext in LOSSY:
+        if lossy_quality is None:
+            raise GanzError(f"{dst}: {LOSSY[ext]} is lossy and would add a second loss; pass "
+                            f"--lossy-quality Q (1-100) to accept it, or write .png")
+        return LOSSY[ext]
+    raise GanzError(f"{dst}: unknown image extension {ext or '(none)'!s}; use .png (default), "
+                    f".bmp, .tif or .ppm, or .jpg/.webp with --lossy-quality")
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_compress(a: argparse.Namespace) -> None:
-    from .codec import GanzCodec
-    from .config import InvertConfig
+    check_inputs(a.images, "an image")
+    outs = output_paths(a.images, a.output, ".ganz")
+    check_outputs(outs, [*a.images, *model_inputs(a)], a.force)
+    for dst in outs:
+        if dst.suffix.lower() != ".ganz":
+            raise GanzError(f"{dst}: a compressed file's name must end in .ganz")
+    adapter = a.adapter or "random_linear"
+    if adapter != "random_linear" and a.ratio is not None:
+        raise GanzError(f"--ratio applies to random_linear only; {adapter} has a fixed ratio")
+    if a.layer_seed and adapter in ("keep_linear", "no_linear"):
+        raise GanzError(f"--layer-seed applies to random layers (random_linear, square_linear), "
+                        f"not {adapter}")
+
     import torch
 
+    from .codec import GanzCodec
+    from .config import InvertConfig
     from .data import center_square, load_any, open_image, to_model, to_uint8
     from .fileformat import roundtrip
     from .metrics import psnr
@@ -67,10 +124,6 @@ def cmd_compress(a: argparse.Namespace) -> None:
             raise GanzError(f"{p}: image is {im.size[0]}×{im.size[1]}, the model takes {s}×{s}; "
                             f"use --fit to center-crop and resize")
         images.append(center_square(im, s))
-    outs = output_paths(a.images, a.output, ".ganz")
-    adapter = a.adapter or "random_linear"
-    if adapter != "random_linear" and a.ratio is not None:
-        raise GanzError(f"--ratio applies to random_linear only; {adapter} has a fixed ratio")
     if codec.method == "fast":
         from .fast import FastConfig
 
@@ -81,50 +134,113 @@ def cmd_compress(a: argparse.Namespace) -> None:
     else:
         cfg = InvertConfig(steps=a.steps or InvertConfig().steps, seed=a.seed, batch_size=a.batch_size)
     x = to_model(images)
-    ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None, seed=a.seed)
+    ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None,
+                       layer_seed=a.layer_seed)
+    if codec.method == "fast" and codec.encoder is not None and a.layer_seed and not a.quiet:
+        keys = codec.encoder.keys()
+        if f"{ad.name}:{ad.input_dim}:0" in keys and f"{ad.name}:{ad.input_dim}:{ad.seed}" not in keys:
+            print(f"note: the encoder's start is trained for layer seed 0, not {a.layer_seed}; "
+                  f"starting from its projection", file=sys.stderr)
     res = codec.invert(x, ad, cfg, progress=not a.quiet and sys.stderr.isatty())
     z_stored = torch.from_numpy(roundtrip(res.z.numpy(), a.bits))
     rec = to_uint8(codec.reconstruct(z_stored, ad))
-    for i, (src, dst) in enumerate(zip(a.images, outs)):
-        data = codec.to_file(res.z[i].numpy(), ad, a.bits)
+    files = [codec.to_file(z, ad, a.bits) for z in res.z.numpy()]
+    check_outputs(outs, [*a.images, *model_inputs(a)], a.force)  # nothing appeared meanwhile
+    for i, (src, dst, data) in enumerate(zip(a.images, outs, files)):
         atomic_write(dst, data)
         q = psnr(rec[i], to_uint8(x[i:i + 1])[0])
         print(f"{src} -> {dst}: {len(data)} bytes ({len(data) / 1024:.2f} KiB), "
               f"R = {ad.ratio(codec.cfg.num_pixels):.4g}, PSNR {q:.2f} dB ({codec.method} method)")
 
 
+def read_ganz(p: Path) -> bytes:
+    if p.stat().st_size > MAX_GANZ_BYTES:  # refuse before reading a huge file into memory
+        raise GanzError(f"{p}: {p.stat().st_size} bytes is far too large for a .ganz file")
+    return p.read_bytes()
+
+
 def cmd_decompress(a: argparse.Namespace) -> None:
-    from PIL import Image
+    check_inputs(a.files, "a .ganz file")
+    outs = output_paths(a.files, a.output, ".png")
+    check_outputs(outs, [*a.files, *model_inputs(a)], a.force)
+    formats = [image_format(dst, a.lossy_quality) for dst in outs]
     import io
+
+    from PIL import Image
 
     from .codec import GanzCodec
 
     codec = GanzCodec(a.model, a.device)
-    outs = output_paths(a.files, a.output, ".png")
     decoded = []
     for p in a.files:
-        if not p.is_file():
-            raise GanzError(f"{p}: {'not a regular file' if p.exists() else 'no such file'}")
-        if p.stat().st_size > MAX_GANZ_BYTES:  # refuse before reading a huge file into memory
-            raise GanzError(f"{p}: {p.stat().st_size} bytes is far too large for a .ganz file")
         try:
-            decoded.append(codec.decompress(p.read_bytes()))
+            decoded.append(codec.decompress(read_ganz(p)))
         except GanzError as e:
             raise GanzError(f"{p}: {e}") from None
-    for src, dst, img in zip(a.files, outs, decoded):
+    blobs = []
+    for img, fmt in zip(decoded, formats):
         buf = io.BytesIO()
-        fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP"}.get(dst.suffix.lower(), "PNG")
-        Image.fromarray(img).save(buf, format=fmt)
-        atomic_write(dst, buf.getvalue())
+        Image.fromarray(img).save(buf, format=fmt, **({"quality": a.lossy_quality} if fmt in
+                                                      ("JPEG", "WEBP") else {}))
+        blobs.append(buf.getvalue())
+    check_outputs(outs, [*a.files, *model_inputs(a)], a.force)
+    for src, dst, blob in zip(a.files, outs, blobs):
+        atomic_write(dst, blob)
         print(f"{src} -> {dst}")
 
 
+def model_ids(extra: str | None) -> dict[str, str]:
+    """Weights ids of the committed models (and of ``extra``, a name or path), by name."""
+    from .zoo import available_models, load_generator
+
+    ids = {}
+    for name in [*available_models(), *([extra] if extra else [])]:
+        try:
+            ids[Path(name).name if name == extra else name] = load_generator(name)[1]
+        except GanzError:
+            if name == extra:
+                raise
+    return ids
+
+
+def describe(p: Path, size: int, f, ids: dict[str, str]) -> str:
+    """``ganz info``'s block for one file."""
+    storage = {32: "float32", 16: "float16"}.get(f.bits, "uniform quantization")
+    match = [name for name, sha in ids.items() if sha.startswith(f.generator_id)]
+    rows = [("format version", f.version), ("adapter", f.adapter), ("d_c", f"{len(f.z)} latent values"),
+            ("nominal ratio", f"{f.ratio:.4g} (N/d_c = {f.num_pixels}/{len(f.z)})"),
+            ("latent storage", f"{f.bits} bits ({storage})"), ("layer seed", f.seed),
+            ("generator id", f"{f.generator_id} ({', '.join(match) or 'matches no committed model'})"),
+            ("image size", f"{f.width}×{f.height}"), ("file bytes", size),
+            ("bpp", f"{8 * size / (f.width * f.height):.4g}")]
+    return "\n".join([str(p), *(f"  {k:<15} {v}" for k, v in rows)])
+
+
+def cmd_info(a: argparse.Namespace) -> None:
+    from .fileformat import unpack
+
+    check_inputs(a.files, "a .ganz file")
+    parsed = []
+    for p in a.files:
+        try:
+            data = read_ganz(p)
+            parsed.append((p, len(data), unpack(data)))
+        except GanzError as e:
+            raise GanzError(f"{p}: {e}") from None
+    ids = model_ids(a.model)
+    print("\n\n".join(describe(p, size, f, ids) for p, size, f in parsed))
+
+
 def cmd_eval(a: argparse.Namespace) -> None:
+    check_inputs([*a.images, *a.files], "an input file")
+    if a.csv:
+        check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
     from .evaluate import evaluate_files
 
     table = evaluate_files(a.images, a.files, a.model, a.device)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if a.csv:
+        check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
         atomic_write(a.csv, table.to_csv(index=False).encode())
 
 
@@ -147,10 +263,17 @@ def cmd_train(a: argparse.Namespace) -> None:
 
 
 # --------------------------------------------------------------------------- parser
+class Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error policy: a usage error is one line on stderr, exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(prog="ganz", description="GAN latent-space image compression.")
+    p = Parser(prog="ganz", description="GAN latent-space image compression.")
     p.add_argument("--version", action="version", version=f"ganz {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -158,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", help="generator .safetensors or a committed model name "
                         "(default: the project's default model)")
         sp.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+
+    def force_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("-f", "--force", action="store_true", help="replace existing outputs "
+                        "(never an input)")
 
     c = sub.add_parser("compress", help="images -> .ganz files")
     c.add_argument("images", nargs="+", type=Path)
@@ -172,23 +299,39 @@ def build_parser() -> argparse.ArgumentParser:
                    "paper method, the fast method's own for fast)")
     c.add_argument("--bits", type=int, choices=[32, 16, *range(12, 0, -1)], default=32, metavar="B",
                    help="latent storage: 32 or 16 (floats) or 1..12 (uniform quantization); default 32")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--layer-seed", type=seed_int, default=0, help="seed of the random first "
+                   "layer (random_linear, square_linear); stored in the file; default 0 (the "
+                   "encoder's start is trained for 0)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the optimizer's random start "
+                   "(not stored in the file); default 0")
     c.add_argument("--batch-size", type=positive_int, default=64)
     c.add_argument("--fit", action="store_true", help="center-crop and resize images to the model's size")
     c.add_argument("-q", "--quiet", action="store_true")
+    force_arg(c)
     model_args(c)
     c.set_defaults(func=cmd_compress)
 
     d = sub.add_parser("decompress", help=".ganz files -> images")
     d.add_argument("files", nargs="+", type=Path)
-    d.add_argument("-o", "--output", type=Path, required=True)
+    d.add_argument("-o", "--output", type=Path, required=True,
+                   help="output image (.png; .bmp, .tif, .ppm; .jpg/.webp need --lossy-quality), "
+                        "or folder for several (PNG)")
+    d.add_argument("--lossy-quality", type=quality_int, metavar="Q",
+                   help="write a .jpg/.webp output at quality Q (1-100), adding a second loss")
+    force_arg(d)
     model_args(d)
     d.set_defaults(func=cmd_decompress)
+
+    i = sub.add_parser("info", help="print the header of .ganz files")
+    i.add_argument("files", nargs="+", type=Path)
+    i.add_argument("--model", help="also compare generator ids with this model (name or path)")
+    i.set_defaults(func=cmd_info)
 
     e = sub.add_parser("eval", help="PSNR / SSIM / bytes of .ganz files vs originals, and wavelets")
     e.add_argument("images", nargs="+", type=Path, help="original images")
     e.add_argument("--files", nargs="+", type=Path, required=True, help=".ganz files, same order")
     e.add_argument("--csv", type=Path, help="also write the table as CSV")
+    force_arg(e)
     model_args(e)
     e.set_defaults(func=cmd_eval)
 

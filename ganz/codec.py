@@ -4,12 +4,18 @@
 >>> files = codec.compress(x, ratio=10)          # x: (B, 3, H, W) in [-1, 1]
 >>> images = [codec.decompress(b) for b in files]  # uint8 (H, W, 3)
 
+Two seeds, never one variable for both: ``layer_seed`` picks the random first layer of
+``random_linear`` / ``square_linear`` and is stored in the file (decoding needs it; the encoder's
+heads are trained for layer seed 0); ``seed`` only picks the optimizer's random start and is not
+stored (a file decodes the same whatever it was).
+
 ``method``: ``"paper"`` is the paper's 7500-step Adam from a random start (``ganz.invert``);
 ``"fast"`` is an encoder start plus a short refinement (``ganz.fast``); ``"auto"`` (default) is
 fast when an encoder is committed beside the generator, else paper.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +75,11 @@ class GanzCodec:
     MAX_CACHED_ADAPTERS = 16  # a long-lived codec decoding files of many seeds stays bounded
 
     def adapter(self, name: str = "random_linear", ratio: float | None = None,
-                dim: int | None = None, seed: int = 0) -> Adapter:
-        key = (name, ratio if dim is None else None, dim, seed)
+                dim: int | None = None, layer_seed: int = 0) -> Adapter:
+        """The adapter ``name`` (d_c from ``ratio`` or ``dim``) with random layer ``layer_seed``."""
+        if not 0 <= layer_seed < 2**32:
+            raise GanzError(f"layer seed {layer_seed} out of range (0 to 2^32 - 1)")
+        key = (name, ratio if dim is None else None, dim, layer_seed)
         if key not in self._adapters:
             N = self.cfg.num_pixels
             if name == "random_linear" and dim is None and ratio is not None:
@@ -82,7 +91,7 @@ class GanzCodec:
                                 f"is not supported")
             if len(self._adapters) >= self.MAX_CACHED_ADAPTERS:
                 self._adapters.pop(next(iter(self._adapters)))
-            ad = make_adapter(self.G, name, None if dim else ratio, dim, seed)
+            ad = make_adapter(self.G, name, None if dim else ratio, dim, layer_seed)
             self._adapters[key] = ad.to(self.device)
         return self._adapters[key]
 
@@ -104,16 +113,29 @@ class GanzCodec:
         return invert(self.G, adapter, x.to(self.device), cfg, trace_every=trace_every,
                       progress=progress)
 
+    def default_config(self):
+        """The optimizer settings of this codec's method (``FastConfig`` or ``InvertConfig``)."""
+        from .fast import FastConfig
+
+        return FastConfig() if self.method == "fast" else InvertConfig()
+
     def to_file(self, z: torch.Tensor | np.ndarray, adapter: Adapter, bits: int = 32) -> bytes:
         s = self.cfg.image_size
         return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_sha256,
                              np.asarray(z, dtype=np.float32), bits))
 
     def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
-                 seed: int = 0, cfg: InvertConfig | None = None, bits: int = 32,
+                 layer_seed: int = 0, seed: int | None = None, cfg=None, bits: int = 32,
                  progress: bool = False) -> list[bytes]:
-        """Invert a batch and serialize one .ganz file per image."""
-        ad = self.adapter(adapter, ratio if adapter == "random_linear" else None, seed=seed)
+        """Invert a batch and serialize one .ganz file per image.
+
+        ``layer_seed`` is stored in the files; ``seed`` (the optimizer's start, not stored)
+        replaces ``cfg.seed`` when given (``cfg``: an ``InvertConfig`` or ``FastConfig``).
+        """
+        ad = self.adapter(adapter, ratio if adapter == "random_linear" else None,
+                          layer_seed=layer_seed)
+        if seed is not None:
+            cfg = dataclasses.replace(cfg or self.default_config(), seed=seed)
         res = self.invert(x, ad, cfg, progress=progress)
         return [self.to_file(z, ad, bits) for z in res.z.numpy()]
 
@@ -137,7 +159,7 @@ class GanzCodec:
         """A .ganz file's bytes -> uint8 image (H, W, 3)."""
         f = self.parse(data)
         dim = len(f.z) if f.adapter == "random_linear" else None
-        ad = self.adapter(f.adapter, None, dim, f.seed)
+        ad = self.adapter(f.adapter, None, dim, layer_seed=f.seed)
         if ad.input_dim != len(f.z):
             raise GanzError(f"file has {len(f.z)} latent values, adapter {f.adapter} takes {ad.input_dim}")
         return to_uint8(self.reconstruct(torch.from_numpy(f.z)[None], ad))[0]

@@ -28,9 +28,9 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,6 +39,9 @@ from .adapters import Adapter, decode, make_adapter
 from .config import ModelConfig
 from .errors import GanzError
 from .models import Generator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT = "ganz-encoder-1"
 # (adapter name, ratio or None, seed): heads trained by default (the codec's default is R = 10, seed 0)
@@ -254,6 +257,8 @@ def train_encoder(G: Generator, images: np.ndarray | None, cfg: EncoderTrainConf
     ``images=None`` trains on generator samples alone (tests, quick benchmarks). Returns the
     encoder (eval mode) and its training log (one row per ``log_every`` steps).
     """
+    import pandas as pd  # here, not at the top: `ganz compress` loads encoders, never trains them
+
     cfg = cfg or EncoderTrainConfig()
     dev = torch.device(device)
     G = G.to(dev).eval().requires_grad_(False)

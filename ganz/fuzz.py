@@ -92,7 +92,7 @@ def seed_files(codec, rng: np.random.Generator) -> list[bytes]:
     specs = [("random_linear", r, s) for r in (1.0, 3.0, 10.0, 96.0, 768.0) for s in (0, 7, 2**32 - 1)]
     specs += [("keep_linear", None, 0), ("square_linear", None, 3), ("no_linear", None, 0)]
     for k, (name, ratio, seed) in enumerate(specs):
-        ad = codec.adapter(name, ratio, seed=seed)
+        ad = codec.adapter(name, ratio, layer_seed=seed)
         z = rng.uniform(-1, 1, ad.input_dim).astype(np.float32)
         z[: min(3, len(z))] = [1.0, -1.0, 0.0][: min(3, len(z))]
         if k % 4 == 0:

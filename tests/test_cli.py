@@ -1,9 +1,13 @@
 """The ganz command line end to end on images and a tiny generator the tests make."""
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from ganz.cli import main
+from ganz.errors import GanzError
 
 
 def run(argv, capsys):
@@ -116,3 +120,233 @@ def test_quantized_file_is_smaller_and_decodes(tiny_model, image_file, tmp_path,
         sizes[bits] = f.stat().st_size
         assert run(["decompress", f, "-o", tmp_path / f"q{bits}.png", "--model", model], capsys)[0] == 0
     assert sizes[4] < sizes[8] < sizes[32] / 2
+
+
+# --------------------------------------------------------------------------- never destroy a file
+def snapshot(folder):
+    """Every file under ``folder`` (links followed): path -> bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused(argv, folder, capsys, *words):
+    """The command fails with one stderr line containing ``words`` and changes no file."""
+    before = snapshot(folder)
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == "", (code, out, err)
+    assert err.count("\n") == 1 and err.startswith("ganz ") and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
+    assert snapshot(folder) == before, "a file was changed, created or removed"
+    return err
+
+
+@pytest.fixture
+def ganz_file(tiny_model, tmp_path):
+    """A valid .ganz file for the tiny model (a fixed latent, no optimization)."""
+    from ganz.codec import GanzCodec
+
+    codec = GanzCodec(tiny_model[1], "cpu")
+    z = np.random.default_rng(0).uniform(-1, 1, 77).astype(np.float32)
+    f = tmp_path / "f.ganz"
+    f.write_bytes(codec.to_file(z, codec.adapter("random_linear", dim=77)))
+    return f
+
+
+def test_output_that_is_an_input_is_refused_even_with_force(tiny_model, image_file, ganz_file,
+                                                              tmp_path, capsys):
+    _, model = tiny_model
+    img = image_file(16)
+    m = ["--model", model, "--device", "cpu"]
+    for force in ([], ["-f"]):
+        refused(["compress", img, "-o", img, *force, *m], tmp_path, capsys, "is an input")
+        refused(["decompress", ganz_file, "-o", ganz_file, *force, *m], tmp_path, capsys, "is an input")
+        refused(["compress", img, "-o", model, *force, *m], tmp_path, capsys, "is an input")
+    (tmp_path / "link.ganz").symlink_to(img)  # the same file through a symbolic link
+    os.link(img, tmp_path / "hard.ganz")  # ... and through a hard link (same inode)
+    os.link(ganz_file, tmp_path / "hard.png")
+    for out in ("link.ganz", "hard.ganz"):
+        refused(["compress", img, "-o", tmp_path / out, "-f", *m], tmp_path, capsys, "is an input")
+    refused(["decompress", ganz_file, "-o", tmp_path / "hard.png", "-f", *m], tmp_path, capsys,
+            "is an input")
+    # several inputs into a folder: the output of one is another input
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    other = sub / "g.ganz"
+    other.write_bytes(ganz_file.read_bytes())
+    (sub / "g.png").write_bytes(ganz_file.read_bytes())  # a .ganz file named like g's output
+    refused(["decompress", ganz_file, sub / "g.png", "-o", sub, "-f", *m], tmp_path, capsys)
+
+
+def test_existing_outputs_need_force(tiny_model, image_file, ganz_file, tmp_path, capsys):
+    _, model = tiny_model
+    m = ["--model", model, "--device", "cpu"]
+    keep = tmp_path / "keep.png"
+    keep.write_bytes(b"a picture the user keeps")
+    backup = tmp_path / "backup.png"
+    os.link(keep, backup)  # another name for the old contents: replaced, not truncated
+    err = refused(["decompress", ganz_file, "-o", keep, *m], tmp_path, capsys, "keep.png", "--force")
+    assert "already exists" in err
+    code, _, err = run(["decompress", ganz_file, "-o", keep, "-f", *m], capsys)
+    assert code == 0, err
+    assert np.asarray(Image.open(keep)).shape == (16, 16, 3) and keep.read_bytes()[:4] == b"\x89PNG"
+    assert backup.read_bytes() == b"a picture the user keeps"  # a new file was renamed over it
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp
+    # several outputs: all are checked before any is written
+    imgs = [image_file(16, i, f"im{i}.png") for i in range(3)]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "im2.ganz").write_bytes(b"kept")
+    refused(["compress", *imgs, "-o", out, "--steps", 2, "-q", *m], tmp_path, capsys, "im2.ganz")
+    code, _, err = run(["compress", *imgs, "-o", out, "--steps", 2, "-q", "--force", *m], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["im0.ganz", "im1.ganz", "im2.ganz"]
+    assert (out / "im2.ganz").read_bytes()[:2] == b"GZ"
+    csv = tmp_path / "t.csv"
+    csv.write_text("kept\n")
+    refused(["eval", imgs[0], "--files", out / "im0.ganz", "--csv", csv, *m], tmp_path, capsys,
+            "t.csv", "--force")
+
+
+def test_output_formats(tiny_model, image_file, ganz_file, tmp_path, capsys):
+    _, model = tiny_model
+    m = ["--model", model, "--device", "cpu"]
+    for name in ("o.jpg", "o.jpeg", "o.webp", "o.JPG"):
+        refused(["decompress", ganz_file, "-o", tmp_path / name, *m], tmp_path, capsys,
+                "lossy", "--lossy-quality")
+    for name in ("o.txt", "o", "o.ganz"):
+        refused(["decompress", ganz_file, "-o", tmp_path / name, *m], tmp_path, capsys,
+                "unknown image extension")
+    refused(["decompress", ganz_file, "-o", tmp_path / "o.png", "--lossy-quality", 90, *m], tmp_path,
+            capsys, "--lossy-quality")
+    refused(["compress", image_file(16), "-o", tmp_path / "o.png", *m], tmp_path, capsys,
+            "must end in .ganz")
+    magic = {"o.png": b"\x89PNG", "o.bmp": b"BM", "o.tif": b"II*\0", "o.ppm": b"P6",
+             "o.jpg": b"\xff\xd8\xff", "o.webp": b"RIFF"}
+    ref = None
+    for name, head in magic.items():
+        q = ["--lossy-quality", 95] if name in ("o.jpg", "o.webp") else []
+        code, _, err = run(["decompress", ganz_file, "-o", tmp_path / name, *q, *m], capsys)
+        assert code == 0, err
+        assert (tmp_path / name).read_bytes().startswith(head), name
+        img = np.asarray(Image.open(tmp_path / name).convert("RGB"))
+        ref = img if ref is None else ref
+        if not q:  # lossless formats: the same pixels
+            assert np.array_equal(img, ref), name
+    # several files into a folder: PNG
+    out = tmp_path / "out"
+    out.mkdir()
+    g = tmp_path / "g.ganz"
+    g.write_bytes(ganz_file.read_bytes())
+    code, _, err = run(["decompress", ganz_file, g, "-o", out, *m], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["f.png", "g.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in out.iterdir())
+
+
+def test_precise_input_and_folder_messages(tiny_model, image_file, ganz_file, tmp_path, capsys,
+                                           monkeypatch):
+    _, model = tiny_model
+    m = ["--model", model, "--device", "cpu"]
+    img = image_file(16)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    refused(["compress", folder, "-o", tmp_path / "x.ganz", *m], tmp_path, capsys, "is a folder")
+    refused(["decompress", folder, "-o", tmp_path / "x.png", *m], tmp_path, capsys, "is a folder")
+    refused(["info", folder], tmp_path, capsys, "is a folder")
+    refused(["compress", tmp_path / "nope.png", "-o", tmp_path / "x.ganz", *m], tmp_path, capsys,
+            "no such file")
+    refused(["compress", img, "-o", tmp_path / "nodir" / "x.ganz", *m], tmp_path, capsys,
+            "output folder", "does not exist")
+    refused(["decompress", ganz_file, "-o", tmp_path / "nodir" / "x.png", *m], tmp_path, capsys,
+            "output folder", "does not exist")
+    refused(["compress", img, image_file(16, 1, "b.png"), "-o", tmp_path / "newdir", *m], tmp_path,
+            capsys, "output folder", "does not exist")
+    locked = tmp_path / "locked.png"
+    locked.write_bytes(Path(img).read_bytes())
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # running as root: the permission is not enforced
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real(p, mode))
+    refused(["compress", locked, "-o", tmp_path / "x.ganz", *m], tmp_path, capsys, "cannot read")
+    locked.chmod(0o644)
+
+
+# --------------------------------------------------------------------------- two seeds, ganz info
+def test_layer_seed_is_stored_and_seed_is_not(tiny_model, image_file, tmp_path, capsys):
+    from ganz.fileformat import unpack
+
+    _, model = tiny_model
+    img = image_file(16)
+    base = ["compress", img, "--steps", 20, "--method", "paper", "--model", model, "-q", "--device", "cpu"]
+    files = {}
+    for name, extra in (("s1", ["--seed", 1]), ("s2", ["--seed", 2]), ("l7", ["--layer-seed", 7])):
+        f = tmp_path / f"{name}.ganz"
+        code, _, err = run([*base, "-o", f, *extra], capsys)
+        assert code == 0, err
+        files[name] = unpack(f.read_bytes())
+    assert files["s1"].seed == files["s2"].seed == 0 and files["l7"].seed == 7
+    assert not np.array_equal(files["s1"].z, files["s2"].z)  # the optimizer's start did change
+    code, out, err = run(["info", tmp_path / "l7.ganz", "--model", model], capsys)
+    assert code == 0, err
+    assert "layer seed      7" in out and "tiny.safetensors" in out
+    code, _, err = run(["decompress", tmp_path / "l7.ganz", "-o", tmp_path / "l7.png", "--model", model],
+                       capsys)
+    assert code == 0, err
+
+
+def test_codec_api_separates_the_seeds(tiny_model):
+    from images import make_image
+
+    from ganz.codec import GanzCodec
+    from ganz.config import InvertConfig
+    from ganz.data import to_model
+    from ganz.fileformat import unpack
+
+    codec = GanzCodec(tiny_model[1], "cpu", method="paper")
+    x = to_model(Image.fromarray(make_image(16)))
+    cfg = InvertConfig(steps=5)
+    a, b = (unpack(codec.compress(x, layer_seed=5, seed=s, cfg=cfg)[0]) for s in (1, 2))
+    assert a.seed == b.seed == 5 and not np.array_equal(a.z, b.z)
+    c = unpack(codec.compress(x, layer_seed=5, cfg=cfg)[0])  # seed None: cfg.seed (0)
+    d = unpack(codec.compress(x, layer_seed=5, seed=0, cfg=cfg)[0])
+    assert np.array_equal(c.z, d.z)
+    with pytest.raises(GanzError, match="layer seed"):
+        codec.adapter("random_linear", 10.0, layer_seed=-1)
+
+
+# --------------------------------------------------------------------------- start-up cost
+HEAVY = ("pandas", "matplotlib", "skimage", "scipy", "sklearn", "imagecodecs", "pywt", "seaborn",
+         "ganz.codecs", "ganz.wavelet", "ganz.experiments", "ganz.plots", "ganz.bench", "ganz.paper",
+         "ganz.evaluate", "ganz.ratedistortion", "ganz.train")
+PROBE = """import sys
+from ganz.cli import main
+try:
+    rc = main(sys.argv[1:])
+except SystemExit as e:
+    rc = e.code
+heavy = {heavy!r}
+print("LOADED", sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy))
+print("TORCH", "torch" in sys.modules)
+sys.exit(rc)
+"""
+
+
+def test_startup_imports_stay_lean(tiny_model, image_file, tmp_path):
+    """`--help` and a 1-image compress import no plotting, tables or baselines
+    (`--help` not even torch): measured with `python -X importtime`, see the issue's note."""
+    import subprocess
+    import sys
+
+    _, model = tiny_model
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
+    runs = {"help": ["compress", "--help"],
+            "compress": ["compress", image_file(16), "-o", tmp_path / "c.ganz", "--steps", 2,
+                         "--model", model, "-q", "--device", "cpu"]}
+    for name, argv in runs.items():
+        p = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *map(str, argv)],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+        assert "LOADED []" in p.stdout, f"{name} imports {p.stdout}"
+        if name == "help":
+            assert "TORCH False" in p.stdout

@@ -428,9 +428,14 @@ def test_decompress_several_is_all_or_nothing(env, tmp_path, capsys):
 
 
 def test_input_not_a_regular_file(env, tmp_path, capsys):
-    for p in (tmp_path, tmp_path / "missing.ganz", Path("/dev/zero")):
-        code, _, err = cli(["decompress", p, "-o", tmp_path / "x.png", "--model", env.model], capsys)
-        assert_one_line_error(code, err)
+    for p, says in ((tmp_path, "is a folder"), (tmp_path / "missing.ganz", "no such file"),
+                    (Path("/dev/zero"), "not a regular file")):
+        for cmd in ("decompress", "compress", "info"):
+            out = tmp_path / ("x.png" if cmd == "decompress" else "x.ganz")
+            code, _, err = cli([cmd, p, *([] if cmd == "info" else ["-o", out, "--model", env.model])],
+                               capsys)
+            assert_one_line_error(code, err)
+            assert says in err, err
     assert not (tmp_path / "x.png").exists()
 
 
