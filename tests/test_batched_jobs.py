@@ -68,3 +68,14 @@ def test_unclamped_latent_bytes_are_those_of_float32_files():
     assert experiments.latent_file_bytes(ad, 16, gid, big) < want
     with pytest.raises(Exception):
         pack(GanzFile(ad.name, 16, 16, ad.seed, gid, z))
+
+
+def test_precision_parity_reports_each_image(tiny_model):
+    from ganz.parity import precision_parity
+
+    _, path = tiny_model
+    x = experiments.synthetic_images(2, 16, 0)
+    df = precision_parity(path, ("bf16", "tf32"), steps=4, x=x)
+    assert len(df) == 2 * 2 * 2 and set(df["precision"]) == {"bf16", "tf32"}
+    assert (df.query("precision == 'tf32'")["diff_db"] == 0).all()  # no TF32 on a CPU
+    assert df["diff_db"].abs().max() < 1.0 and np.isfinite(df["psnr"]).all()
