@@ -141,9 +141,9 @@ class InvertConfig:
                                  f"got {getattr(self, name)!r}")
         for name in ("steps", "restarts", "batch_size"):
             value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < (0 if name == "steps" else 1):
-                raise ConfigError(f"InvertConfig.{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
-                                 f"integer, got {value!r}")
+            low = 0 if name == "steps" else 1
+            if not isinstance(value, numbers.Integral) or value < low:
+                raise ConfigError(f"InvertConfig.{name} must be an integer >= {low}, got {value!r}")
 
     @classmethod
     def paper(cls, **overrides: Any) -> "InvertConfig":
@@ -155,7 +155,8 @@ def key_fields(obj: Any) -> dict[str, Any]:
     """A config's fields, less those added later that still hold their legacy value
     (``KEY_LEGACY``), so cache keys and recorded configs of older runs stay the same."""
     legacy = getattr(obj, "KEY_LEGACY", {})
-    return {k: v for k, v in dataclasses.asdict(obj).items() if not (k in legacy and v == legacy[k])}
+    return {k: v for k, v in dataclasses.asdict(obj).items()
+            if not (k in legacy and v == legacy[k])}
 
 
 def to_jsonable(obj: Any) -> Any:

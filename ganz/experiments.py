@@ -189,7 +189,8 @@ def split_or_names(prof: Profile, split: str, n_images: int | None, size: int
 def loop_label(cfg: InvertConfig) -> str:
     """How the latents were optimized, for a figure's provenance."""
     where = ("clamped to [−1, 1] once at the start, then unconstrained (the original code)"
-             if cfg.clamp == "start" else "clamped to [−1, 1] after every step (GANZ's projected variant)")
+             if cfg.clamp == "start"
+             else "clamped to [−1, 1] after every step (GANZ's projected variant)")
     return f"Adam, z {where}, {cfg.precision}"
 
 

@@ -6,7 +6,6 @@ on a fig.-5-sized batch (9 adapters × 60 images). Writes $OUT/invert_gpu.json.
     PYTHONPATH=$PWD python3 scripts/check_invert_gpu.py
 """
 import json, os, sys, time, traceback
-import numpy as np
 import torch
 
 sys.path.insert(0, os.getcwd())
