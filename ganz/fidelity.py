@@ -155,9 +155,18 @@ def image_list_differences(profile: str = "cpu-small") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _names(names: list[str], show: int = 4) -> str:
+def _names(names: list[str]) -> str:
+    """Every name, runs of consecutive numbered faces written as ``first–last`` (nothing cut)."""
     stems = [n.rsplit(".", 1)[0] for n in names]
-    return ", ".join(stems) if len(stems) <= show else ", ".join(stems[:show]) + ", …"
+    parts: list[list[str]] = []
+    for s in stems:
+        prev = parts[-1][-1] if parts else None
+        if (prev is not None and s.isdigit() and prev.isdigit() and len(s) == len(prev)
+                and int(s) == int(prev) + 1):
+            parts[-1].append(s)
+        else:
+            parts.append([s])
+    return ", ".join(p[0] if len(p) == 1 else f"{p[0]}–{p[-1]}" for p in parts)
 
 
 def stand_ins() -> pd.DataFrame:
