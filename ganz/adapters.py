@@ -9,10 +9,17 @@ its compression ratio in degrees of freedom is R = N / d_c (N = H·W·3).
 - ``no_linear``: z feeds the conv module directly (times a fixed scale), d_c = width·base².
 
 Random matrices come from NumPy's legacy ``RandomState`` stream, which NumPy keeps frozen across
-releases, so a file's seed rebuilds the same layer anywhere. Their scale is the trained h0's
-(entries N(0, ‖W_h0‖²_F / (C·d_c))) times the generator's ``adapter_gain``: with z clamped to
-[−1, 1], a layer no larger than h0 leaves many z pinned at the bounds, so the gain is calibrated
-once per generator on held-out training faces (``calibrate_gain``) and saved with its weights.
+releases, so a file's seed rebuilds the same layer anywhere. Two styles (``STYLES``):
+
+- ``original`` (natural for ``arch="original"`` generators): the authors' layer, a
+  ``torch.nn.Linear(d_c, C)`` at its default initialisation: weight and bias uniform in ±1/√d_c;
+  ``no_linear`` feeds z as is (scale 1). The *distribution* is matched, not the authors' torch
+  random stream (ours is keyed by the file's seed and frozen).
+- ``calibrated`` (natural for ``arch="ganz"``, GANZ's variant): no bias, Gaussian entries at the
+  trained h0's scale (N(0, ‖W_h0‖²_F / (C·d_c))) times the generator's ``adapter_gain``: with z
+  clamped to [−1, 1], a layer no larger than h0 leaves many z pinned at the bounds, so the gain is
+  calibrated once per generator on held-out training faces (``calibrate_gain``) and saved with its
+  weights; ``no_linear`` scales z by 3·std(h0)·gain.
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from .models import Generator
 
 ADAPTERS = ("keep_linear", "random_linear", "square_linear", "no_linear")
 ADAPTER_CODES = {name: i for i, name in enumerate(ADAPTERS)}
+STYLES = ("original", "calibrated")
 
 
 def ratio_to_dim(num_pixels: int, ratio: float) -> int:
@@ -45,19 +53,32 @@ def random_matrix(rows: int, cols: int, seed: int, std: float) -> torch.Tensor:
     return torch.from_numpy((rs.standard_normal((rows, cols)) * std).astype(np.float32))
 
 
+def uniform_linear(rows: int, cols: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A frozen-stream (weight (rows, cols), bias (rows,)) pair, both uniform in ±1/√cols:
+    the distribution of ``torch.nn.Linear(cols, rows)``'s default initialisation, float32."""
+    rs = np.random.RandomState(seed % (2**32))
+    bound = 1.0 / math.sqrt(cols)
+    w = rs.uniform(-bound, bound, (rows, cols)).astype(np.float32)
+    b = rs.uniform(-bound, bound, rows).astype(np.float32)
+    return torch.from_numpy(w), torch.from_numpy(b)
+
+
 class Adapter(nn.Module):
-    """z (B, d_c) in [-1, 1] -> flat conv-module input (B, width·base²). Fixed, never trained."""
+    """z (B, d_c) -> flat conv-module input (B, width·base²): z Wᵀ (+ b). Fixed, never trained."""
 
     def __init__(self, name: str, input_dim: int, weight: torch.Tensor | None, scale: float = 1.0,
-                 seed: int = 0):
+                 seed: int = 0, bias: torch.Tensor | None = None, style: str = "calibrated"):
         super().__init__()
         self.name, self.input_dim, self.scale, self.seed = name, input_dim, scale, seed
+        self.style = style
         self.register_buffer("weight", weight if weight is not None else torch.empty(0))
+        self.register_buffer("bias", bias if bias is not None else torch.empty(0))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if self.name == "no_linear":
             return z * self.scale
-        return z @ self.weight.t().to(z.dtype)
+        out = z @ self.weight.t().to(z.dtype)
+        return out + self.bias.to(z.dtype) if self.bias.numel() else out
 
     def ratio(self, num_pixels: int) -> float:
         return num_pixels / self.input_dim
@@ -69,19 +90,31 @@ def h0_output_std(G: Generator) -> float:
     return float(W.norm() / math.sqrt(W.shape[0]) / math.sqrt(3.0))
 
 
+def natural_style(G: Generator) -> str:
+    """The adapter style a generator was made for: ``original`` for the original arch."""
+    return "original" if G.cfg.arch == "original" else "calibrated"
+
+
 def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None = None,
-                 dim: int | None = None, seed: int = 0) -> Adapter:
-    """Build an adapter for ``G``. ``random_linear`` takes ``ratio`` or ``dim``; others take neither."""
+                 dim: int | None = None, seed: int = 0, style: str | None = None) -> Adapter:
+    """Build an adapter for ``G``. ``random_linear`` takes ``ratio`` or ``dim``; others take neither.
+
+    ``style`` (``STYLES``; None = ``natural_style(G)``) picks the random layers' distribution and
+    the no_linear scale; ``keep_linear`` is the trained h0 in either style."""
     cfg = G.cfg
     C = cfg.conv_input_dim
     if name not in ADAPTERS:
         raise GanzError(f"unknown adapter {name!r}; choose one of {', '.join(ADAPTERS)}")
+    style = natural_style(G) if style is None else style
+    if style not in STYLES:
+        raise GanzError(f"unknown adapter style {style!r}; choose one of {', '.join(STYLES)}")
     W = G.h0.weight.detach().float().cpu()
     if name == "keep_linear":
-        return Adapter(name, cfg.latent_dim, W.clone(), seed=seed)
+        return Adapter(name, cfg.latent_dim, W.clone(), seed=seed, style=style)
     gain = float(G.adapter_gain)
     if name == "no_linear":
-        return Adapter(name, C, None, scale=3.0 * h0_output_std(G) * gain, seed=seed)
+        scale = 1.0 if style == "original" else 3.0 * h0_output_std(G) * gain
+        return Adapter(name, C, None, scale=scale, seed=seed, style=style)
     if name == "square_linear":
         dim = C
     elif dim is None:
@@ -90,8 +123,11 @@ def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None 
         dim = ratio_to_dim(cfg.num_pixels, ratio)
     if dim < 1 or dim > 4 * cfg.num_pixels:
         raise GanzError(f"latent dim {dim} out of range for N = {cfg.num_pixels}")
+    if style == "original":
+        weight, bias = uniform_linear(C, dim, seed)
+        return Adapter(name, dim, weight, seed=seed, bias=bias, style=style)
     std = gain * float(W.norm()) / math.sqrt(C * dim)
-    return Adapter(name, dim, random_matrix(C, dim, seed, std), seed=seed)
+    return Adapter(name, dim, random_matrix(C, dim, seed, std), seed=seed, style=style)
 
 
 def decode(G: Generator, adapter: Adapter, z: torch.Tensor) -> torch.Tensor:
@@ -113,7 +149,7 @@ def calibrate_gain(G: Generator, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ra
     scores = {}
     for g in gains:
         G.adapter_gain.fill_(g)
-        ad = make_adapter(G, "random_linear", ratio=ratio)
+        ad = make_adapter(G, "random_linear", ratio=ratio, style="calibrated")  # what the gain scales
         res = invert(G, ad, x, InvertConfig(steps=steps))
         with torch.no_grad():
             scores[g] = float(psnr_model(x, decode(G, ad, res.z.to(x.device))).mean())

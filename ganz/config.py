@@ -8,8 +8,18 @@ import dataclasses
 import hashlib
 import json
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
+
+from .errors import GanzError
+
+
+class ConfigError(GanzError, ValueError):
+    """A bad configuration value (one line; a ValueError too, as before)."""
+
+
+ARCHS = ("ganz", "original")
 
 
 @dataclass(frozen=True)
@@ -18,27 +28,46 @@ class ModelConfig:
 
     ``image_size / base_size`` must be a power of two; the conv module's input is
     ``width × base_size × base_size`` (2048 = N/6 at 64×64 with width 128, the paper's 8192 at 128×128).
+
+    ``arch``: ``"ganz"`` (the project's layout: a conv block at the base resolution, conv biases,
+    no output activation; the committed cpu-small models) or ``"original"`` (the authors'
+    ``SimpleGenerator``/``SimpleDiscriminator``: no base-resolution block, no conv biases, an ELU
+    after the to-RGB conv, images in [0, 1] inside the networks). Old metadata without ``arch``
+    loads as ``"ganz"``.
     """
 
     image_size: int = 64
     base_size: int = 4
     width: int = 128
     latent_dim: int = 64
+    arch: str = "ganz"
+
+    KEY_LEGACY = {"arch": "ganz"}  # configs recorded before ``arch`` existed read the same
 
     def __post_init__(self) -> None:
         for name in ("image_size", "base_size", "width", "latent_dim"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"ModelConfig.{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"ModelConfig.{name} must be a positive integer, got {value!r}")
         ups = self.image_size / self.base_size
         if ups < 1 or not float(ups).is_integer() or (int(ups) & (int(ups) - 1)) != 0:
-            raise ValueError(
+            raise ConfigError(
                 f"image_size/base_size must be a power of two, got {self.image_size}/{self.base_size}"
             )
+        if self.arch not in ARCHS:
+            raise ConfigError(f"ModelConfig.arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
+        if self.arch == "original" and self.image_size == self.base_size:
+            raise ConfigError("the original arch needs image_size > base_size (one up-block at least)")
 
     @property
     def num_upsamples(self) -> int:
         return int(math.log2(self.image_size // self.base_size))
+
+    @property
+    def native_scale(self) -> float:
+        """Factor from model-space ([-1, 1]) L1/L2 distances to the arch's native image units:
+        0.5 for ``original`` (the authors' networks work on [0, 1]), 1.0 for ``ganz``."""
+        return 0.5 if self.arch == "original" else 1.0
 
     @property
     def conv_input_dim(self) -> int:
@@ -107,9 +136,22 @@ class TrainConfig:
         return cls(**{**base, **overrides})
 
 
+SCHEDULES = ("cosine", "constant")
+INITS = ("normal", "zeros")
+CLAMPS = ("start", "every_step")
+PRECISIONS = ("fp32", "tf32", "bf16")
+
+
 @dataclass(frozen=True)
 class InvertConfig:
-    """Latent optimization settings. ``paper`` = the original code's settings."""
+    """Latent optimization settings.
+
+    ``clamp``: ``"start"`` is the original code (z ~ N(0, 1) clamped to [−1, 1] once, then plain
+    Adam: latents may leave [−1, 1]); ``"every_step"`` is GANZ's projected variant (z clamped after
+    every step; what the codec and the cached cpu-small runs use). ``precision``: ``fp32``, ``tf32``
+    (CUDA TF32 matmuls/convs) or ``bf16`` (autocast of the conv module). Fields added after the
+    first cached runs leave the cache key unchanged at their legacy value (``KEY_LEGACY``).
+    """
 
     steps: int = 7500
     lr: float = 0.05
@@ -120,13 +162,39 @@ class InvertConfig:
     restarts: int = 1
     seed: int = 0
     batch_size: int = 64
+    clamp: str = "every_step"  # "start" (the original code) | "every_step" (GANZ's projection)
+    precision: str = "fp32"  # "fp32" | "tf32" | "bf16"
+
+    KEY_LEGACY = {"clamp": "every_step", "precision": "fp32"}  # left out of the key at these values
+
+    def __post_init__(self) -> None:
+        for name, choices in (("schedule", SCHEDULES), ("init", INITS), ("clamp", CLAMPS),
+                              ("precision", PRECISIONS)):
+            if getattr(self, name) not in choices:
+                raise ConfigError(f"InvertConfig.{name} must be one of {', '.join(choices)}, "
+                                 f"got {getattr(self, name)!r}")
+        for name in ("steps", "restarts", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or value < (0 if name == "steps" else 1):
+                raise ConfigError(f"InvertConfig.{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
+                                 f"integer, got {value!r}")
 
     @classmethod
     def paper(cls, **overrides: Any) -> "InvertConfig":
-        return cls(**overrides)
+        """The original code's loop: clamped once at the start, then unconstrained."""
+        return cls(**{"clamp": "start", **overrides})
+
+
+def key_fields(obj: Any) -> dict[str, Any]:
+    """A config's fields, less those added later that still hold their legacy value
+    (``KEY_LEGACY``), so cache keys and recorded configs of older runs stay the same."""
+    legacy = getattr(obj, "KEY_LEGACY", {})
+    return {k: v for k, v in dataclasses.asdict(obj).items() if not (k in legacy and v == legacy[k])}
 
 
 def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and hasattr(obj, "KEY_LEGACY"):  # keys of older runs hold
+        return {k: to_jsonable(v) for k, v in key_fields(obj).items()}
     if dataclasses.is_dataclass(obj):
         return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
     if isinstance(obj, (list, tuple)):

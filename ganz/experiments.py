@@ -19,21 +19,23 @@ import platform
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .adapters import decode, make_adapter
+from .adapters import Adapter, decode, make_adapter
 from .atomic import write_csv, write_npz
 from .config import InvertConfig, ModelConfig, config_key
 from .data import MISSING_DATA_HELP, eval_images, eval_names, to_uint8
 from .errors import GanzError, MissingDataError
 from .fileformat import GanzFile, pack
-from .invert import invert
+from .invert import InvertJob, invert_many
 from .lasso import lasso_cs_rows
 from .metrics import psnr, ssim
 from .models import Generator
@@ -56,6 +58,13 @@ class Profile:
     image_size: int = 32
     synthetic: bool = False
     dim_images: int | None = None  # images per split for Fig. 2 (default: n_images)
+    # InvertConfig fields of the profile's inversions (none: GANZ's projected loop, fp32)
+    invert: dict = field(hash=False, default_factory=dict)
+    invert_max_images: int | None = None  # images optimized at once by ``invert_many`` (memory)
+
+    def inversion(self, steps: int | None = None, seed: int = 0) -> InvertConfig:
+        """The profile's inversion settings at ``steps`` (default: the profile's)."""
+        return InvertConfig(**{**self.invert, "steps": steps or self.steps, "seed": seed})
 
 
 PROFILES = {
@@ -66,7 +75,7 @@ PROFILES = {
                          dim_images=8),
     "paper": Profile("paper", steps=7500, n_images=20, models={64: "celeba64-d64"},
                      dim_models={d: f"celeba64-d{d}-final" for d in (64, 128, 256, 512)},
-                     image_size=64),
+                     image_size=64, invert={"clamp": "start"}),
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
@@ -176,8 +185,16 @@ def split_or_names(prof: Profile, split: str, n_images: int | None, size: int
         return eval_names(split, n_images or prof.n_images), None
 
 
+def loop_label(cfg: InvertConfig) -> str:
+    """How the latents were optimized, for a figure's provenance."""
+    where = ("clamped to [−1, 1] once at the start, then unconstrained (the original code)"
+             if cfg.clamp == "start" else "clamped to [−1, 1] after every step (GANZ's projected variant)")
+    return f"Adam, z {where}, {cfg.precision}"
+
+
 def meta_for(prof: Profile, dev: torch.device, **extra) -> dict:
     return {"profile": prof.name, "device": device_name(dev), "torch": torch.__version__,
+            "inversion": loop_label(prof.inversion()),
             "commit": git_commit(), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             **extra}
 
@@ -196,45 +213,133 @@ def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: flo
 def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
              parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
              dev: torch.device, measurements: int | None = None, cache: bool = True) -> list[dict]:
-    """``run_job`` for several image sets (e.g. the splits) at one setting. Each set keeps its own
-    cache entry and starting points; the sets not yet recorded are inverted in one batched call,
-    which gives the same latents (up to float rounding) in fewer, larger steps."""
-    ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None, seed=cfg.seed)
-    A = _measurement_matrix(measurements, G.cfg.num_pixels, cfg.seed)
-    jobs: list[dict | None] = []
-    paths = []
-    for names, x in parts:
-        key = config_key(gid, adapter_name, ad.input_dim, cfg, names, measurements)
-        path = results_dir() / prof.name / "jobs" / f"{key}.npz"
-        paths.append(path)
-        if cache and path.is_file():
-            d = np.load(path)
-            jobs.append({"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]),
-                         "adapter": ad, "device": str(d["device"]), "A": A})
-        elif x is None:
-            raise MissingDataError(f"no recorded {prof.name} result for these images, and "
-                                   f"computing it needs them: {MISSING_DATA_HELP}")
-        else:
-            jobs.append(None)
-    todo = [i for i, job in enumerate(jobs) if job is None]
+    """``run_job`` for several image sets (e.g. the splits) at one setting (see ``run_settings``)."""
+    return run_settings(prof, G, gid, [(adapter_name, ratio)], parts, cfg, dev, (measurements,),
+                        cache)[(adapter_name, ratio, measurements)]
+
+
+class _Planned(Exception):
+    """Raised inside a figure by ``run_settings`` while ``prefetch`` only collects missing jobs."""
+
+
+_PLAN: list[dict] | None = None  # set by ``prefetch``: missing jobs are collected, not computed
+
+
+def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: list[str],
+             measurements: int | None) -> Path:
+    """A job's cache file. The adapter style joins the key only when it is not GANZ's calibrated
+    one, so the cached runs of the ganz-arch generators keep their keys."""
+    extra = [] if ad.style == "calibrated" else [{"style": ad.style}]
+    key = config_key(gid, ad.name, ad.input_dim, cfg, names, measurements, *extra)
+    return results_dir() / prof.name / "jobs" / f"{key}.npz"
+
+
+def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple[str, float | None]],
+                 parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
+                 dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
+                 style: str | None = None) -> dict[tuple, list[dict]]:
+    """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
+    ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
+    points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
+    separate calls up to float rounding). ``style``: adapter style (None: the generator's own)."""
+    out: dict[tuple, list[dict | None]] = {}
+    todo: list[dict] = []
+    for adapter_name, ratio in settings:
+        ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None,
+                          seed=cfg.seed, style=style)
+        for M in measurements:
+            A = _measurement_matrix(M, G.cfg.num_pixels, cfg.seed)
+            jobs: list[dict | None] = []
+            for names, x in parts:
+                path = job_path(prof, gid, ad, cfg, names, M)
+                if cache and path.is_file():
+                    d = np.load(path)
+                    jobs.append({"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]),
+                                 "adapter": ad, "device": str(d["device"]), "A": A})
+                elif x is None:
+                    raise MissingDataError(f"no recorded {prof.name} result for these images, and "
+                                           f"computing it needs them: {MISSING_DATA_HELP}")
+                else:
+                    jobs.append(None)
+                    todo.append({"out": jobs, "index": len(jobs) - 1, "adapter": ad, "A": A,
+                                 "names": names, "x": x, "path": path if cache else None})
+            out[(adapter_name, ratio, M)] = jobs
+    if todo and _PLAN is not None:
+        _PLAN.append({"G": G, "gid": gid, "cfg": cfg, "dev": dev, "prof": prof, "todo": todo})
+        raise _Planned()
     if todo:
-        target = torch.cat([parts[i][1] for i in todo]).to(dev)
+        _compute(prof, G, cfg, dev, todo)
+    return out  # type: ignore[return-value]
+
+
+def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
+             todo: list[dict]) -> None:
+    """Invert ``run_settings``' missing jobs in one ``invert_many`` call; write each cache entry."""
+    groups: dict[tuple, list[dict]] = {}  # one InvertJob per (adapter, A): its image sets as groups
+    for t in todo:
+        groups.setdefault((id(t["adapter"]), id(t["A"])), []).append(t)
+    batch = []
+    for ts in groups.values():
+        target = torch.cat([t["x"] for t in ts]).to(dev)
         measure = None
-        if A is not None:
-            A_dev = A.to(dev)
-            measure = lambda img: img.flatten(1) @ A_dev.t()  # noqa: E731
+        if ts[0]["A"] is not None:
+            A_dev = ts[0]["A"].to(dev)
+            measure = lambda img, A_dev=A_dev: img.flatten(1) @ A_dev.t()  # noqa: E731
             target = measure(target)
-        sizes = [len(parts[i][0]) for i in todo]
-        res = invert(G, ad, target, cfg, progress=sys.stderr.isatty(), measure=measure,
-                     groups=sizes)
-        per_image = res.seconds / max(sum(sizes), 1)
-        for i, z in zip(todo, torch.split(res.z, sizes)):
-            if cache:
-                write_npz(paths[i], z=z.numpy(), seconds=np.float64(per_image),
-                          device=np.str_(device_name(dev)), names=np.array(parts[i][0]))
-            jobs[i] = {"z": z, "seconds": per_image, "adapter": ad, "device": device_name(dev),
-                       "A": A}
-    return jobs
+        batch.append(InvertJob(ts[0]["adapter"], target, measure, [len(t["names"]) for t in ts]))
+    results = invert_many(G, batch, cfg, max_images=prof.invert_max_images,
+                          progress=sys.stderr.isatty())
+    for ts, res, job in zip(groups.values(), results, batch):
+        per_image = res.seconds / max(job.x.shape[0], 1)
+        for t, z in zip(ts, torch.split(res.z, list(job.groups))):
+            if t["path"] is not None:
+                write_npz(t["path"], z=z.numpy(), seconds=np.float64(per_image),
+                          device=np.str_(device_name(dev)), names=np.array(t["names"]))
+            t["out"][t["index"]] = {"z": z, "seconds": per_image, "adapter": t["adapter"],
+                                    "device": device_name(dev), "A": t["A"]}
+
+
+def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile: str | None = None,
+             device: str = "auto", rounds: int = 8, **kw) -> list[int]:
+    """Invert every missing job of several figures, batched per generator: each round runs the
+    figures only to collect the jobs they still miss (no table is written meanwhile), then
+    inverts them in one ``invert_many`` call per generator and writes their cache entries.
+    The round that finds nothing missing runs the figures for real (their tables are cached).
+    ``kw`` (steps, n_images) goes to each figure that takes it. Returns the number of jobs
+    inverted per round."""
+    global _PLAN
+    import inspect
+
+    done = []
+    for _ in range(rounds):
+        _PLAN = []
+        try:
+            for name in figures:
+                fn = globals()[name]
+                args = {k: v for k, v in kw.items() if k in inspect.signature(fn).parameters}
+                try:
+                    fn(profile=profile, device=device, **args)
+                except _Planned:
+                    pass
+            plans = _PLAN
+        finally:
+            _PLAN = None
+        if not plans:
+            break
+        by_gen: dict[tuple, list[dict]] = {}
+        for plan in plans:
+            by_gen.setdefault((plan["gid"], config_key(plan["cfg"])), []).append(plan)
+        count = 0
+        for ps in by_gen.values():
+            seen, todo = set(), []
+            for t in (t for p in ps for t in p["todo"]):
+                if t["path"] not in seen:  # a job two figures share is inverted once
+                    seen.add(t["path"])
+                    todo.append(t)
+            _compute(ps[0]["prof"], ps[0]["G"], ps[0]["cfg"], ps[0]["dev"], todo)
+            count += len(todo)
+        done.append(count)
+    return done
 
 
 def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None:
@@ -252,15 +357,32 @@ def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tenso
     rec = reconstruct(G, job)
     orig = to_uint8(x)
     size = G.cfg.image_size
-    nbytes = len(pack(GanzFile(ad.name, size, size, ad.seed, gid, job["z"][0].numpy())))
     rows = []
     for i, name in enumerate(names):
+        nbytes = latent_file_bytes(ad, size, gid, job["z"][i].numpy())
         rows.append({**base, "image": name, "split": split, "adapter": ad.name,
                      "ratio": G.cfg.num_pixels / ad.input_dim, "method": "ganz",
                      "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
                      "bytes": nbytes if job.get("A") is None else np.nan, "steps": steps,
                      "seconds": job["seconds"], "device": job["device"], "generator": gid})
     return rows, rec
+
+
+def latent_file_bytes(ad: Adapter, size: int, gid: str, z: np.ndarray) -> int:
+    """Bytes of the float32 ``.ganz`` file of one image's latents. The format refuses latents
+    outside [−1, 1] (the original, unclamped loop makes them); for those this is the size the same
+    file would have if it held them: same header, float32 payload, deflated when that is smaller
+    (pack's rule), so the count stays honest without a format change."""
+    z = np.asarray(z, np.float32)
+    clipped = np.clip(z, -1, 1)
+    n = len(pack(GanzFile(ad.name, size, size, ad.seed, gid, clipped)))
+    if np.array_equal(clipped, z):
+        return n
+
+    def payload(v: np.ndarray) -> int:
+        raw = v.tobytes()
+        return min(len(raw), len(zlib.compress(raw, 9)))
+    return n - payload(clipped) + payload(z)
 
 
 def reconstruct(G: Generator, job: dict) -> np.ndarray:
@@ -319,7 +441,7 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                  keep_images: bool = False, equal_budget: bool = False) -> tuple[pd.DataFrame, dict, dict]:
     """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
     steps = steps or prof.steps
-    cfg = InvertConfig(steps=steps, seed=seed)
+    cfg = prof.inversion(steps, seed)
     rows, images, gens = [], {}, {}
     for dim in dims:
         G, gid, gmeta = generator_for(prof, dim, dev, equal_budget)
@@ -328,8 +450,10 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                 "commit": git_commit()}
         parts = {split: split_or_names(prof, split, n_images, G.cfg.image_size) for split in splits}
         by_split: dict[str, list[dict]] = {split: [] for split in parts}
-        for adapter_name, ratio in settings:  # the splits of a setting: one batched inversion
-            jobs = run_jobs(prof, G, gid, adapter_name, ratio, list(parts.values()), cfg, dev)
+        # every setting and split of this generator: one batched inversion
+        all_jobs = run_settings(prof, G, gid, settings, list(parts.values()), cfg, dev)
+        for adapter_name, ratio in settings:
+            jobs = all_jobs[(adapter_name, ratio, None)]
             for (split, (names, x)), job in zip(parts.items(), jobs):
                 if x is None:  # recorded latents, no pictures to measure against: pictures only
                     rec = reconstruct(G, job)
@@ -407,7 +531,7 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     ratios = _as_tuple(ratios)
     G, gid, gmeta = generator_for(prof, 64, dev)
     steps_ = steps or prof.steps
-    cfg = InvertConfig(steps=steps_)
+    cfg = prof.inversion(steps_)
     if prof.synthetic:
         names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
     else:
@@ -430,8 +554,9 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
         rows, images = [], {}
         if x is not None:
             images["original"] = to_uint8(x)[0]
+        all_jobs = run_settings(prof, G, gid, settings, [(names, x)], cfg, dev)  # one batched call
         for adapter_name, ratio in settings:
-            job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+            job = all_jobs[(adapter_name, ratio, None)][0]
             tag = f"R{ratio:g}" if ratio else "keep_linear"
             images[f"ganz/{tag}"] = reconstruct(G, job)[0]
             if x is None:
@@ -502,7 +627,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
     G, gid, gmeta = generator_for(prof, 64, dev)
     n = n_images or min(prof.n_images, 3)
     steps_ = steps or prof.steps
-    cfg = InvertConfig(steps=steps_)
+    cfg = prof.inversion(steps_)
     N = G.cfg.num_pixels
     base = {"experiment": "fig8", "profile": prof.name, "dim": 64, "torch": torch.__version__,
             "commit": git_commit()}
@@ -514,9 +639,9 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
             train_x = load_split(prof, "train", n, G.cfg.image_size)[1]
         parts = {split: split_or_names(prof, split, n, G.cfg.image_size) for split in SPLITS}
         ms = [max(1, int(round(m * N / PAPER_N))) for m in measurements]
-        jobs = {M: dict(zip(parts, run_jobs(prof, G, gid, "no_linear", None, list(parts.values()),
-                                            cfg, dev, measurements=M)))
-                for M in ms}  # the splits at one M: one batched inversion
+        all_jobs = run_settings(prof, G, gid, [("no_linear", None)], list(parts.values()), cfg, dev,
+                                measurements=ms)  # every split and M: one batched inversion
+        jobs = {M: dict(zip(parts, all_jobs[("no_linear", None, M)])) for M in ms}
         for split, (names, x) in parts.items():
             for M in ms:
                 job = jobs[M][split]
@@ -589,7 +714,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--steps", type=int, help="inversion steps (default: the profile's)")
     p.add_argument("--n-images", type=int, help="images per split (default: the profile's)")
+    p.add_argument("--together", action="store_true",
+                   help="first invert every missing job of the figures in batched calls (GPU)")
     a = p.parse_args(argv)
+    if a.together:
+        t0 = time.perf_counter()
+        kw = {k: v for k, v in (("steps", a.steps), ("n_images", a.n_images)) if v is not None}
+        counts = prefetch([f for f in a.figures if f != "fig7"], a.profile, a.device, **kw)
+        print(f"inverted {sum(counts)} jobs in {len(counts)} batched rounds "
+              f"in {time.perf_counter() - t0:.0f} s", flush=True)
     for name in a.figures:
         t0 = time.perf_counter()
         kw = {} if name == "fig7" else {"steps": a.steps}

@@ -85,6 +85,8 @@ def project(adapter: Adapter, h: torch.Tensor, iters: int = 100) -> torch.Tensor
     if adapter.name == "no_linear":
         return (h / adapter.scale).clamp(-1, 1)
     W = adapter.weight.to(h.device, h.dtype)  # (C, d)
+    if adapter.bias.numel():  # the original-style layers: z Wᵀ + b
+        h = h - adapter.bias.to(h.device, h.dtype)
     pinv, lip = _solver(adapter)
     z = (h @ pinv.to(h.device, h.dtype).t()).clamp(-1, 1)
     y, t = z.clone(), 1.0

@@ -1,15 +1,20 @@
 """Compression by latent optimization (paper eq. 1): z* = argmin ‖G(z) − x‖², batched over images.
 
-The ``paper`` settings follow the original code: z ~ N(0, 1) clamped to [−1, 1], Adam lr 0.05,
-betas (0.5, 0.999), cosine learning rate, z clamped after every step. The best z seen per image is
-kept (restarts keep the best too).
+The original code: z ~ N(0, 1) clamped to [−1, 1] once, Adam lr 0.05, betas (0.5, 0.999), cosine
+learning rate, no constraint afterwards (``InvertConfig(clamp="start")``); GANZ's projected
+variant clamps z after every step (``clamp="every_step"``, the default: what ``.ganz`` files
+store). The best z seen per image is kept (restarts keep the best too).
+
+``invert_many`` runs many jobs (adapters, image sets) of one generator as one batched optimization
+without host syncs in the loop (the GPU path); ``invert`` is one adapter with traces and callbacks.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 
@@ -20,7 +25,7 @@ from .models import Generator
 
 @dataclass
 class InvertResult:
-    z: torch.Tensor  # (B, d_c), float32, CPU, in [-1, 1]
+    z: torch.Tensor  # (B, d_c), float32, CPU; in [-1, 1] unless clamp="start"
     mse: torch.Tensor  # (B,), model-space MSE of the returned z
     seconds: float
     trace: list[dict] = field(default_factory=list)  # rows: step, seconds, image, mse
@@ -46,9 +51,48 @@ def initial_z(n: int, dim: int, cfg: InvertConfig, restart: int, offset: int) ->
 Measure = Callable[[torch.Tensor], torch.Tensor]
 
 
+def starts(n: int, dim: int, cfg: InvertConfig, restart: int,
+           groups: Sequence[int] | None = None) -> torch.Tensor:
+    """Starting points of ``n`` images made of sets of ``groups`` sizes: row i of a set is its row
+    i alone (``initial_z`` with offset 0 per set), whatever else is inverted with it."""
+    groups = [n] if groups is None else list(groups)
+    if sum(groups) != n or any(g < 0 for g in groups):
+        raise ValueError(f"groups {groups} do not add up to the {n} images")
+    return torch.cat([torch.empty(0, dim)] + [initial_z(g, dim, cfg, restart, 0) for g in groups if g])
+
+
+@contextlib.contextmanager
+def precision_mode(precision: str, device: torch.device) -> Iterator[None]:
+    """CUDA TF32 on for ``tf32``, off otherwise (``fp32`` is fp32); restored afterwards."""
+    if device.type != "cuda":
+        yield
+        return
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = precision == "tf32"
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
+
+def conv_forward(G: Generator, flat: torch.Tensor, precision: str = "fp32",
+                 channels_last: bool = False) -> torch.Tensor:
+    """The conv module on flat inputs (B, width·base²), under bf16 autocast for ``bf16``;
+    float32 model-space images out. The adapters stay in float32."""
+    first = G.first_tensor(flat)
+    if channels_last:
+        first = first.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(flat.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        out = G.conv(first)
+    return out.float()
+
+
 def _mse(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor,
-         measure: Measure | None = None) -> torch.Tensor:
-    out = decode(G, adapter, z)
+         measure: Measure | None = None, precision: str = "fp32") -> torch.Tensor:
+    if precision == "fp32":
+        out = decode(G, adapter, z)
+    else:
+        out = conv_forward(G, adapter.to(z.device)(z), precision)
     if measure is not None:
         out = measure(out)
     return (out - x).pow(2).flatten(1).mean(1)
@@ -68,11 +112,11 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
     best = torch.full((x.shape[0],), float("inf"), device=x.device)
     trace, t0 = [], time.perf_counter()
     for step in range(cfg.steps + 1):
-        loss = _mse(G, adapter, z, x, measure)
+        loss = _mse(G, adapter, z, x, measure, cfg.precision)
         with torch.no_grad():
             better = loss < best
             best = torch.where(better, loss.detach(), best)
-            best_z[better] = z.detach()[better]
+            best_z = torch.where(better[:, None], z.detach(), best_z)
         if trace_every and (step % trace_every == 0 or step == cfg.steps):
             el = time.perf_counter() - t0
             trace += [{"step": step, "seconds": el, "image": i, "mse": float(v)}
@@ -88,8 +132,9 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        with torch.no_grad():
-            z.clamp_(-1, 1)
+        if cfg.clamp == "every_step":
+            with torch.no_grad():
+                z.clamp_(-1, 1)
         if progress is not None:
             progress.update(1)
     return best_z, best, trace
@@ -124,19 +169,15 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
 
         chunks = math.ceil(n / cfg.batch_size)
         bar = tqdm(total=chunks * cfg.restarts * cfg.steps, desc="invert", unit="step")
-    groups = [n] if groups is None else list(groups)
-    if sum(groups) != n or any(g < 0 for g in groups):
-        raise ValueError(f"groups {groups} do not add up to the {n} images")
-    starts = [torch.cat([torch.empty(0, adapter.input_dim)]
-                        + [initial_z(g, adapter.input_dim, cfg, r, 0) for g in groups if g])
-              for r in range(cfg.restarts)]  # row i of a set = its row i alone, whatever the chunk
+    z_starts = [starts(n, adapter.input_dim, cfg, r, groups) for r in range(cfg.restarts)]
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)
         for r in range(cfg.restarts):
-            z0 = starts[r][start:start + xb.shape[0]]
+            z0 = z_starts[r][start:start + xb.shape[0]]
             cb = None if callback is None else (
                 lambda s, t, zz, mm, _st=start, _r=r: callback(s, t, zz, mm, _st, _r))
-            zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure, cb)
+            with precision_mode(cfg.precision, device):
+                zb, mb, tr = invert_batch(G, adapter, xb, cfg, z0, trace_every, bar, measure, cb)
             zb, mb = zb.cpu(), mb.cpu()
             idx = slice(start, start + xb.shape[0])
             better = mb < mse_out[idx]
@@ -146,3 +187,106 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
     if bar is not None:
         bar.close()
     return InvertResult(z_out, mse_out, time.perf_counter() - t0, trace)
+
+
+@dataclass
+class InvertJob:
+    """One job of ``invert_many``: an adapter and its targets ``x`` (model-space images, or
+    measurements with ``measure``); ``groups`` marks image sets that keep their own starts."""
+    adapter: Adapter
+    x: torch.Tensor
+    measure: Measure | None = None
+    groups: Sequence[int] | None = None
+
+
+def invert_many(G: Generator, jobs: Sequence[InvertJob], cfg: InvertConfig | None = None,
+                max_images: int | None = None, progress: bool = False) -> list[InvertResult]:
+    """Invert several jobs of one generator as one batched optimization; one result per job.
+
+    Each job's latents are their own parameters (one fused/foreach Adam over the list), its adapter
+    maps its slice, and one conv-module pass runs over the concatenated batch. Every image starts
+    where a separate ``invert`` call would start it, so its latents equal that call's up to float
+    rounding (Adam is elementwise; images do not interact). Best latents are kept per image with
+    ``torch.where``: no host sync inside the loop. ``max_images`` bounds the images optimized at
+    once (memory); None = all. ``cfg.batch_size`` is not used here. A job's ``seconds`` is its
+    share, by images, of the total time.
+    """
+    cfg = cfg or InvertConfig()
+    device = next(G.parameters()).device
+    cuda = device.type == "cuda"
+    if cuda:
+        G.conv.to(memory_format=torch.channels_last)
+    ads = [job.adapter.to(device) for job in jobs]
+    sizes = [job.x.shape[0] for job in jobs]
+    rows = [(j, i) for j, n in enumerate(sizes) for i in range(n)]  # (job, image) in order
+    chunk = max(1, max_images or len(rows) or 1)
+    z_out = [torch.empty(n, ad.input_dim) for n, ad in zip(sizes, ads)]
+    mse_out = [torch.full((n,), float("inf")) for n in sizes]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=math.ceil(len(rows) / chunk) * cfg.restarts * cfg.steps,
+                   desc="invert_many", unit="step")
+    t0 = time.perf_counter()
+    for r in range(cfg.restarts):
+        z_starts = [starts(n, ad.input_dim, cfg, r, job.groups) for n, ad, job in zip(sizes, ads, jobs)]
+        for c0 in range(0, len(rows), chunk):
+            segs: list[tuple[int, int, int]] = []  # (job, first image, end) of this chunk
+            for j, i in rows[c0:c0 + chunk]:
+                if segs and segs[-1][0] == j:
+                    segs[-1] = (j, segs[-1][1], i + 1)
+                else:
+                    segs.append((j, i, i + 1))
+            with precision_mode(cfg.precision, device):
+                zs, ms = _optimize_segments(G, [(ads[j], z_starts[j][a:b], jobs[j].x[a:b],
+                                                 jobs[j].measure) for j, a, b in segs],
+                                            cfg, channels_last=cuda, bar=bar)
+            for (j, a, b), zb, mb in zip(segs, zs, ms):
+                zb, mb = zb.cpu(), mb.cpu()
+                better = mb < mse_out[j][a:b]
+                z_out[j][a:b] = torch.where(better[:, None], zb, z_out[j][a:b])
+                mse_out[j][a:b] = torch.where(better, mb, mse_out[j][a:b])
+    if bar is not None:
+        bar.close()
+    total = time.perf_counter() - t0
+    return [InvertResult(z, m, total * n / max(len(rows), 1)) for z, m, n in zip(z_out, mse_out, sizes)]
+
+
+def _optimize_segments(G: Generator, segs: list[tuple], cfg: InvertConfig, channels_last: bool,
+                       bar=None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """One batched optimization of segments (adapter, z0, targets, measure); best z and mse each."""
+    device = next(G.parameters()).device
+    zs = [z0.to(device).clone().requires_grad_(True) for _, z0, _, _ in segs]
+    xs = [x.to(device) for _, _, x, _ in segs]
+    opt_kw = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    opt = torch.optim.Adam(zs, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **opt_kw)
+    best_z = [z.detach().clone() for z in zs]
+    best = [torch.full((z.shape[0],), float("inf"), device=device) for z in zs]
+    counts = [z.shape[0] for z in zs]
+    for step in range(cfg.steps + 1):
+        flat = torch.cat([ad(z) for (ad, _, _, _), z in zip(segs, zs)])
+        outs = torch.split(conv_forward(G, flat, cfg.precision, channels_last), counts)
+        losses = []
+        for k, (out, x) in enumerate(zip(outs, xs)):
+            measure = segs[k][3]
+            loss = ((measure(out) if measure is not None else out) - x).pow(2).flatten(1).mean(1)
+            with torch.no_grad():
+                better = loss < best[k]
+                best[k] = torch.where(better, loss.detach(), best[k])
+                best_z[k] = torch.where(better[:, None], zs[k].detach(), best_z[k])
+            losses.append(loss)
+        if step == cfg.steps:
+            break
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg.steps, cfg)
+        opt.zero_grad(set_to_none=True)
+        torch.cat(losses).sum().backward()
+        opt.step()
+        if cfg.clamp == "every_step":
+            with torch.no_grad():
+                for z in zs:
+                    z.clamp_(-1, 1)
+        if bar is not None:
+            bar.update(1)
+    return best_z, best

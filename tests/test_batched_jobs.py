@@ -1,0 +1,70 @@
+"""Experiments invert many jobs at once: each keeps its cache entry and its latents."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ganz import experiments
+from ganz.adapters import make_adapter
+from ganz.fileformat import GanzFile, pack
+from ganz.models import Generator
+
+FIGS = ("fig3", "fig4", "fig5", "fig8")
+
+
+def _run_all(**kw):
+    return {f: getattr(experiments, f)("smoke", "cpu", steps=3, **kw) for f in FIGS}
+
+
+def test_prefetch_batches_figures_and_fills_their_caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "alone"))
+    alone = _run_all()
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "together"))
+    counts = experiments.prefetch(FIGS, "smoke", "cpu", steps=3)
+    assert len(counts) == 1 and counts[0] > 10  # one round: one generator, all its jobs
+    # the round that found nothing missing made the tables, from the batched latents
+    assert len(list((tmp_path / "together").rglob("*.csv"))) == len(FIGS)
+    jobs = sorted(p.name for p in (tmp_path / "together").rglob("*.npz"))
+    assert jobs == sorted(p.name for p in (tmp_path / "alone").rglob("*.npz"))
+
+    def refuse(*a, **k):
+        raise AssertionError("prefetch left a job to compute")
+    monkeypatch.setattr(experiments, "invert_many", refuse)
+    together = _run_all()
+    for f in FIGS:
+        np.testing.assert_allclose(together[f].table["psnr"], alone[f].table["psnr"], atol=1e-3)
+    assert experiments.prefetch(FIGS, "smoke", "cpu", steps=3) == []
+
+
+def test_original_loop_profile_keys_and_bytes(tmp_path, monkeypatch):
+    prof = dataclasses.replace(experiments.PROFILES["smoke"], name="smoke-orig",
+                               invert={"clamp": "start"})
+    monkeypatch.setitem(experiments.PROFILES, "smoke-orig", prof)
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    a = experiments.fig5("smoke-orig", "cpu", ratio=[10], steps=3, keep_linear=False)
+    b = experiments.fig5("smoke", "cpu", ratio=[10], steps=3, keep_linear=False)
+    assert "once at the start" in a.meta["inversion"] and "every step" in b.meta["inversion"]
+    assert {p.name for p in (tmp_path / "smoke-orig").rglob("*.npz")}.isdisjoint(
+        p.name for p in (tmp_path / "smoke").rglob("*.npz"))
+    assert (a.table.query("method == 'ganz'")["bytes"] > 0).all()
+
+
+def test_unclamped_latent_bytes_are_those_of_float32_files():
+    G = Generator(experiments.SMOKE_MODEL)
+    ad = make_adapter(G, "random_linear", ratio=10)
+    rng = np.random.default_rng(0)
+    z = rng.uniform(-3, 3, ad.input_dim).astype(np.float32)
+    inside = (z / 3).astype(np.float32)  # as incompressible, within the format's range
+    gid = "ab" * 32
+    want = len(pack(GanzFile(ad.name, 16, 16, ad.seed, gid, inside)))
+    assert experiments.latent_file_bytes(ad, 16, gid, z) == want
+    assert experiments.latent_file_bytes(ad, 16, gid, inside) == want
+    zeros = np.zeros(ad.input_dim, np.float32)  # deflates: counted as pack counts it
+    assert experiments.latent_file_bytes(ad, 16, gid, zeros) == len(
+        pack(GanzFile(ad.name, 16, 16, ad.seed, gid, zeros))) < want
+    big = np.full(ad.input_dim, 5.0, np.float32)
+    assert experiments.latent_file_bytes(ad, 16, gid, big) < want
+    with pytest.raises(Exception):
+        pack(GanzFile(ad.name, 16, 16, ad.seed, gid, z))
