@@ -378,7 +378,16 @@ def count_image_steps(figs=PAPER_FIGS + DIM_FIGS) -> dict[str, int]:
         counts[current[0]] = counts.get(current[0], 0) + x.shape[0]
         return real(G, adapter, x, cfg.__class__(**{**cfg.__dict__, "steps": 1}), z0, *a, **k)
 
+    real_many = getattr(experiments, "invert_many", None)
+
+    def counting_many(G, jobs, cfg=None, *a, **k):
+        cfg = cfg or invert.InvertConfig()
+        counts[current[0]] = counts.get(current[0], 0) + cfg.restarts * sum(j.x.shape[0] for j in jobs)
+        return real_many(G, jobs, cfg.__class__(**{**cfg.__dict__, "steps": 1}), *a, **k)
+
     invert.invert_batch = counting
+    if real_many is not None:
+        experiments.invert_many = counting_many
     prof = experiments.PROFILES["paper"]
     toy = dataclasses.replace(prof, synthetic=True, image_size=16)
     experiments.PROFILES["paper-count"] = toy
@@ -391,6 +400,8 @@ def count_image_steps(figs=PAPER_FIGS + DIM_FIGS) -> dict[str, int]:
                 experiments.main([fig, "--profile", "paper-count", "--device", "cpu", "--steps", "1"])
         finally:
             invert.invert_batch = real
+            if real_many is not None:
+                experiments.invert_many = real_many
             del experiments.PROFILES["paper-count"]
             if old is None:
                 os.environ.pop("GANZ_RESULTS", None)
