@@ -10,10 +10,11 @@ for deadline in 540 20; do
   out=$(mktemp -d)
   DRY=1 OUT=$out DEADLINE_S=$deadline bash scripts/gpu/lease.sh auto > "$out.log" 2>&1 \
     || { tail -20 "$out.log"; echo "dry lease (DEADLINE_S=$deadline) failed" >&2; exit 1; }
-  tar -tzf "$out/train-d64.tgz" | grep -q 'final.safetensors$' \
+  files=$(tar -tzf "$out/train-d64.tgz"; tar -tzf "$out/results-paper.tgz" 2>/dev/null || true)
+  grep -q 'final.safetensors$' <<< "$files" \
     || { echo "dry lease (DEADLINE_S=$deadline): no generator in OUT" >&2; exit 1; }
   if [ "$deadline" = 540 ]; then
-    tar -tzf "$out/results-paper.tgz" | grep -q '^results/paper/fig.*\.csv$' \
+    grep -q '^results/paper/fig.*\.csv$' <<< "$files" \
       || { echo "dry lease: no result tables in OUT" >&2; exit 1; }
   fi
   echo "dry lease (DEADLINE_S=$deadline): ok, $(tail -1 "$out.log" | cut -c1-60)"
