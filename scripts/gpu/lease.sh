@@ -8,6 +8,7 @@ t_start=$(date +%s)
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/ganz_out}; mkdir -p "$OUT"
 DEADLINE_S=${DEADLINE_S:-540}
+[ "$DEADLINE_S" -gt 0 ] 2>/dev/null || { echo "lease.sh: DEADLINE_S must be a positive number of seconds" >&2; exit 2; }
 case "$MODE" in auto|train|experiments) ;; *) echo "usage: lease.sh auto|train|experiments" >&2; exit 2;; esac
 export PYTHONUNBUFFERED=1 GANZ_LEASE_END=$((t_start + DEADLINE_S))
 if [ "${DRY:-0}" != 1 ] && ls .whl/*.whl >/dev/null 2>&1; then  # wheels the device lacks (prepare.sh)
