@@ -245,20 +245,38 @@ def cmd_eval(a: argparse.Namespace) -> None:
 
 
 def cmd_train(a: argparse.Namespace) -> None:
+    import dataclasses
+    import time
+
     from .codec import pick_device
     from .config import ModelConfig, TrainConfig
     from .train import train
 
-    mcfg = ModelConfig(a.image_size, a.base_size, a.width, a.latent_dim)
-    tcfg = TrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
-                       clamp_k=not a.no_clamp_k, hflip=not a.no_flip,
-                       checkpoint_every=a.checkpoint_every, lr_decay_every=a.lr_decay_every,
-                       snapshot_at=tuple(a.snapshot_at or ()))
+    deadline = time.monotonic() + a.time_limit if a.time_limit else None
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    extra = {"arch": a.arch} if a.arch and "arch" in fields else {}
+    if a.arch and not extra:
+        raise GanzError("--arch needs a ModelConfig with architectures (not in this version)")
+    mcfg = ModelConfig(a.image_size, a.base_size, a.width, a.latent_dim, **extra)
+    flags = {"steps": a.steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr,
+             "lr_decay_every": a.lr_decay_every, "checkpoint_every": a.checkpoint_every,
+             "log_every": a.log_every, "precision": a.precision,
+             "clamp_k": False if a.no_clamp_k else None, "hflip": False if a.no_flip else None,
+             "snapshot_at": tuple(a.snapshot_at) if a.snapshot_at else None,
+             "snapshot_images": tuple(a.snapshot_images) if a.snapshot_images else None}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    flags["seed"] = a.seed
+    if a.steps and a.epochs is None:
+        flags["epochs"] = 0  # --steps counts steps, whatever the recipe's length in epochs
+    try:
+        tcfg = TrainConfig.original(**flags) if a.recipe == "original" else TrainConfig(**flags)
+    except ValueError as e:
+        raise GanzError(str(e)) from None
     if a.data:
         os.environ["GANZ_DATA"] = str(a.data)
     dev = a.device if a.device != "auto" else str(pick_device("auto"))
     t = train(mcfg, tcfg, a.out, dev, resume=not a.restart, validate_every=a.validate_every,
-              progress=not a.quiet and sys.stderr.isatty())
+              progress=not a.quiet and sys.stderr.isatty(), deadline=deadline)
     print(f"trained to step {t.step}; generator: {a.out / 'final.safetensors'}")
 
 
@@ -338,18 +356,30 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a BEGAN on CelebA (resumes from OUT/latest.pt)")
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--data", type=Path, help="data root (default $GANZ_DATA or data/)")
+    t.add_argument("--recipe", choices=["ganz", "original"], default="ganz",
+                   help="ganz (default): the project's recipe; original: the original code's "
+                   "(Adam 0.9/0.999, batch 32, lr ×0.95 per 12k steps, 50 sorted epochs, no flips, "
+                   "k unclamped); the flags below override either")
+    t.add_argument("--arch", help="generator/discriminator layout (ModelConfig.arch)")
     t.add_argument("--image-size", type=positive_int, default=64)
     t.add_argument("--base-size", type=positive_int, default=4)
     t.add_argument("--width", type=positive_int, default=128)
     t.add_argument("--latent-dim", type=positive_int, default=64)
-    t.add_argument("--steps", type=positive_int, default=200_000)
-    t.add_argument("--batch-size", type=positive_int, default=16)
-    t.add_argument("--lr", type=positive_float, default=1e-4)
-    t.add_argument("--lr-decay-every", type=positive_int, default=100_000)
+    t.add_argument("--steps", type=positive_int, help="steps (default 200000; ignored with --epochs)")
+    t.add_argument("--epochs", type=int, help="train this many epochs (original recipe: 50)")
+    t.add_argument("--batch-size", type=positive_int)
+    t.add_argument("--lr", type=positive_float)
+    t.add_argument("--lr-decay-every", type=positive_int)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--checkpoint-every", type=positive_int, default=500)
+    t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (0: none)")
+    t.add_argument("--log-every", type=positive_int)
     t.add_argument("--validate-every", type=int, default=0)
+    t.add_argument("--precision", choices=["auto", "bf16", "tf32", "fp32"])
+    t.add_argument("--time-limit", type=positive_float, metavar="S",
+                   help="stop after S seconds (the generator is still exported); SIGTERM does too")
     t.add_argument("--snapshot-at", type=positive_int, nargs="*")
+    t.add_argument("--snapshot-images", type=positive_int, nargs="*",
+                   help="also export the generator once this many images were seen")
     t.add_argument("--no-clamp-k", action="store_true", help="do not clamp k (the original code)")
     t.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
     t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")

@@ -82,12 +82,17 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """BEGAN training hyper-parameters (defaults: the paper's / BEGAN's)."""
+    """BEGAN training hyper-parameters.
+
+    The defaults are the project's recipe (``recipe="ganz"``: BEGAN-paper-style Adam β1 0.5, batch
+    16, flips, shuffled epochs, k clamped, one latent per step; cpu-small was trained with it).
+    ``TrainConfig.original()`` is the original code's recipe (its train.py and params.py).
+    """
 
     steps: int = 200_000
     batch_size: int = 16
     lr: float = 1e-4
-    lr_decay_every: int = 100_000  # halve the learning rate every this many steps
+    lr_decay_every: int = 100_000  # multiply the learning rate by lr_decay_factor every this many steps
     lr_decay_factor: float = 0.5
     beta1: float = 0.5
     beta2: float = 0.999
@@ -96,10 +101,39 @@ class TrainConfig:
     clamp_k: bool = True  # the original code did not clamp k to [0, 1]
     hflip: bool = True
     seed: int = 0
-    checkpoint_every: int = 500
+    checkpoint_every: int = 500  # 0: never write latest.pt (e.g. a GPU lease that cannot keep it)
     log_every: int = 50
     snapshot_at: tuple[int, ...] = ()  # extra generator exports at these steps (equal images seen)
     validation_images: int = 64  # held out of the train split for checkpoint selection
+    # "ganz": one latent; D's fake term and k use it; G's loss through the updated D.
+    # "original": separate latents for D's fake term and G's term, both losses through the same
+    # (pre-update) D, k updated from G's term, as the original train.py.
+    recipe: str = "ganz"
+    shuffle: bool = True  # False: the sorted order, epoch after epoch (the original DataLoader)
+    epochs: int = 0  # > 0: train this many epochs (drop-last) instead of ``steps``
+    precision: str = "auto"  # "auto" (bf16 autocast on CUDA, fp32 on CPU) | "bf16" | "tf32" | "fp32"
+    snapshot_images: tuple[int, ...] = ()  # extra exports once this many images were seen
+
+    def __post_init__(self) -> None:
+        if self.recipe not in ("ganz", "original"):
+            raise ValueError(f"TrainConfig.recipe must be 'ganz' or 'original', got {self.recipe!r}")
+        if self.precision not in ("auto", "bf16", "tf32", "fp32"):
+            raise ValueError(f"TrainConfig.precision must be auto, bf16, tf32 or fp32, got {self.precision!r}")
+        for name in ("steps", "batch_size", "lr_decay_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"TrainConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.checkpoint_every < 0 or self.epochs < 0:
+            raise ValueError("TrainConfig.checkpoint_every and epochs must be >= 0")
+
+    @classmethod
+    def original(cls, **overrides: Any) -> "TrainConfig":
+        """The original code's recipe: Adam (0.9, 0.999), lr 1e-4 × 0.95 every 12,000 steps, batch
+        32, 50 epochs in sorted order, no flips, k unclamped, the whole train split (no hold-out)."""
+        base: dict[str, Any] = dict(
+            recipe="original", epochs=50, batch_size=32, lr=1e-4, lr_decay_every=12_000,
+            lr_decay_factor=0.95, beta1=0.9, beta2=0.999, gamma=0.5, lambda_k=0.001,
+            clamp_k=False, hflip=False, shuffle=False, validation_images=0)
+        return cls(**{**base, **overrides})
 
 
 SCHEDULES = ("cosine", "constant")

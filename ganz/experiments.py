@@ -116,6 +116,8 @@ def pick_device(device: str) -> torch.device:
 
 @lru_cache(maxsize=None)
 def git_commit() -> str:
+    if os.environ.get("GANZ_COMMIT"):  # a copy without .git (a GPU lease: scripts/gpu/prepare.sh)
+        return os.environ["GANZ_COMMIT"]
     try:
         out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, text=True,
                              capture_output=True, timeout=10)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One GPU lease: bash scripts/gpu/lease.sh auto|train|experiments  (see scripts/gpu/README.md)
+# DEADLINE_S (default 540) bounds the whole run; every stage stops on time by itself and packs what
+# it finished into $OUT at once. DRY=1: the same on CPU, toy sizes, synthetic images (CI).
+set -uo pipefail
+MODE=${1:-auto}
+t_start=$(date +%s)
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/ganz_out}; mkdir -p "$OUT"
+DEADLINE_S=${DEADLINE_S:-540}
+[ "$DEADLINE_S" -gt 0 ] 2>/dev/null || { echo "lease.sh: DEADLINE_S must be a positive number of seconds" >&2; exit 2; }
+case "$MODE" in auto|train|experiments) ;; *) echo "usage: lease.sh auto|train|experiments" >&2; exit 2;; esac
+export PYTHONUNBUFFERED=1 GANZ_LEASE_END=$((t_start + DEADLINE_S))
+if [ "${DRY:-0}" != 1 ] && ls .whl/*.whl >/dev/null 2>&1; then  # wheels the device lacks (prepare.sh)
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/ganz_site .whl/*.whl && export PYTHONPATH=/tmp/ganz_site:$PWD
+else
+  export PYTHONPATH=$PWD
+fi
+if [ -z "${PY:-}" ]; then  # here: the project's venv; on the device (no venv): its python3
+  if [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
+fi
+export GANZ_COMMIT=${GANZ_COMMIT:-$(cat .commit 2>/dev/null || git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
+if [ "${DRY:-0}" = 1 ]; then
+  work=$(mktemp -d); flag=--dry
+  export GANZ_LEASE_WORK=$work GANZ_ZOO=$work/zoo GANZ_RESULTS=$work/results GANZ_CACHE=$work/cache
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+else
+  flag=""; export GANZ_DATA=${GANZ_DATA:-$PWD/.data} GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-/tmp/ganz_lease}
+fi
+# backstop: SIGTERM a little after the deadline (the driver then packs and leaves), KILL 15 s later
+grace=$(( DEADLINE_S > 60 ? 20 : 5 ))
+limit=$(( DEADLINE_S - ($(date +%s) - t_start) + grace )); [ "$limit" -ge 1 ] || limit=1  # timeout 0 = none
+timeout -k 15 "$limit" \
+  "$PY" -m ganz.lease "$MODE" --out "$OUT" $flag 2>&1 | tee -a "$OUT/lease.log"
+rc=${PIPESTATUS[0]}
+echo "lease.sh: exit $rc after $(( $(date +%s) - t_start )) s; $OUT: $(ls "$OUT" | tr '\n' ' ')" | tee -a "$OUT/lease.log"
+[ "${DRY:-0}" = 1 ] && rm -rf "$work"
+exit "$rc"

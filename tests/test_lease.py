@@ -1,0 +1,101 @@
+"""The GPU lease driver on CPU: a deadline mid-stage still leaves the generator and every
+finished table in OUT; packs are whole tgz files with repository paths."""
+from __future__ import annotations
+
+import tarfile
+import time
+
+import pytest
+import torch
+
+from ganz import experiments, lease, paths
+from ganz import train as T
+from ganz.zoo import load_generator
+
+
+@pytest.fixture
+def dry(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZ_LEASE_WORK", str(tmp_path / "work"))
+    monkeypatch.setattr(paths, "MODELS_DIR", tmp_path / "zoo")
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr("ganz.data.CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr("ganz.zoo.MODELS_DIR", tmp_path / "zoo")
+    monkeypatch.setattr("ganz.publish.MODELS_DIR", tmp_path / "zoo")
+    from ganz import data
+
+    monkeypatch.setattr(data, "load_manifest", data.load_manifest)  # make_dry_data replaces it
+    monkeypatch.setenv("GANZ_DATA", str(tmp_path / "work" / "data"))
+    out = tmp_path / "out"
+    ls = lease.Lease(out, dry=True, end=time.time() + 600)
+    lease.make_dry_data(ls.root / "data")
+    return ls
+
+
+def members(path) -> set[str]:
+    with tarfile.open(path) as tar:
+        return set(tar.getnames())
+
+
+def slow_steps(monkeypatch, seconds: float) -> None:
+    step = T.Trainer.train_step
+
+    def slow(self):
+        time.sleep(seconds)
+        return step(self)
+
+    monkeypatch.setattr(T.Trainer, "train_step", slow)
+
+
+def test_training_stopped_by_deadline_still_returns_the_generator(dry, monkeypatch):
+    dry.equal_images()  # decodes (and caches) the training images before the clock starts
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # its first use imports torch._dynamo (s)
+    slow_steps(monkeypatch, 0.4)  # one epoch is 16 steps ≥ 6.4 s: a 3-s budget stops mid-epoch
+    dry.train_stage(64, budget=3.0, full=True)
+    got = members(dry.out / "train-d64.tgz")
+    assert {"runs/paper-d64/final.safetensors", "runs/paper-d64/log.csv",
+            "runs/paper-d64/samples.png"} <= got
+    with tarfile.open(dry.out / "train-d64.tgz") as tar:
+        tar.extractall(dry.root / "unpacked", filter="data")
+    G, _, meta = load_generator(dry.root / "unpacked/runs/paper-d64/final.safetensors")
+    assert meta["stopped"] == "deadline" and 0 < meta["step"] < 16
+    assert "ganz/zoo/celeba64-d64.safetensors" not in got  # under one epoch: not published
+
+
+def test_full_stage_publishes_both_names(dry):
+    dry.train_stage(64, budget=600.0, full=True)
+    got = members(dry.out / "train-d64.tgz")
+    assert {"ganz/zoo/celeba64-d64.safetensors", "ganz/zoo/celeba64-d64-final.safetensors",
+            "results/paper/training/d64.csv"} <= got
+    _, _, meta = load_generator(paths.MODELS_DIR / "celeba64-d64-final.safetensors")
+    eq = dry.equal_images()
+    assert meta["images_seen"] == eq  # the equal-images snapshot, not the last step
+    assert load_generator(paths.MODELS_DIR / "celeba64-d64.safetensors")[2]["stopped"] == "end"
+
+
+def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
+    torch.manual_seed(0)
+    from ganz.models import Generator
+
+    from ganz.zoo import export_generator
+
+    export_generator(Generator(dry.model_cfg(64)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    real = experiments.main
+
+    def main(argv):
+        if argv[0] == "fig3":
+            time.sleep(30)  # a figure that cannot finish in the stage's time
+        return real(argv)
+
+    monkeypatch.setattr(experiments, "main", main)
+    t0 = time.monotonic()
+    dry.experiments_stage(["fig4", "fig3"], budget=8.0 + (time.monotonic() - t0))
+    assert time.monotonic() - t0 < 20, "the stage outran its budget"
+    got = members(dry.out / "results-paper.tgz")
+    assert any(n.startswith("results/paper/fig4-") and n.endswith(".csv") for n in got)
+    assert not any(n.startswith("results/paper/fig3-") for n in got)
+    assert not list(dry.out.glob("*.part"))
+
+
+def test_zero_budget_skips_stages(dry):
+    dry.experiments_stage(["fig4"], budget=0.0)
+    assert not (dry.out / "results-paper.tgz").exists()
