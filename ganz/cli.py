@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from .atomic import atomic_write, check_inputs, check_outputs
-from .errors import GanzError
+from .core.atomic import atomic_write, check_inputs, check_outputs
+from .core.errors import GanzError
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
 LOSSLESS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM"}
@@ -109,11 +109,11 @@ def cmd_compress(a: argparse.Namespace) -> None:
 
     import torch
 
-    from .codec import GanzCodec
-    from .config import InvertConfig
-    from .data import center_square, load_any, open_image, to_model, to_uint8
-    from .fileformat import roundtrip
-    from .metrics import psnr
+    from .core.codec import GanzCodec
+    from .core.config import InvertConfig
+    from .core.data import center_square, load_any, open_image, to_model, to_uint8
+    from .core.fileformat import roundtrip
+    from .core.metrics import psnr
 
     codec = GanzCodec(a.model, a.device, method=a.method)
     s = codec.cfg.image_size
@@ -125,7 +125,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
                             f"use --fit to center-crop and resize")
         images.append(center_square(im, s))
     if codec.method == "fast":
-        from .fast import FastConfig
+        from .core.fast import FastConfig
 
         cfg = FastConfig(steps=a.steps or FastConfig().steps, seed=a.seed, batch_size=a.batch_size)
         if codec.encoder is None and not a.quiet:
@@ -168,7 +168,7 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
     from PIL import Image
 
-    from .codec import GanzCodec
+    from .core.codec import GanzCodec
 
     codec = GanzCodec(a.model, a.device)
     decoded = []
@@ -191,7 +191,7 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
 def model_ids(extra: str | None) -> dict[str, str]:
     """Weights ids of the committed models (and of ``extra``, a name or path), by name."""
-    from .zoo import available_models, load_generator
+    from .core.zoo import available_models, load_generator
 
     ids = {}
     for name in [*available_models(), *([extra] if extra else [])]:
@@ -217,7 +217,7 @@ def describe(p: Path, size: int, f, ids: dict[str, str]) -> str:
 
 
 def cmd_info(a: argparse.Namespace) -> None:
-    from .fileformat import unpack
+    from .core.fileformat import unpack
 
     check_inputs(a.files, "a .ganz file")
     parsed = []
@@ -235,7 +235,7 @@ def cmd_eval(a: argparse.Namespace) -> None:
     check_inputs([*a.images, *a.files], "an input file")
     if a.csv:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
-    from .evaluate import evaluate_files
+    from .study.evaluate import evaluate_files
 
     table = evaluate_files(a.images, a.files, a.model, a.device)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -245,9 +245,9 @@ def cmd_eval(a: argparse.Namespace) -> None:
 
 
 def cmd_train(a: argparse.Namespace) -> None:
-    from .codec import pick_device
-    from .config import ModelConfig, TrainConfig
-    from .train import train
+    from .core.codec import pick_device
+    from .core.config import ModelConfig, TrainConfig
+    from .train.began import train
 
     mcfg = ModelConfig(a.image_size, a.base_size, a.width, a.latent_dim)
     tcfg = TrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,

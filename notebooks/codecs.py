@@ -53,11 +53,11 @@ device = "auto"
 bits = [32, 16, 8, 6, 4]
 
 # %%
-from ganz import plots, report, tables
-from ganz import ratedistortion as rd
+from ganz.report import plots, recorded, tables
+from ganz.study import ratedistortion as rd
 
 # %%
-with report.read_only():
+with recorded.read_only():
     res = rd.rd_experiment(profile, device, bits=bits)
 
 # %% [markdown]
@@ -188,7 +188,7 @@ tables.download(rd.rd_summary(res.table), "codecs-rd-summary.csv");
 # is shown, with its real size.
 
 # %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
-(rd.rd_examples(profile, device) if report.have_images(profile) else
+(rd.rd_examples(profile, device) if recorded.have_images(profile) else
  plots.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))
 

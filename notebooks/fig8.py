@@ -40,15 +40,15 @@ n_images = None
 steps = None
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig8", profile, device, measurements=measurements, n_images=n_images,
-                  steps=steps)
+res = recorded.load("fig8", profile, device, measurements=measurements, n_images=n_images,
+                    steps=steps)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% mystnb={"figure": {"caption": "Originals (not included in a build without the image data) and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR.", "name": "fig8-images"}, "image": {"alt": "For each image of each split, the original and its recoveries from M Gaussian measurements, titled with PSNR."}}
 plots.fig8_images(res.images, res.table)

@@ -6,9 +6,9 @@ import pytest
 import torch
 from PIL import Image
 
-from ganz.config import ModelConfig
-from ganz.models import Generator
-from ganz.zoo import export_generator
+from ganz.core.config import ModelConfig
+from ganz.core.models import Generator
+from ganz.core.zoo import export_generator
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 

@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from ganz.adapters import decode, make_adapter, ratio_to_dim
-from ganz.config import ModelConfig
-from ganz.errors import GanzError
-from ganz.models import Generator
+from ganz.core.adapters import decode, make_adapter, ratio_to_dim
+from ganz.core.config import ModelConfig
+from ganz.core.errors import GanzError
+from ganz.core.models import Generator
 
 
 def test_ratio_arithmetic():
@@ -101,9 +101,9 @@ CPU_SMALL_DECODES = {
 def test_cpu_small_decoding_is_unchanged():
     import hashlib
 
-    from ganz.data import to_uint8
-    from ganz.paths import PACKAGE_DIR
-    from ganz.zoo import load_generator
+    from ganz.core.data import to_uint8
+    from ganz.core.paths import PACKAGE_DIR
+    from ganz.core.zoo import load_generator
 
     got = {}
     for m in ("cpu-small-d64", "cpu-small-d128"):
@@ -126,7 +126,7 @@ def test_cpu_small_decoding_is_unchanged():
 
 
 def test_fast_projection_removes_the_bias():
-    from ganz.fast import project
+    from ganz.core.fast import project
 
     G = Generator(ModelConfig(16, 4, 8, 8, arch="original"))
     ad = make_adapter(G, "random_linear", dim=40, seed=1)

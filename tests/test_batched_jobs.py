@@ -6,10 +6,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ganz import experiments
-from ganz.adapters import make_adapter
-from ganz.fileformat import GanzFile, pack
-from ganz.models import Generator
+from ganz.study import experiments
+from ganz.core.adapters import make_adapter
+from ganz.core.fileformat import GanzFile, pack
+from ganz.core.models import Generator
 
 FIGS = ("fig3", "fig4", "fig5", "fig8")
 
@@ -71,7 +71,7 @@ def test_unclamped_latent_bytes_are_those_of_float32_files():
 
 
 def test_precision_parity_reports_each_image(tiny_model):
-    from ganz.parity import precision_parity
+    from ganz.study.parity import precision_parity
 
     _, path = tiny_model
     x = experiments.synthetic_images(2, 16, 0)

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganz import experiments
-from ganz.config import InvertConfig, config_key
-from ganz.paths import ROOT
+from ganz.study import experiments
+from ganz.core.config import InvertConfig, config_key
+from ganz.core.paths import ROOT
 
 COMMITTED = ROOT / "results" / "cpu-small"
 JOBS = COMMITTED / "jobs"

@@ -8,12 +8,13 @@ import pytest
 import torch
 from PIL import Image
 
-from ganz import data, experiments
-from ganz.config import ModelConfig
-from ganz.errors import MissingDataError
-from ganz.models import Generator
-from ganz.plots import fig3_images, fig4_images, fig8_images, provenance
-from ganz.zoo import export_generator
+from ganz.core import data
+from ganz.study import experiments
+from ganz.core.config import ModelConfig
+from ganz.core.errors import MissingDataError
+from ganz.core.models import Generator
+from ganz.report.plots import fig3_images, fig4_images, fig8_images, provenance
+from ganz.core.zoo import export_generator
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 

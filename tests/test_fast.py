@@ -3,16 +3,16 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz.adapters import decode, make_adapter
+from ganz.core.adapters import decode, make_adapter
 from ganz.cli import main
-from ganz.config import InvertConfig, ModelConfig
-from ganz.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder, load_encoder,
+from ganz.core.config import InvertConfig, ModelConfig
+from ganz.core.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder, load_encoder,
                           train_encoder)
-from ganz.errors import GanzError
-from ganz.fast import FastConfig, invert_fast, project
-from ganz.invert import invert
-from ganz.models import Generator
-from ganz.zoo import export_generator, load_generator
+from ganz.core.errors import GanzError
+from ganz.core.fast import FastConfig, invert_fast, project
+from ganz.core.invert import invert
+from ganz.core.models import Generator
+from ganz.core.zoo import export_generator, load_generator
 
 TINY = ModelConfig(16, 4, 8, 8)
 
@@ -113,7 +113,7 @@ def test_refine_several_starts_and_batches(trained):
 
 
 def test_bench_quick_writes_csvs(tmp_path):
-    from ganz import bench
+    from ganz.study import bench
 
     res = bench.run_inversion(quick=True, paper_steps=40, fast=FastConfig(steps=8), out_dir=tmp_path,
                               progress=False)
@@ -137,7 +137,7 @@ def test_bench_quick_writes_csvs(tmp_path):
 
 
 def test_load_results_falls_back_to_quick(monkeypatch, tmp_path):
-    from ganz import bench
+    from ganz.study import bench
 
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
     monkeypatch.setenv("GANZ_PROFILE", "smoke")

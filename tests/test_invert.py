@@ -1,9 +1,9 @@
 import torch
 
-from ganz.adapters import decode, make_adapter
-from ganz.config import InvertConfig, ModelConfig
-from ganz.invert import InvertJob, invert, invert_many
-from ganz.models import Generator
+from ganz.core.adapters import decode, make_adapter
+from ganz.core.config import InvertConfig, ModelConfig
+from ganz.core.invert import InvertJob, invert, invert_many
+from ganz.core.models import Generator
 
 
 def test_inversion_lowers_loss_and_recovers_reachable_image():

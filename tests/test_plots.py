@@ -1,4 +1,4 @@
-"""ganz.plots on small synthetic tidy tables (no data, no models, fast)."""
+"""ganz.report.plots on small synthetic tidy tables (no data, no models, fast)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ganz import paper, plots
+from ganz.report import paper, plots
 
 N = 3072
 METHODS = ("ganz", "wavelet_paper_text", "wavelet_original_code")

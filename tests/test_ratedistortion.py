@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz import experiments as ex
-from ganz import lasso
-from ganz import ratedistortion as rd
-from ganz.adapters import decode, make_adapter
-from ganz.codecs import encode_at_quality
-from ganz.config import InvertConfig
-from ganz.data import to_uint8
-from ganz.fileformat import unpack
+from ganz.study import experiments as ex
+from ganz.baselines import lasso
+from ganz.study import ratedistortion as rd
+from ganz.core.adapters import decode, make_adapter
+from ganz.baselines.imagecodecs import encode_at_quality
+from ganz.core.config import InvertConfig
+from ganz.core.data import to_uint8
+from ganz.core.fileformat import unpack
 
 SMALL = dict(ratios=(20, 100), bits=(32, 8, 4), qat_steps=3, codecs=("jpeg", "webp", "wavelet"),
              steps=5)
@@ -212,7 +212,7 @@ def test_dct_matrix_is_orthonormal():
 
 
 def test_lasso_beats_the_zero_guess():
-    from ganz.metrics import psnr
+    from ganz.core.metrics import psnr
 
     train, test, A = _cs_setup()
     rows = lasso.lasso_cs_rows([f"t{i}" for i in range(3)], test, "test", A, {"experiment": "x"}, train)

@@ -3,9 +3,9 @@ import csv
 import numpy as np
 import torch
 
-from ganz.config import ModelConfig, TrainConfig
-from ganz.train import Trainer, batch_indices
-from ganz.zoo import load_generator
+from ganz.core.config import ModelConfig, TrainConfig
+from ganz.train.began import Trainer, batch_indices
+from ganz.core.zoo import load_generator
 
 CFG = ModelConfig(16, 4, 4, 8)
 

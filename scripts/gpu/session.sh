@@ -36,10 +36,10 @@ echo "train: exit $? after $(( $(date +%s) - t0 )) s" >> "$OUT/device.txt"
 
 # 2. publish the best validation checkpoint (gain calibrated on held-out train faces)
 best=runs/paper-d64/best.safetensors; [ -f $best ] || best=runs/paper-d64/latest.pt
-$PY -m ganz.publish $best --name celeba64-d64 --profile paper >> "$OUT/device.txt" 2>&1
+$PY -m ganz.train.publish $best --name celeba64-d64 --profile paper >> "$OUT/device.txt" 2>&1
 
 # 3. the paper profile's inversions, cheapest figures first, until the budget runs out
-timeout -s TERM "$EXP_S" $PY -m ganz.experiments --profile paper --device $DEV $EXP ${FIGS:-fig4 fig3 fig5 fig8} \
+timeout -s TERM "$EXP_S" $PY -m ganz.study.experiments --profile paper --device $DEV $EXP ${FIGS:-fig4 fig3 fig5 fig8} \
   > "$OUT/experiments.out" 2>&1
 echo "experiments: exit $? after $(( $(date +%s) - t0 )) s" >> "$OUT/device.txt"
 

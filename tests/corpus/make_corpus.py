@@ -18,10 +18,10 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from ganz.config import ModelConfig  # noqa: E402
-from ganz.fileformat import GanzFile, pack, varint  # noqa: E402
-from ganz.models import Generator  # noqa: E402
-from ganz.zoo import export_generator, weights_id  # noqa: E402
+from ganz.core.config import ModelConfig  # noqa: E402
+from ganz.core.fileformat import GanzFile, pack, varint  # noqa: E402
+from ganz.core.models import Generator  # noqa: E402
+from ganz.core.zoo import export_generator, weights_id  # noqa: E402
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 

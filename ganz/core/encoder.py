@@ -2,12 +2,12 @@
 
 GANZ compresses x by searching z with ‖G(z) − x‖² small. Starting that search from a random z (the
 paper) wastes most of its 7500 steps walking to the right region; a small conv net trained once per
-generator lands there in one forward pass, and a short refinement (``ganz.fast``) does the rest.
+generator lands there in one forward pass, and a short refinement (``ganz.core.fast``) does the rest.
 
 The encoder has one trunk and several heads:
 
 - the ``conv`` head predicts the conv module's input h (width × base × base), whatever the adapter;
-  ``ganz.fast`` turns it into z for any adapter by box-constrained least squares through the
+  ``ganz.core.fast`` turns it into z for any adapter by box-constrained least squares through the
   adapter's fixed matrix;
 - one head per *registered adapter* (by default ``keep_linear`` and the codec's default
   ``random_linear`` at R = 10, seed 0) predicts that adapter's z ∈ [−1, 1]^d_c directly, trained
@@ -350,14 +350,14 @@ def train_encoder(G: Generator, images: np.ndarray | None, cfg: EncoderTrainConf
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ganz.encoder --model cpu-small-d64``: train and export the model's encoder."""
+    """``python -m ganz.core.encoder --model cpu-small-d64``: train and export the model's encoder."""
     import argparse
 
     from .data import celeba_array
     from .paths import results_dir
     from .zoo import load_generator
 
-    p = argparse.ArgumentParser(prog="python -m ganz.encoder", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="python -m ganz.core.encoder", description=main.__doc__)
     p.add_argument("--model", required=True, help="committed model name or generator path")
     p.add_argument("--out", type=Path, help="encoder file (default: beside the generator)")
     p.add_argument("--log", type=Path, help="training log CSV (default results/bench/encoder-<model>.csv)")

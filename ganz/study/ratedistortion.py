@@ -13,7 +13,7 @@ For each evaluation split (test faces and out-of-domain pictures by default):
   latent with the forward pass through the quantizer and a straight-through gradient, starting
   from the float latent; the best quantized latent seen is kept (never worse than plain rounding
   in model-space MSE).
-* **Codecs**: every codec of :mod:`ganz.codecs` available here, at *matched bytes* (the largest
+* **Codecs**: every codec of :mod:`ganz.baselines.imagecodecs` available here, at *matched bytes* (the largest
   file not above each GANZ file's size, per image) and on a bpp grid (0.05 to 8 bpp). A budget
   below the codec's smallest file is kept with ``reachable=False`` (the point is then that
   smallest file), never dropped.
@@ -38,17 +38,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from . import experiments as ex
-from .adapters import Adapter, decode
-from .atomic import write_npz
-from .codecs import available_codecs, encode_at_budget, rd_curve
-from .config import InvertConfig, config_key
-from .data import to_uint8
-from .errors import GanzError, MissingDataError
-from .fileformat import QUANT_BITS, GanzFile, pack, unpack
-from .metrics import bpp as bits_per_pixel
-from .metrics import psnr, ssim
-from .models import Generator
-from .plots import BookFigure, message_figure
+from ..core.adapters import Adapter, decode
+from ..core.atomic import write_npz
+from ..baselines.imagecodecs import available_codecs, encode_at_budget, rd_curve
+from ..core.config import InvertConfig, config_key
+from ..core.data import to_uint8
+from ..core.errors import GanzError, MissingDataError
+from ..core.fileformat import QUANT_BITS, GanzFile, pack, unpack
+from ..core.metrics import bpp as bits_per_pixel
+from ..core.metrics import psnr, ssim
+from ..core.models import Generator
+from ..report.plots import BookFigure, message_figure
 
 EXPERIMENT = "rd"
 FIG5_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200)  # fig. 5's sweep: its cached latents are reused
@@ -371,7 +371,7 @@ def _variants_in(table: pd.DataFrame) -> list[str]:
 def _per_image_bd(table: pd.DataFrame, split: str, variant: str, codec: str) -> list[float]:
     """BD-rate per image: that image's GANZ frontier against its codec frontier (distinct
     reachable files)."""
-    from .codecs import bd_rate
+    from ..baselines.imagecodecs import bd_rate
 
     methods = ("ganz",) if variant == "ganz" else GANZ_METHODS
     rows = distinct(table[table["split"] == split])
@@ -397,7 +397,7 @@ def bd_table(table: pd.DataFrame) -> pd.DataFrame:
     curves over the split's images; ``bd_rate_median_img`` is the median of per-image BD-rates.
     nan (with a note) where the curves do not overlap or have fewer than 4 points.
     """
-    from .codecs import bd_psnr, bd_rate
+    from ..baselines.imagecodecs import bd_psnr, bd_rate
 
     rows = []
     for split in _splits_in(table):

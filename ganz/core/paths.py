@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # ganz/ (this file is ganz/core/paths.py)
 ROOT = PACKAGE_DIR.parent
 DATA_DIR = ROOT / "data"
 MODELS_DIR = Path(os.environ.get("GANZ_ZOO", PACKAGE_DIR / "zoo"))  # committed generator weights

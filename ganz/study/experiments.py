@@ -29,19 +29,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .adapters import Adapter, decode, make_adapter
-from .atomic import write_csv, write_npz
-from .config import InvertConfig, ModelConfig, config_key
-from .data import MISSING_DATA_HELP, eval_images, eval_names, to_uint8
-from .errors import GanzError, MissingDataError
-from .fileformat import GanzFile, pack
-from .invert import InvertJob, invert_many
-from .lasso import lasso_cs_rows
-from .metrics import psnr, ssim
-from .models import Generator
-from .paths import ROOT, results_dir
-from .wavelet import wavelet_baseline
-from .zoo import load_generator, weights_id
+from ..core.adapters import Adapter, decode, make_adapter
+from ..core.atomic import write_csv, write_npz
+from ..core.config import InvertConfig, ModelConfig, config_key
+from ..core.data import MISSING_DATA_HELP, eval_images, eval_names, to_uint8
+from ..core.errors import GanzError, MissingDataError
+from ..core.fileformat import GanzFile, pack
+from ..core.invert import InvertJob, invert_many
+from ..baselines.lasso import lasso_cs_rows
+from ..core.metrics import psnr, ssim
+from ..core.models import Generator
+from ..core.paths import ROOT, results_dir
+from ..baselines.wavelet import wavelet_baseline
+from ..core.zoo import load_generator, weights_id
 
 SPLITS = ("train", "test", "ood")
 PAPER_N = 128 * 128 * 3  # the paper's N, for scaling measurement counts (fig. 8)
@@ -58,7 +58,7 @@ class Profile:
     image_size: int = 32
     synthetic: bool = False
     dim_images: int | None = None  # images per split for Fig. 2 (default: n_images)
-    image_set: str = "seeded"  # evaluation lists (ganz.data.IMAGE_SETS): "original" = the code's
+    image_set: str = "seeded"  # evaluation lists (ganz.core.data.IMAGE_SETS): "original" = the code's
     # InvertConfig fields of the profile's inversions (none: GANZ's projected loop, fp32)
     invert: dict = field(hash=False, default_factory=dict)
     invert_max_images: int | None = None  # images optimized at once by ``invert_many`` (memory)
@@ -78,18 +78,18 @@ PROFILES = {
                      dim_models={d: f"celeba64-d{d}-final" for d in (64, 128, 256, 512)},
                      image_size=64, image_set="original", invert_max_images=1024,
                      # the original loop; bf16 autocast of the conv module: PSNR within ±0.012 dB
-                     # of fp32 on cpu-small (``python -m ganz.parity``, 4 test faces, 300 steps)
+                     # of fp32 on cpu-small (``python -m ganz.study.parity``, 4 test faces, 300 steps)
                      invert={"clamp": "start", "precision": "bf16"}),
 }
 DEFAULT_PROFILE = "cpu-small"
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
-#: set by the report side (``ganz.report.read_only``): a missing result is an error, not computed
+#: set by the report side (``ganz.report.recorded.read_only``): a missing result is an error, not computed
 READ_ONLY = False
 
 
 def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
     """The error for a result that a read-only caller (the book) finds missing."""
-    return GanzError(f"stale: no recorded {prof.name} {what}; run `python -m ganz.experiments "
+    return GanzError(f"stale: no recorded {prof.name} {what}; run `python -m ganz.study.experiments "
                      f"--profile {prof.name} {figure}` and commit results/{prof.name}/")
 
 
@@ -109,7 +109,7 @@ def get_profile(profile: str | None) -> Profile:
 
 
 def pick_device(device: str) -> torch.device:
-    from .codec import pick_device as _pick
+    from ..core.codec import pick_device as _pick
 
     return _pick(device)
 
@@ -730,8 +730,8 @@ def _smoke_training_log() -> pd.DataFrame:
     """Train the smoke generator for a few steps on synthetic images (seconds) and return its log."""
     import tempfile
 
-    from .config import TrainConfig
-    from .train import train
+    from ..core.config import TrainConfig
+    from ..train.began import train
 
     imgs = to_uint8(synthetic_images(64, SMOKE_MODEL.image_size, 5))
     with tempfile.TemporaryDirectory() as d:
@@ -741,10 +741,10 @@ def _smoke_training_log() -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m ganz.experiments --profile P fig5 fig2 ...``: run (or load) figures' experiments."""
+    """``python -m ganz.study.experiments --profile P fig5 fig2 ...``: run (or load) figures' experiments."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m ganz.experiments")
+    p = argparse.ArgumentParser(prog="python -m ganz.study.experiments")
     p.add_argument("figures", nargs="+", choices=["fig2", "fig3", "fig4", "fig5", "fig7", "fig8"])
     p.add_argument("--profile")
     p.add_argument("--device", default="auto")

@@ -1,6 +1,6 @@
 """Checks on the built HTML book (``jupyter-book build book/``), and page screenshots.
 
-``python -m ganz.bookcheck [HTML_DIR]`` (default ``book/_build/html``) checks that:
+``python -m tools.bookcheck [HTML_DIR]`` (default ``book/_build/html``) checks that:
 
 * every page listed in ``_toc.yml`` was rendered to HTML;
 * every ``<img>`` on those pages points at a file that exists (or is an inline ``data:`` URI);
@@ -18,7 +18,7 @@
 It prints one line per problem and exits 1 if there are any (warnings printed on stderr by a
 notebook are listed as notes and do not fail the check).
 
-``python -m ganz.bookcheck --screenshots OUTDIR [HTML_DIR]`` also saves a PNG of every page,
+``python -m tools.bookcheck --screenshots OUTDIR [HTML_DIR]`` also saves a PNG of every page,
 taken with headless Chromium; it says how to install Chromium if it is missing.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .paths import ROOT
+from ganz.core.paths import ROOT
 
 DEFAULT_HTML = ROOT / "book" / "_build" / "html"
 TOC_FILES = (ROOT / "_toc.yml", ROOT / "book" / "_toc.yml")
@@ -317,7 +317,7 @@ def take_screenshots(html_dir: Path, pages: list[str], outdir: Path) -> list[str
 # ---------------------------------------------------------------------------- CLI
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ganz.bookcheck",
+    ap = argparse.ArgumentParser(prog="python -m tools.bookcheck",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("html_dir", nargs="?", type=Path, default=DEFAULT_HTML,
                     help=f"built HTML (default {DEFAULT_HTML.relative_to(ROOT)})")

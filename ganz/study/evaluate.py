@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .codec import GanzCodec
-from .data import center_square, open_image
-from .errors import GanzError
-from .fileformat import unpack
-from .metrics import bpp, psnr, ssim
-from .wavelet import wavelet_baseline
+from ..core.codec import GanzCodec
+from ..core.data import center_square, open_image
+from ..core.errors import GanzError
+from ..core.fileformat import unpack
+from ..core.metrics import bpp, psnr, ssim
+from ..baselines.wavelet import wavelet_baseline
 
 WAVELET_VARIANTS = ("paper_text", "original_code")
 

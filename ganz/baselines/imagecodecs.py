@@ -15,9 +15,9 @@ from typing import Callable
 import numpy as np
 from PIL import Image, features
 
-from ganz.errors import GanzError
-from ganz.metrics import bpp, psnr, ssim
-from ganz.wavelet import check_rgb8, wavelet_decode, wavelet_encode
+from ..core.errors import GanzError
+from ..core.metrics import bpp, psnr, ssim
+from .wavelet import check_rgb8, wavelet_decode, wavelet_encode
 
 
 @dataclass(frozen=True)

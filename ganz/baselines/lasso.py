@@ -23,8 +23,8 @@ import time
 import numpy as np
 import torch
 
-from .data import to_uint8
-from .metrics import psnr, ssim
+from ..core.data import to_uint8
+from ..core.metrics import psnr, ssim
 
 LAMBDA_GRID = tuple(float(v) for v in np.geomspace(1e-5, 1e-1, 13))  # 3 per decade
 _CHOSEN: dict[str, tuple[float, dict[float, float]]] = {}

@@ -42,7 +42,7 @@ import numpy as np
 from .errors import GanzError
 
 # the wire codes of the adapters, kept here so that reading a header needs no torch
-# (``ganz.adapters`` holds the same tuple; tests/test_golden.py checks that they agree)
+# (``ganz.core.adapters`` holds the same tuple; tests/test_golden.py checks that they agree)
 ADAPTERS = ("keep_linear", "random_linear", "square_linear", "no_linear")
 ADAPTER_CODES = {name: i for i, name in enumerate(ADAPTERS)}
 
@@ -117,7 +117,7 @@ def _unpack_codes(raw: bytes, n: int, bits: int) -> np.ndarray:
 
 def varint(v: int, pad: int = 0) -> bytes:
     """Unsigned LEB128. ``pad`` adds redundant zero groups: a non-canonical encoding that
-    ``unpack`` must refuse (only tests and ``ganz.fuzz`` make those)."""
+    ``unpack`` must refuse (only tests and ``tools.fuzz`` make those)."""
     groups = []
     while True:
         groups.append(v & 0x7F)

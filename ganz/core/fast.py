@@ -1,6 +1,6 @@
 """Fast compression: a learned first guess, then a short refinement of the paper's objective.
 
-``invert_fast`` minimizes the same ‖G(z) − x‖² over z ∈ [−1, 1]^d_c as ``ganz.invert.invert`` (and
+``invert_fast`` minimizes the same ‖G(z) − x‖² over z ∈ [−1, 1]^d_c as ``ganz.core.invert.invert`` (and
 returns the same ``InvertResult``), but instead of 7500 Adam steps from a random z it
 
 1. builds a few candidate starts per image: the encoder's head for this adapter (when it has one),
@@ -17,7 +17,7 @@ PSNR within about 300–600 iterations where Adam (any of lr 0.01–0.05, 100–
 0.6–1.2 dB short at R = 10, and a Gauss–Newton/CG refinement was slower still.
 
 Without an encoder it still works (zeros / random starts), only less well.
-``ganz.bench`` measures it against the paper's method.
+``ganz.study.bench`` measures it against the paper's method.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from .models import Generator
 
 @dataclass(frozen=True)
 class FastConfig:
-    """Settings of ``invert_fast`` (tuned on the cpu-small generator; see ``ganz.bench``)."""
+    """Settings of ``invert_fast`` (tuned on the cpu-small generator; see ``ganz.study.bench``)."""
 
     optimizer: str = "lbfgs"  # "lbfgs" (projected, per image) | "adam" (the paper's, short)
     steps: int = 500  # refinement iterations (images whose line search fails stop earlier)
@@ -142,7 +142,7 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
     steps (two-loop recursion), the step is projected onto the box and backtracked until the
     Armijo condition holds. The images share forward/backward passes but not line searches;
     an image whose line search fails is converged and leaves the batch. Same return value as
-    ``ganz.invert.invert_batch``: (z, mse, trace rows).
+    ``ganz.core.invert.invert_batch``: (z, mse, trace rows).
     """
     b, d = z0.shape
     dev = x.device

@@ -320,7 +320,7 @@ def make_eval_manifest(per_split: int = 20, seed: int = 0, validation_images: in
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict:
     if not Path(path).is_file():
-        raise GanzError(f"evaluation manifest {path} is missing; run `python -m ganz.data` to make it")
+        raise GanzError(f"evaluation manifest {path} is missing; run `python -m ganz.core.data` to make it")
     return json.loads(Path(path).read_text())
 
 
@@ -333,7 +333,7 @@ def eval_entries(split: str, image_set: str = "seeded", figure: str | None = Non
     if image_set == "seeded":
         return [e for e in manifest["images"] if e["split"] == split]
     if "original" not in manifest:
-        raise GanzError("the evaluation manifest has no original lists; run `python -m ganz.data`")
+        raise GanzError("the evaluation manifest has no original lists; run `python -m ganz.core.data`")
     original = manifest["original"]
     entries = [e for e in original["images"] if e["split"] == split]
     if figure in original["figures"]:
@@ -382,7 +382,7 @@ def eval_image(split: str, name: str, image_size: int, root: Path | None = None)
     raise GanzError(f"{split}/{name} is not in the evaluation manifest")
 
 
-if __name__ == "__main__":  # python -m ganz.data: (re)make the evaluation manifest
+if __name__ == "__main__":  # python -m ganz.core.data: (re)make the evaluation manifest
     m = make_eval_manifest()
     MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
     MANIFEST_PATH.write_text(json.dumps(m, indent=1) + "\n")

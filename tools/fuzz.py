@@ -1,6 +1,6 @@
 """A long fuzz of ``.ganz`` decoding: a benchmark, not part of the default test run.
 
-    python -m ganz.fuzz --cases 10000 [--seed S] [--out results/bench/fuzz.json]
+    python -m tools.fuzz --cases 10000 [--seed S] [--out results/bench/fuzz.json]
 
 Valid files (format versions 1 and 2, every adapter and latent storage) made with a tiny seeded
 generator are mutated (truncated, bit-flipped, spliced, header fields set to random or edge values,
@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atomic import atomic_write
-from .config import ModelConfig
-from .errors import GanzError
-from .fileformat import CRC_BYTES, HEADER_BYTES, MAX_LATENT, pack, unpack, varint
+from ganz.core.atomic import atomic_write
+from ganz.core.config import ModelConfig
+from ganz.core.errors import GanzError
+from ganz.core.fileformat import CRC_BYTES, HEADER_BYTES, MAX_LATENT, pack, unpack, varint
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 
@@ -75,8 +75,8 @@ def normalize(msg: str) -> str:
 
 # --------------------------------------------------------------------------- valid seed files
 def make_generator(seed: int, folder: Path) -> Path:
-    from .models import Generator
-    from .zoo import export_generator
+    from ganz.core.models import Generator
+    from ganz.core.zoo import export_generator
 
     torch.manual_seed(seed)
     path = folder / "fuzz-tiny.safetensors"
@@ -86,7 +86,7 @@ def make_generator(seed: int, folder: Path) -> Path:
 
 def seed_files(codec, rng: np.random.Generator) -> list[bytes]:
     """Valid files for every adapter, format version and latent storage, assorted ratios and seeds."""
-    from .fileformat import GanzFile
+    from ganz.core.fileformat import GanzFile
 
     files = []
     specs = [("random_linear", r, s) for r in (1.0, 3.0, 10.0, 96.0, 768.0) for s in (0, 7, 2**32 - 1)]
@@ -433,7 +433,7 @@ def run_target(target: str, fn, data: bytes, limit: float, stats: Stats, case: i
 
 def fuzz(cases: int, seed: int = 0, limit: float = 2.0, first: int = 0,
          progress: bool = True) -> dict:
-    from .codec import GanzCodec
+    from ganz.core.codec import GanzCodec
 
     torch.set_num_threads(1)
     stats = Stats()
@@ -490,7 +490,7 @@ def fuzz(cases: int, seed: int = 0, limit: float = 2.0, first: int = 0,
     n_hang = sum(c["hangs"] for c in stats.counts.values())
     n_viol = sum(c["violations"] for c in stats.counts.values())
     return {
-        "tool": "ganz.fuzz", "seed": seed, "first_case": first, "cases": cases,
+        "tool": "tools.fuzz", "seed": seed, "first_case": first, "cases": cases,
         "cpu_limit_s": limit, "wall_limit_s": limit * WALL_FACTOR,
         "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
         "cases_per_s": round(cases / max(seconds, 1e-9), 1),
@@ -510,9 +510,9 @@ def fuzz(cases: int, seed: int = 0, limit: float = 2.0, first: int = 0,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .paths import results_dir
+    from ganz.core.paths import results_dir
 
-    p = argparse.ArgumentParser(prog="python -m ganz.fuzz", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.fuzz", description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--first", type=int, default=0, help="index of the first case (to replay one)")

@@ -25,7 +25,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from .paths import DATA_DIR
+from ..core.paths import DATA_DIR
 
 PAPER_CSV = DATA_DIR / "paper_numbers.csv"
 GAN_METHODS = ("ganz",)
@@ -71,7 +71,7 @@ def _table_pixels(ours: pd.DataFrame) -> int | None:
     names = set(ours["profile"].dropna().astype(str))
     if len(names) != 1:
         return None
-    from .experiments import PROFILES  # lazily: it imports torch
+    from ..study.experiments import PROFILES  # lazily: it imports torch
 
     prof = PROFILES.get(names.pop())
     return None if prof is None else 3 * prof.image_size ** 2

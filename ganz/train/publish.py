@@ -2,7 +2,7 @@
 (fp16 safetensors) to ``ganz/zoo/<name>.safetensors`` and copy its training log to
 ``results/<profile>/training/d<dim>.csv``.
 
-    python -m ganz.publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small
+    python -m ganz.train.publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import torch
 
-from .adapters import calibrate_gain
-from .data import celeba_array
-from .paths import MODELS_DIR, results_dir
-from .zoo import export_generator, load_generator
+from ..core.adapters import calibrate_gain
+from ..core.data import celeba_array
+from ..core.paths import MODELS_DIR, results_dir
+from ..core.zoo import export_generator, load_generator
 
 
 def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
@@ -44,7 +44,7 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m ganz.publish", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ganz.train.publish", description=__doc__.splitlines()[0])
     p.add_argument("weights", type=Path)
     p.add_argument("--name", required=True)
     p.add_argument("--profile", required=True)

@@ -9,8 +9,8 @@ Two seeds, never one variable for both: ``layer_seed`` picks the random first la
 heads are trained for layer seed 0); ``seed`` only picks the optimizer's random start and is not
 stored (a file decodes the same whatever it was).
 
-``method``: ``"paper"`` is the paper's 7500-step Adam from a random start (``ganz.invert``);
-``"fast"`` is an encoder start plus a short refinement (``ganz.fast``); ``"auto"`` (default) is
+``method``: ``"paper"`` is the paper's 7500-step Adam from a random start (``ganz.core.invert``);
+``"fast"`` is an encoder start plus a short refinement (``ganz.core.fast``); ``"auto"`` (default) is
 fast when an encoder is committed beside the generator, else paper.
 """
 from __future__ import annotations

@@ -26,14 +26,14 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from .adapters import make_adapter
-from .atomic import atomic_write
-from .config import InvertConfig, ModelConfig, TrainConfig, to_jsonable
-from .errors import GanzError
-from .invert import invert
-from .metrics import psnr_model
-from .models import Discriminator, Generator
-from .zoo import export_generator
+from ..core.adapters import make_adapter
+from ..core.atomic import atomic_write
+from ..core.config import InvertConfig, ModelConfig, TrainConfig, to_jsonable
+from ..core.errors import GanzError
+from ..core.invert import invert
+from ..core.metrics import psnr_model
+from ..core.models import Discriminator, Generator
+from ..core.zoo import export_generator
 
 LOG_FIELDS = ["step", "images_seen", "loss_real", "loss_fake", "loss_d", "loss_g", "k",
               "m_global", "lr", "seconds", "images_per_s", "val_psnr"]
@@ -204,7 +204,7 @@ class Trainer:
         for p, r in zip(self.G.parameters(), params):
             p.requires_grad_(r)
         self.G.train()
-        from .adapters import decode
+        from ..core.adapters import decode
 
         with torch.no_grad():
             rec = decode(self.G, adapter, res.z.to(self.device))
@@ -290,7 +290,7 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, out_dir: Path | str, device:
             device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
             torch.cuda.set_device(device)
     if images is None:
-        from .data import celeba_array
+        from ..core.data import celeba_array
 
         images = celeba_array(model_cfg.image_size, "train", cfg.validation_images)
         if validation is None and cfg.validation_images:

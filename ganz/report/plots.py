@@ -2,7 +2,7 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so a notebook
 shows it exactly once (as the cell's value) and nothing leaks between cells. Optional ``paper``
-arguments take :func:`ganz.paper.paper_numbers` rows and overlay the published values.
+arguments take :func:`ganz.report.paper.paper_numbers` rows and overlay the published values.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Precision parity: PSNR of inversions at a lower precision (bf16, tf32) against fp32.
 
-    python -m ganz.parity --model cpu-small-d64 --images 4 --steps 200
+    python -m ganz.study.parity --model cpu-small-d64 --images 4 --steps 200
 
 The GPU runs may use bf16 autocast only with this check's difference stated (issue 12).
 """
@@ -11,13 +11,13 @@ import argparse
 import pandas as pd
 import torch
 
-from .adapters import decode, make_adapter
-from .config import InvertConfig
-from .data import to_uint8
-from .errors import MissingDataError
-from .invert import InvertJob, invert_many
-from .metrics import psnr
-from .zoo import load_generator
+from ..core.adapters import decode, make_adapter
+from ..core.config import InvertConfig
+from ..core.data import to_uint8
+from ..core.errors import MissingDataError
+from ..core.invert import InvertJob, invert_many
+from ..core.metrics import psnr
+from ..core.zoo import load_generator
 
 
 def precision_parity(model: str = "cpu-small-d64", precisions=("bf16",), n_images: int = 4,
@@ -32,7 +32,7 @@ def precision_parity(model: str = "cpu-small-d64", precisions=("bf16",), n_image
     size = G.cfg.image_size
     if x is None:
         try:
-            from .data import eval_images
+            from ..core.data import eval_images
 
             names, x = eval_images("test", size, limit=n_images)
         except MissingDataError:
@@ -62,7 +62,7 @@ def precision_parity(model: str = "cpu-small-d64", precisions=("bf16",), n_image
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m ganz.parity", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ganz.study.parity", description=__doc__.splitlines()[0])
     p.add_argument("--model", default="cpu-small-d64")
     p.add_argument("--images", type=int, default=4)
     p.add_argument("--steps", type=int, default=200)

@@ -1,7 +1,7 @@
 """BEGAN networks (Berthelot et al. 2017) as used by the paper (its Fig. 1 and Fig. 6).
 
 The generator is a first linear layer ``h0`` (latent -> width×base×base, no bias) followed by the
-*conv module*. GANZ swaps ``h0`` for another adapter at compression time (see ``ganz.adapters``).
+*conv module*. GANZ swaps ``h0`` for another adapter at compression time (see ``ganz.core.adapters``).
 Two layouts (``ModelConfig.arch``):
 
 - ``ganz``: blocks of two 3×3 convs (with bias) + ELU at the base resolution and after each
@@ -86,7 +86,7 @@ class Generator(nn.Module):
         self.h0 = nn.Linear(cfg.latent_dim, cfg.conv_input_dim, bias=False)
         self.conv = _conv_module(cfg)
         # Scale of GANZ's random adapters relative to h0 (calibrated after training, see
-        # ganz.adapters.calibrate_gain). A buffer, so it is saved and part of the weights' hash.
+        # ganz.core.adapters.calibrate_gain). A buffer, so it is saved and part of the weights' hash.
         self.register_buffer("adapter_gain", torch.tensor(1.0))
 
     def first_tensor(self, flat: torch.Tensor) -> torch.Tensor:

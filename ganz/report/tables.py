@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import write_csv
+from ..core.atomic import write_csv
 
 DASH = "—"
 DASH_NOTE = "— : not applicable, or not reported by that side."

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pywt
 
-from ganz.errors import GanzError
+from ..core.errors import GanzError
 
 WAVELET = "db4"
 MODE = "periodization"

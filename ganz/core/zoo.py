@@ -68,7 +68,7 @@ def resolve_model(name_or_path: str | Path | None) -> Path:
 def available_models() -> list[str]:
     if not MODELS_DIR.is_dir():
         return []
-    # encoders (<model>.encoder.safetensors, see ganz.encoder) live beside their generators
+    # encoders (<model>.encoder.safetensors, see ganz.core.encoder) live beside their generators
     return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors") if not p.stem.endswith(".encoder"))
 
 

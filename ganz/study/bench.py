@@ -1,13 +1,13 @@
-"""Benchmark: the paper's compressor against ``ganz.fast``, side by side, as PSNR against wall time.
+"""Benchmark: the paper's compressor against ``ganz.core.fast``, side by side, as PSNR against wall time.
 
-``python -m ganz.bench inversion [--quick] [--model NAME] [--images N] [--device auto]``
+``python -m ganz.study.bench inversion [--quick] [--model NAME] [--images N] [--device auto]``
 
 For R = 10 (``random_linear``) and ``keep_linear``, on held-out faces (``test``) and out-of-domain
 pictures (``ood``), the same generator, images and machine run
 
-- ``paper``: ``ganz.invert.invert`` with ``InvertConfig()`` (7500 Adam steps, lr 0.05, cosine,
+- ``paper``: ``ganz.core.invert.invert`` with ``InvertConfig()`` (7500 Adam steps, lr 0.05, cosine,
   random start), and
-- ``fast``: ``ganz.fast.invert_fast`` (encoder start + projected L-BFGS refinement),
+- ``fast``: ``ganz.core.fast.invert_fast`` (encoder start + projected L-BFGS refinement),
 
 one after the other on the same batch. Both record the best latent so far at regular steps; after
 the run each is decoded and quantized to uint8, and PSNR is measured against the uint8 original,
@@ -45,18 +45,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .adapters import decode, make_adapter
-from .atomic import atomic_write, write_csv
-from .config import InvertConfig, ModelConfig
-from .data import to_uint8
-from .encoder import EncoderTrainConfig, encoder_flops, find_encoder, train_encoder
-from .errors import GanzError
-from .fast import FastConfig, invert_fast
-from .invert import invert
-from .metrics import psnr
-from .models import Generator, conv_module_flops
-from .paths import ROOT, results_dir
-from .zoo import weights_id
+from ..core.adapters import decode, make_adapter
+from ..core.atomic import atomic_write, write_csv
+from ..core.config import InvertConfig, ModelConfig
+from ..core.data import to_uint8
+from ..core.encoder import EncoderTrainConfig, encoder_flops, find_encoder, train_encoder
+from ..core.errors import GanzError
+from ..core.fast import FastConfig, invert_fast
+from ..core.invert import invert
+from ..core.metrics import psnr
+from ..core.models import Generator, conv_module_flops
+from ..core.paths import ROOT, results_dir
+from ..core.zoo import weights_id
 
 SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
 SPLITS = ("test", "ood")
@@ -98,7 +98,7 @@ PER_IMAGE_COLUMNS = ["adapter", "split", "image", "paper_final_psnr", "fast_star
 
 # --------------------------------------------------------------------------- helpers
 def _device(device: str) -> torch.device:
-    from .codec import pick_device
+    from ..core.codec import pick_device
 
     return pick_device(device)
 
@@ -191,8 +191,8 @@ def _quick_setup(dev: torch.device, n: int, seed: int = 0):
 
 
 def _real_setup(model: str, dev: torch.device, n: int):
-    from .data import eval_images
-    from .zoo import load_generator
+    from ..core.data import eval_images
+    from ..core.zoo import load_generator
 
     G, gid, meta = load_generator(model, dev)
     E = find_encoder(meta.get("path"), gid, dev)
@@ -215,7 +215,7 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
         paper_cfg = InvertConfig(steps=paper_steps or QUICK_PAPER_STEPS)
         fast = fast or QUICK_FAST
     else:
-        from .zoo import resolve_model
+        from ..core.zoo import resolve_model
 
         model = model or "cpu-small-d64"
         resolve_model(model)
@@ -411,7 +411,7 @@ def load_results(profile: str | None = None, device: str = "auto") -> BenchResul
             return BenchResult(pd.read_csv(path), pd.read_csv(path.with_name(path.stem + "-summary.csv")),
                                meta)
         raise GanzError(f"stale: no recorded benchmark for profile {prof!r} under "
-                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `python -m ganz.bench inversion` "
+                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `python -m ganz.study.bench inversion` "
                         f"and commit its results")
     res = run_inversion(quick=True, device="cpu" if device == "auto" else device, progress=False)
     res.meta["source"] = "quick benchmark run now"
@@ -493,7 +493,7 @@ def plot_time_to_psnr(table: pd.DataFrame, summary: pd.DataFrame | None = None) 
 
 # --------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ganz.bench", description="GANZ benchmarks.")
+    p = argparse.ArgumentParser(prog="python -m ganz.study.bench", description="GANZ benchmarks.")
     sub = p.add_subparsers(dest="what", required=True)
     b = sub.add_parser("inversion", help="paper's compressor vs the fast one: PSNR against time")
     b.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")

@@ -1,7 +1,7 @@
 """Fidelity to the original code: recomputing recorded wavelet rows with the original rule, and
 the numbers the deviations chapter prints (computed from results/ and data/, never typed).
 
-``python -m ganz.fidelity refresh [--profile cpu-small]`` rewrites the wavelet rows of the
+``python -m ganz.study.fidelity refresh [--profile cpu-small]`` rewrites the wavelet rows of the
 profile's recorded figure tables from the evaluation images (GANZ rows untouched) and prints the
 medians before and after; they are kept in ``results/<profile>/wavelet-refresh.csv``
 (merged with earlier refreshes: a file's first "before" is kept).
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import write_csv
-from .errors import GanzError
-from .paths import results_dir
+from ..core.atomic import write_csv
+from ..core.errors import GanzError
+from ..core.paths import results_dir
 
 #: every ratio the figure runners set (fig. 2–5 defaults); a recorded ratio N / round(N / R) is
 #: mapped back to the R that produced it, for the original's count int(N_ch / max(1, R // 3))
@@ -50,9 +50,9 @@ def figure_tables(profile: str) -> dict[Path, pd.DataFrame]:
 def recompute_wavelet_rows(table: pd.DataFrame, image_size: int, commit: str) -> pd.DataFrame:
     """``table`` with each wavelet row's PSNR, SSIM, bytes and ``psnr_uint8`` recomputed by the
     current rule from the evaluation image it names (GANZ rows and row order unchanged)."""
-    from .data import eval_image
-    from .metrics import ssim
-    from .wavelet import wavelet_baseline
+    from ..core.data import eval_image
+    from ..core.metrics import ssim
+    from ..baselines.wavelet import wavelet_baseline
 
     out = table.copy()
     if "psnr_uint8" not in out:
@@ -112,7 +112,7 @@ def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
 def _record(profile: str) -> pd.DataFrame:
     path = results_dir() / profile / REFRESH_RECORD
     if not path.is_file():
-        raise GanzError(f"{path} is missing; run `python -m ganz.fidelity refresh`")
+        raise GanzError(f"{path} is missing; run `python -m ganz.study.fidelity refresh`")
     return pd.read_csv(path).drop_duplicates(["experiment", "split", "ratio", "method"])
 
 
@@ -127,7 +127,7 @@ def wavelet_rule_effect(profile: str = "cpu-small") -> pd.DataFrame:
 
 
 def figure_image_counts(profile: str) -> dict[str, int]:
-    """Images per split each figure runner takes by default (as ``ganz.experiments`` does)."""
+    """Images per split each figure runner takes by default (as ``ganz.study.experiments`` does)."""
     from .experiments import get_profile
 
     prof = get_profile(profile)
@@ -139,7 +139,7 @@ def figure_image_counts(profile: str) -> dict[str, int]:
 def image_list_differences(profile: str = "cpu-small") -> pd.DataFrame:
     """Per figure and split: the images ``profile`` evaluates against the original code's lists
     (names from the manifest; no pixels needed)."""
-    from .data import eval_names
+    from ..core.data import eval_names
     from .experiments import SPLITS, get_profile
 
     prof = get_profile(profile)
@@ -162,7 +162,7 @@ def _names(names: list[str], show: int = 4) -> str:
 
 def stand_ins() -> pd.DataFrame:
     """The original's pictures missing from this data copy and the picture used instead."""
-    from .data import load_manifest
+    from ..core.data import load_manifest
 
     seen, rows = set(), []
     for figure, picks in load_manifest().get("original", {}).get("figures", {}).items():
@@ -187,10 +187,10 @@ def psnr_quantization_gap(profile: str = "cpu-small") -> pd.DataFrame:
 def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
     """The original rule on ``jack`` at 128×128 against the paper's fig. 4 wavelet labels;
     None where the picture is not on this machine."""
-    from .data import eval_image
-    from .errors import MissingDataError
-    from .paper import paper_numbers
-    from .wavelet import wavelet_baseline
+    from ..core.data import eval_image
+    from ..core.errors import MissingDataError
+    from ..report.paper import paper_numbers
+    from ..baselines.wavelet import wavelet_baseline
 
     try:
         image = eval_image("ood", "jack.png", 128)
@@ -209,9 +209,9 @@ def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
 def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None:
     """Median original-rule wavelet PSNR of our 20 out-of-domain pictures (subway in place of
     the original's lena) at the paper's size; None where the pictures are absent."""
-    from .data import eval_image, eval_names
-    from .errors import MissingDataError
-    from .wavelet import wavelet_baseline
+    from ..core.data import eval_image, eval_names
+    from ..core.errors import MissingDataError
+    from ..baselines.wavelet import wavelet_baseline
 
     try:
         images = [eval_image("ood", n, size) for n in eval_names("ood", image_set="original")]
@@ -223,7 +223,7 @@ def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m ganz.fidelity")
+    p = argparse.ArgumentParser(prog="python -m ganz.study.fidelity")
     p.add_argument("command", choices=["refresh"])
     p.add_argument("--profile", default="cpu-small")
     p.add_argument("--dry-run", action="store_true", help="print, write nothing")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import experiments as ex
-from .paths import ROOT
+from ..study import experiments as ex
+from ..core.paths import ROOT
 
 #: the paper's original code and its write-up (the paper has no arXiv entry; the PDF is in the repo)
 CODE_URL = "https://github.com/nik-sm/gan-compression"
@@ -81,7 +81,7 @@ def _values(table: pd.DataFrame, col: str) -> list[str]:
 @lru_cache(maxsize=None)
 def model_facts(model: str) -> dict:
     """Architecture and training length of a zoo model (no absolute paths)."""
-    from .zoo import load_generator
+    from ..core.zoo import load_generator
 
     try:
         G, _, meta = load_generator(model)
@@ -185,8 +185,8 @@ def links() -> str:
 
 def have_images(profile: str | None = None) -> bool:
     """Whether this build has the evaluation images (originals can be drawn)."""
-    from .data import eval_images
-    from .errors import MissingDataError
+    from ..core.data import eval_images
+    from ..core.errors import MissingDataError
 
     prof = ex.get_profile(profile)
     if prof.synthetic:

@@ -1,0 +1,1 @@
+"""The study: runs that compute and WRITE results (figures, rate-distortion, benchmarks); never draws."""
