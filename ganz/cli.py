@@ -111,7 +111,8 @@ def cmd_compress(a: argparse.Namespace) -> None:
 
     from .core.codec import GanzCodec
     from .core.config import InvertConfig
-    from .core.data import center_square, load_any, open_image, to_model, to_uint8
+    from .core.data import center_square, load_any, open_image
+    from .core.pixels import to_model, to_uint8
     from .core.fileformat import roundtrip
     from .core.metrics import psnr
 
@@ -245,7 +246,7 @@ def cmd_eval(a: argparse.Namespace) -> None:
 
 
 def cmd_train(a: argparse.Namespace) -> None:
-    from .core.codec import pick_device
+    from .core.runtime import pick_device
     from .core.config import ModelConfig, TrainConfig
     from .train.began import train
 

@@ -299,7 +299,7 @@ def test_codec_api_separates_the_seeds(tiny_model):
 
     from ganz.core.codec import GanzCodec
     from ganz.core.config import InvertConfig
-    from ganz.core.data import to_model
+    from ganz.core.pixels import to_model
     from ganz.core.fileformat import unpack
 
     codec = GanzCodec(tiny_model[1], "cpu", method="paper")

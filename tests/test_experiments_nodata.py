@@ -1,22 +1,17 @@
 """Recorded results stay viewable without the evaluation images (e.g. a book build on GitHub)."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from ganz.core import data
 from ganz.study import experiments
-from ganz.core.config import ModelConfig
 from ganz.core.errors import MissingDataError
-from ganz.core.models import Generator
 from ganz.report.plots import fig3_images, fig4_images, fig8_images, provenance
-from ganz.core.zoo import export_generator
 
-TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+from tiny import tiny_model_file
 
 
 @pytest.fixture
@@ -37,8 +32,7 @@ def real_profile(tmp_path, monkeypatch):
                             "sha256": data.sha256_file(root / folder / name)})
     monkeypatch.setattr(data, "load_manifest", lambda *a, **k: {"images": entries})
     monkeypatch.setenv("GANZ_DATA", str(root))
-    torch.manual_seed(0)
-    export_generator(Generator(dataclasses.replace(TINY, latent_dim=64)), tmp_path / "g.safetensors")
+    tiny_model_file(tmp_path / "g.safetensors", seed=0, latent_dim=64)
     prof = experiments.Profile("tinyreal", steps=3, n_images=2,
                                models={64: str(tmp_path / "g.safetensors")}, image_size=16)
     monkeypatch.setitem(experiments.PROFILES, "tinyreal", prof)

@@ -14,7 +14,7 @@ from ganz.study import ratedistortion as rd
 from ganz.core.adapters import decode, make_adapter
 from ganz.baselines.imagecodecs import encode_at_quality
 from ganz.core.config import InvertConfig
-from ganz.core.data import to_uint8
+from ganz.core.pixels import to_uint8
 from ganz.core.fileformat import unpack
 
 SMALL = dict(ratios=(20, 100), bits=(32, 8, 4), qat_steps=3, codecs=("jpeg", "webp", "wavelet"),

@@ -39,11 +39,11 @@ from ganz.core.errors import GanzError
 from ganz.core.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack, varint
 from ganz.core.models import Generator
 from ganz.train.began import Trainer, train
-from ganz.core.zoo import FORMAT, export_generator, load_generator
+from ganz.core.zoo import FORMAT, load_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
-TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+from tiny import TINY, tiny_model_file
 FAST = settings(deadline=None, database=None,  # no .hypothesis/ folder in the checkout
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -131,12 +131,10 @@ class Env:
     """A tiny generator on disk, its codec, valid files in every format variant, another model."""
 
     def __init__(self, folder: Path):
-        torch.manual_seed(0)
         self.model = folder / "tiny.safetensors"
-        export_generator(Generator(TINY), self.model)
-        torch.manual_seed(1)
+        tiny_model_file(self.model, seed=0)
         self.other_model = folder / "other.safetensors"
-        export_generator(Generator(TINY), self.other_model)
+        tiny_model_file(self.other_model, seed=1)
         self.codec = GanzCodec(self.model, "cpu")
         self.sha = self.codec.generator_sha256
         self.gid1, self.gid2 = bytes.fromhex(self.sha[:16]), bytes.fromhex(self.sha[:8])

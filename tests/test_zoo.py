@@ -2,14 +2,13 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from ganz.core.config import ModelConfig
 from ganz.core.errors import GanzError
-from ganz.core.models import Generator
 from ganz.core.zoo import export_generator, load_generator
+from tiny import tiny_generator
 
 
 def test_mismatched_weights_refused(tmp_path):
-    G = Generator(ModelConfig(16, 4, 8, 8))
+    G = tiny_generator()
     path = tmp_path / "g.safetensors"
     export_generator(G, path)
     _, gid, _ = load_generator(path)

@@ -17,13 +17,13 @@ best mean PSNR over a log grid); test and out-of-domain images never influence i
 from __future__ import annotations
 
 import hashlib
-import platform
 import time
 
 import numpy as np
 import torch
 
-from ..core.data import to_uint8
+from ..core.pixels import to_uint8
+from ..core.runtime import device_name
 from ..core.metrics import psnr, ssim
 
 LAMBDA_GRID = tuple(float(v) for v in np.geomspace(1e-5, 1e-1, 13))  # 3 per decade
@@ -147,7 +147,7 @@ def lasso_cs_rows(names: list[str], x, split: str, A, base: dict, train_x,
                      "method": "lasso_dct", "measurements": m, "m_over_n": m / n,
                      "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
                      "bytes": np.nan, "steps": iters, "seconds": seconds, "lambda": lam,
-                     "device": f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)",
+                     "device": device_name(torch.device("cpu")),
                      "generator": ""})
     return rows
 

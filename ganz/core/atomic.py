@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,15 +16,23 @@ if TYPE_CHECKING:  # not imported at run time: `ganz compress` never needs panda
     import pandas as pd
 
 
-def atomic_write(path: Path | str, data: bytes) -> None:
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary name beside ``path`` (same suffix) for a writer that wants a file name; when the
+    block ends without an error it replaces ``path``, and in any case the temporary file is gone."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")  # per process: no races
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_write(path: Path | str, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_csv(df: pd.DataFrame, path: Path | str) -> None:

@@ -23,22 +23,12 @@ import torch
 
 from .adapters import Adapter, decode, make_adapter, ratio_to_dim
 from .config import InvertConfig
-from .data import to_uint8
+from .pixels import to_uint8
+from .runtime import pick_device
 from .errors import GanzError
 from .fileformat import GanzFile, pack, unpack
 from .invert import InvertResult, invert
 from .zoo import load_generator
-
-
-def pick_device(device: str = "auto") -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise GanzError("--device cuda requested but no CUDA GPU is available")
-    try:
-        return torch.device(device)
-    except RuntimeError:
-        raise GanzError(f"unknown device {device!r} (use auto, cpu or cuda)") from None
 
 
 METHODS = ("auto", "fast", "paper")

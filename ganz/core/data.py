@@ -1,7 +1,7 @@
 """Finding and loading images: CelebA (half-size copy or official layout), out-of-domain folders,
 single user images, and the evaluation manifest.
 
-Images enter the models as float tensors (3, H, W) in [-1, 1]; ``to_model``/``to_uint8`` convert.
+Images enter the models as float tensors (3, H, W) in [-1, 1]; ``ganz.core.pixels`` converts.
 """
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from .atomic import atomic_path
 from .errors import GanzError, MissingDataError
 from .paths import CACHE_DIR, DATA_DIR
+from .pixels import to_model
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MAX_PIXELS = 50_000_000  # refuse larger images before decoding them
@@ -200,25 +202,6 @@ def load_any(path: Path | str, image_size: int) -> Image.Image:
     return center_square(im, image_size)
 
 
-def to_model(images: list[Image.Image] | Image.Image) -> torch.Tensor:
-    """PIL RGB image(s) -> float tensor (B, 3, H, W) in [-1, 1]."""
-    if isinstance(images, Image.Image):
-        images = [images]
-    arr = np.stack([np.asarray(im, dtype=np.uint8) for im in images])
-    return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
-
-
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """Model-space tensor (B, 3, H, W) -> uint8 array (B, H, W, 3), rounded and clipped."""
-    y = x.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round()
-    return y.to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-
-def to_unit(x: torch.Tensor) -> torch.Tensor:
-    """Model-space [-1, 1] -> [0, 1] (for metrics)."""
-    return x.clamp(-1, 1).add(1).mul(0.5)
-
-
 def sha256_file(path: Path | str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -241,10 +224,8 @@ def celeba_array(image_size: int, split: str = "train", validation_images: int =
     from tqdm.auto import tqdm
 
     arr = np.stack([np.asarray(load_face(f, image_size)) for f in tqdm(files, desc=f"decode {split}")])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npy")  # processes may race here
-    np.save(tmp, arr)
-    os.replace(tmp, cache)
+    with atomic_path(cache) as tmp:  # processes may race here: each writes its own temp file
+        np.save(tmp, arr)
     return arr
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .atomic import atomic_path
 from .config import ModelConfig
 from .errors import GanzError
 from .models import Generator
@@ -38,11 +38,8 @@ def export_generator(G: Generator, path: Path | str, dtype: torch.dtype = torch.
     state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in G.state_dict().items()}
     metadata = {"format": FORMAT, "config": json.dumps(G.cfg.__dict__)}
     metadata.update({k: json.dumps(v) for k, v in meta.items()})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
     return weights_id(state)
 
 

@@ -9,7 +9,6 @@ sidecar or the git history of its file), not from the build, and adds the model 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,6 +18,7 @@ import pandas as pd
 
 from ..study import experiments as ex
 from ..core.paths import ROOT
+from ..core.runtime import git
 
 #: the paper's original code and its write-up (the paper has no arXiv entry; the PDF is in the repo)
 CODE_URL = "https://github.com/nik-sm/gan-compression"
@@ -46,14 +46,6 @@ def load(figure: str, profile: str | None = None, device: str = "auto", **params
 
 # ---------------------------------------------------------------------------- provenance
 
-def _git(*args: str) -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=ROOT, text=True, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
 @lru_cache(maxsize=None)
 def recorded_date(path: str) -> str:
     """When a results file was made: its sidecar's ``created``, else the date of the commit that
@@ -68,7 +60,7 @@ def recorded_date(path: str) -> str:
             if created:
                 return str(created)[:10]
     rel = p.relative_to(ROOT) if p.is_absolute() and p.is_relative_to(ROOT) else p
-    dates = _git("log", "--diff-filter=A", "--format=%cs", "--", str(rel)).splitlines()
+    dates = git("log", "--diff-filter=A", "--format=%cs", "--", str(rel)).splitlines()
     return dates[-1] if dates else ""
 
 

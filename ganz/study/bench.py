@@ -48,7 +48,7 @@ import torch
 from ..core.adapters import decode, make_adapter
 from ..core.atomic import atomic_write, write_csv
 from ..core.config import InvertConfig, ModelConfig
-from ..core.data import to_uint8
+from ..core.pixels import to_uint8
 from ..core.encoder import EncoderTrainConfig, encoder_flops, find_encoder, train_encoder
 from ..core.errors import GanzError
 from ..core.fast import FastConfig, invert_fast
@@ -98,7 +98,7 @@ PER_IMAGE_COLUMNS = ["adapter", "split", "image", "paper_final_psnr", "fast_star
 
 # --------------------------------------------------------------------------- helpers
 def _device(device: str) -> torch.device:
-    from ..core.codec import pick_device
+    from ..core.runtime import pick_device
 
     return pick_device(device)
 
@@ -108,13 +108,13 @@ def _device_tag(dev: torch.device) -> str:
 
 
 def _device_name(dev: torch.device) -> str:
-    from .experiments import device_name
+    from ..core.runtime import device_name
 
     return device_name(dev)
 
 
 def _commit() -> str:
-    from .experiments import git_commit
+    from ..core.runtime import git_commit
 
     return git_commit()
 

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import platform
-import subprocess
 import sys
 import time
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -32,14 +29,16 @@ import torch
 from ..core.adapters import Adapter, decode, make_adapter
 from ..core.atomic import write_csv, write_npz
 from ..core.config import InvertConfig, ModelConfig, config_key
-from ..core.data import MISSING_DATA_HELP, eval_images, eval_names, to_uint8
+from ..core.data import MISSING_DATA_HELP, eval_images, eval_names
+from ..core.pixels import to_uint8
+from ..core.runtime import device_name, git_commit, pick_device
 from ..core.errors import GanzError, MissingDataError
 from ..core.fileformat import GanzFile, pack
 from ..core.invert import InvertJob, invert_many
 from ..baselines.lasso import lasso_cs_rows
 from ..core.metrics import psnr, ssim
 from ..core.models import Generator
-from ..core.paths import ROOT, results_dir
+from ..core.paths import results_dir
 from ..baselines.wavelet import wavelet_baseline
 from ..core.zoo import load_generator, weights_id
 
@@ -106,28 +105,6 @@ def get_profile(profile: str | None) -> Profile:
     if name not in PROFILES:
         raise GanzError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
     return PROFILES[name]
-
-
-def pick_device(device: str) -> torch.device:
-    from ..core.codec import pick_device as _pick
-
-    return _pick(device)
-
-
-@lru_cache(maxsize=None)
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, timeout=10)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def device_name(dev: torch.device) -> str:
-    if dev.type == "cuda":
-        return torch.cuda.get_device_name(dev)
-    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def generator_for(prof: Profile, dim: int, device: torch.device,

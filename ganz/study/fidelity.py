@@ -81,7 +81,8 @@ def wavelet_medians(table: pd.DataFrame) -> pd.DataFrame:
 
 def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
     """Recompute the wavelet rows of ``profile``'s recorded tables; before/after medians."""
-    from .experiments import get_profile, git_commit
+    from ..core.runtime import git_commit
+    from .experiments import get_profile
 
     prof = get_profile(profile)
     if prof.synthetic:

@@ -13,7 +13,7 @@ import torch
 
 from ..core.adapters import decode, make_adapter
 from ..core.config import InvertConfig
-from ..core.data import to_uint8
+from ..core.pixels import to_uint8
 from ..core.errors import MissingDataError
 from ..core.invert import InvertJob, invert_many
 from ..core.metrics import psnr

@@ -42,7 +42,8 @@ from ..core.adapters import Adapter, decode
 from ..core.atomic import write_npz
 from ..baselines.imagecodecs import available_codecs, encode_at_budget, rd_curve
 from ..core.config import InvertConfig, config_key
-from ..core.data import to_uint8
+from ..core.pixels import to_uint8
+from ..core.runtime import device_name, git_commit, pick_device
 from ..core.errors import GanzError, MissingDataError
 from ..core.fileformat import QUANT_BITS, GanzFile, pack, unpack
 from ..core.metrics import bpp as bits_per_pixel
@@ -200,7 +201,7 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
     default is 50 steps (5 for the smoke profile, whose numbers mean nothing anyway).
     The table is cached as ``results/<profile>/rd-<key>.csv``.
     """
-    prof, dev = ex.get_profile(profile), ex.pick_device(device)
+    prof, dev = ex.get_profile(profile), pick_device(device)
     ratios = tuple(float(r) for r in (ex._as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
     bits = tuple(int(b) for b in ex._as_tuple(bits))
     for b in bits:
@@ -220,8 +221,8 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
     def compute() -> pd.DataFrame:
         cfg = InvertConfig(steps=steps_, seed=0)  # what fig. 5 uses: same cache key
         base = {"experiment": EXPERIMENT, "profile": prof.name, "torch": torch.__version__,
-                "commit": ex.git_commit(), "generator": gid}
-        cpu = ex.device_name(torch.device("cpu"))
+                "commit": git_commit(), "generator": gid}
+        cpu = device_name(torch.device("cpu"))
         rows: list[dict] = []
         for split in splits:
             names, x = ex.load_split(prof, split, n_images, G.cfg.image_size)
@@ -735,7 +736,7 @@ def example_points(profile: str | None = None, device: str = "auto",
                    steps: int | None = None) -> ex.ExperimentResult:
     """Reconstructions behind :func:`rd_examples`: for each picked image and (ratio, bits), the
     GANZ file and every codec's file at the same byte budget (from cached latents)."""
-    prof, dev = ex.get_profile(profile), ex.pick_device(device)
+    prof, dev = ex.get_profile(profile), pick_device(device)
     codecs = tuple(codecs) if codecs is not None else tuple(available_codecs())
     G, gid, gmeta = ex.generator_for(prof, 64, dev)
     cfg = InvertConfig(steps=steps or prof.steps, seed=0)
