@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ganz.core import data
-from ganz.study import experiments
+from ganz.study import figures, profiles
 from ganz.core.errors import MissingDataError
 from ganz.report.plots import fig3_images, fig4_images, fig8_images, provenance
 
@@ -33,23 +33,23 @@ def real_profile(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "load_manifest", lambda *a, **k: {"images": entries})
     monkeypatch.setenv("GANZ_DATA", str(root))
     tiny_model_file(tmp_path / "g.safetensors", seed=0, latent_dim=64)
-    prof = experiments.Profile("tinyreal", steps=3, n_images=2,
+    prof = profiles.Profile("tinyreal", steps=3, n_images=2,
                                models={64: str(tmp_path / "g.safetensors")}, image_size=16)
-    monkeypatch.setitem(experiments.PROFILES, "tinyreal", prof)
+    monkeypatch.setitem(profiles.PROFILES, "tinyreal", prof)
     return root
 
 
 def test_recorded_figures_render_without_images(real_profile, tmp_path, monkeypatch):
     with_images = {
-        "fig3": experiments.fig3("tinyreal", "cpu"),
-        "fig4": experiments.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
-        "fig8": experiments.fig8("tinyreal", "cpu", measurements=[4000]),
+        "fig3": figures.fig3("tinyreal", "cpu"),
+        "fig4": figures.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
+        "fig8": figures.fig8("tinyreal", "cpu", measurements=[4000]),
     }
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
     without = {
-        "fig3": experiments.fig3("tinyreal", "cpu"),
-        "fig4": experiments.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
-        "fig8": experiments.fig8("tinyreal", "cpu", measurements=[4000]),
+        "fig3": figures.fig3("tinyreal", "cpu"),
+        "fig4": figures.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
+        "fig8": figures.fig8("tinyreal", "cpu", measurements=[4000]),
     }
     for name, res in without.items():
         ref = with_images[name]
@@ -68,4 +68,4 @@ def test_recorded_figures_render_without_images(real_profile, tmp_path, monkeypa
 def test_unrecorded_results_still_need_the_images(real_profile, tmp_path, monkeypatch):
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(MissingDataError, match="GANZ_DATA"):
-        experiments.fig5("tinyreal", "cpu", ratio=[10])
+        figures.fig5("tinyreal", "cpu", ratio=[10])

@@ -9,7 +9,7 @@ from PIL import Image
 from ganz.core import data
 from ganz.study import fidelity
 from ganz.core.errors import MissingDataError
-from ganz.study.experiments import PROFILES
+from ganz.study.profiles import PROFILES
 from test_data import fake_celeba
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz.study import experiments as ex
+from ganz.study import figures, jobs, profiles
 from ganz.baselines import lasso
 from ganz.study import ratedistortion as rd
 from ganz.core.adapters import decode, make_adapter
@@ -41,12 +41,12 @@ def test_table_schema(result):
     assert set(t["split"]) == {"test", "ood"}
     assert set(t["method"]) == {"ganz", "ganz_qat", "jpeg", "webp", "wavelet"}
     assert t["reachable"].dtype == bool
-    n = ex.PROFILES["smoke"].n_images
+    n = profiles.PROFILES["smoke"].n_images
     ganz = t[t["method"] == "ganz"]
     assert len(ganz) == 2 * 3 * 3 * n  # splits × (2 ratios + keep_linear) × bits × images
     qat = t[t["method"] == "ganz_qat"]
     assert set(qat["bits"]) == {8, 4}  # float storage needs no quantization-aware step
-    size = ex.SMOKE_MODEL.image_size
+    size = profiles.SMOKE_MODEL.image_size
     assert np.allclose(t["bpp"], t["bytes"] * 8 / (size * size))
     assert set(t.loc[~t["method"].isin(rd.GANZ_METHODS), "target"]) == {"matched", "grid"}
     assert (t["profile"] == "smoke").all() and (t["experiment"] == "rd").all()
@@ -62,10 +62,10 @@ def test_table_is_cached(result, results_dir):
 
 
 def test_ganz_bytes_are_real_file_sizes(result):
-    prof = ex.get_profile("smoke")
-    G, gid, _ = ex.generator_for(prof, 64, torch.device("cpu"))
-    names, x = ex.load_split(prof, "test", None, G.cfg.image_size)
-    job = ex.run_job(prof, G, gid, "random_linear", 20.0, names, x,
+    prof = profiles.get_profile("smoke")
+    G, gid, _ = profiles.generator_for(prof, 64, torch.device("cpu"))
+    names, x = profiles.load_split(prof, "test", None, G.cfg.image_size)
+    job = jobs.run_job(prof, G, gid, "random_linear", 20.0, names, x,
                      InvertConfig(steps=SMALL["steps"], seed=0), torch.device("cpu"))
     t = result.table
     for bits in SMALL["bits"]:
@@ -81,8 +81,8 @@ def test_ganz_bytes_are_real_file_sizes(result):
 
 
 def test_codec_bytes_are_real_file_sizes(result):
-    prof = ex.get_profile("smoke")
-    names, x = ex.load_split(prof, "ood", None, ex.SMOKE_MODEL.image_size)
+    prof = profiles.get_profile("smoke")
+    names, x = profiles.load_split(prof, "ood", None, profiles.SMOKE_MODEL.image_size)
     img = to_uint8(x)[0]
     rows = result.table[(result.table["image"] == names[0]) & (result.table["method"] == "webp")]
     for _, row in rows.head(6).iterrows():
@@ -166,10 +166,10 @@ def test_pareto_drops_dominated_points():
 
 def test_qat_is_never_worse_than_rounding():
     torch.manual_seed(0)
-    prof = ex.get_profile("smoke")
-    G, _, _ = ex.generator_for(prof, 64, torch.device("cpu"))
+    prof = profiles.get_profile("smoke")
+    G, _, _ = profiles.generator_for(prof, 64, torch.device("cpu"))
     ad = make_adapter(G, "random_linear", 20.0)
-    x = ex.synthetic_images(2, G.cfg.image_size, 3)
+    x = profiles.synthetic_images(2, G.cfg.image_size, 3)
     z = torch.rand(2, ad.input_dim) * 2 - 1
     for bits in (2, 4):
         plain = rd.quantize_latent(z, bits)
@@ -200,9 +200,9 @@ def test_examples_figure(results_dir):
 
 # ---------------------------------------------------------------------------- Lasso (fig. 8)
 def _cs_setup(m: int = 120, size: int = 16):
-    train = ex.synthetic_images(3, size, 0)
-    test = ex.synthetic_images(3, size, 1)
-    A = ex._measurement_matrix(m, test[0].numel(), 0)
+    train = profiles.synthetic_images(3, size, 0)
+    test = profiles.synthetic_images(3, size, 1)
+    A = jobs._measurement_matrix(m, test[0].numel(), 0)
     return train, test, A
 
 
@@ -227,14 +227,14 @@ def test_lasso_lambda_comes_from_train_images_only():
     train, test, A = _cs_setup()
     lam, scores = lasso.choose_lambda(train, A)
     assert lam == max(scores, key=scores.get) and lam in lasso.LAMBDA_GRID
-    other = ex.synthetic_images(3, 16, 7)
+    other = profiles.synthetic_images(3, 16, 7)
     for x in (test, other):
         rows = lasso.lasso_cs_rows(["a", "b", "c"], x, "test", A, {}, train)
         assert {r["lambda"] for r in rows} == {lam}
 
 
 def test_fig8_has_a_lasso_row_per_ganz_row(results_dir):
-    res = ex.fig8("smoke", "cpu", measurements=(4000,), n_images=1, steps=2)
+    res = figures.fig8("smoke", "cpu", measurements=(4000,), n_images=1, steps=2)
     t = res.table
     counts = t.groupby(["split", "method"]).size().unstack()
     assert (counts["lasso_dct"] == counts["ganz"]).all()

@@ -71,7 +71,7 @@ def _table_pixels(ours: pd.DataFrame) -> int | None:
     names = set(ours["profile"].dropna().astype(str))
     if len(names) != 1:
         return None
-    from ..study.experiments import PROFILES  # lazily: it imports torch
+    from ..study.profiles import PROFILES  # lazily: it imports torch
 
     prof = PROFILES.get(names.pop())
     return None if prof is None else 3 * prof.image_size ** 2

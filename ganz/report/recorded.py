@@ -1,6 +1,6 @@
 """The book's reading side: load recorded results without computing, and say where they came from.
 
-``load("fig5", profile)`` runs a figure's runner with ``experiments.READ_ONLY`` set, so a result
+``load("fig5", profile)`` runs a figure's runner with ``jobs.READ_ONLY`` set, so a result
 missing from ``results/<profile>/`` is an error naming the command to run, never a computation
 inside the book (the smoke profile, made on the spot by design, is exempt). ``provenance`` takes
 the commit, device, profile and date from the results themselves (the table's columns, its
@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..study import experiments as ex
+from ..core.errors import GanzError
+from ..core.paths import results_dir
+from ..study import figures, jobs
+from ..study.profiles import ExperimentResult, get_profile
 from ..core.paths import ROOT
 from ..core.runtime import git
 
@@ -28,18 +31,18 @@ PAPER_URL = CODE_URL + "/blob/master/gans-for-lossy-image-compression.pdf"
 @contextmanager
 def read_only() -> Iterator[None]:
     """Within the block, the runners only read recorded results."""
-    before, ex.READ_ONLY = ex.READ_ONLY, True
+    before, jobs.READ_ONLY = jobs.READ_ONLY, True
     try:
         yield
     finally:
-        ex.READ_ONLY = before
+        jobs.READ_ONLY = before
 
 
-def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ex.ExperimentResult:
+def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ExperimentResult:
     """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner."""
-    runner = getattr(ex, figure, None) if figure.startswith("fig") else None
+    runner = getattr(figures, figure, None) if figure.startswith("fig") else None
     if runner is None:
-        raise ex.GanzError(f"unknown figure {figure!r}")
+        raise GanzError(f"unknown figure {figure!r}")
     with read_only():
         return runner(profile, device, **params)
 
@@ -77,7 +80,7 @@ def model_facts(model: str) -> dict:
 
     try:
         G, _, meta = load_generator(model)
-    except ex.GanzError:
+    except GanzError:
         return {"model": model}
     cfg = G.cfg
     return {"model": model, "image_size": cfg.image_size, "width": cfg.width,
@@ -85,7 +88,7 @@ def model_facts(model: str) -> dict:
             "train_steps": int(meta.get("step") or 0)}
 
 
-def provenance(res: ex.ExperimentResult) -> dict:
+def provenance(res: ExperimentResult) -> dict:
     """Where a result came from: run commit(s), date, device(s), profile, source file, models,
     inversion steps and images per split, all read from the result."""
     t, meta = res.table, res.meta
@@ -138,7 +141,7 @@ def provenance_md(p: Mapping, extra: str = "") -> str:
     return "\n\n".join(lines)
 
 
-def show_provenance(res: ex.ExperimentResult, extra: str = ""):
+def show_provenance(res: ExperimentResult, extra: str = ""):
     """The provenance block of a figure page, as displayable Markdown."""
     from IPython.display import Markdown
 
@@ -149,13 +152,13 @@ def training_provenance(profile: str | None = None):
     """The training page's provenance: each model's facts and the date its log was recorded."""
     from IPython.display import Markdown
 
-    prof = ex.get_profile(profile)
+    prof = get_profile(profile)
     if prof.synthetic:
         return Markdown(f"**Run:** profile `{prof.name}`: a tiny generator trained on the spot "
                         f"on synthetic images; its numbers only show that the code runs.")
     lines = []
     for dim in sorted(set(prof.models) | set(prof.dim_models)):
-        log = ex.results_dir() / prof.name / "training" / f"d{dim}.csv"
+        log = results_dir() / prof.name / "training" / f"d{dim}.csv"
         names = [n for n in dict.fromkeys([prof.models.get(dim), prof.dim_models.get(dim)]) if n]
         date = recorded_date(str(log)) if log.is_file() else ""
         rel = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log.name
@@ -166,7 +169,7 @@ def training_provenance(profile: str | None = None):
 
 def num_pixels(profile: str | None = None) -> int:
     """N, the number of values in one image of the profile (3 · size²)."""
-    size = ex.get_profile(profile).image_size
+    size = get_profile(profile).image_size
     return 3 * size * size
 
 
@@ -180,7 +183,7 @@ def have_images(profile: str | None = None) -> bool:
     from ..core.data import eval_images
     from ..core.errors import MissingDataError
 
-    prof = ex.get_profile(profile)
+    prof = get_profile(profile)
     if prof.synthetic:
         return True
     try:

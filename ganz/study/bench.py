@@ -120,7 +120,7 @@ def _commit() -> str:
 
 
 def _profile_tag(model: str) -> str:
-    from .experiments import PROFILES
+    from .profiles import PROFILES
 
     for prof in PROFILES.values():
         if model in prof.models.values():
@@ -174,7 +174,7 @@ def _curve_rows(rec: _Recorder, G: Generator, ad, x: torch.Tensor, names: list[s
 
 def _quick_setup(dev: torch.device, n: int, seed: int = 0):
     """Tiny generator (seeded), its encoder trained for a few seconds, synthetic test images."""
-    from .experiments import synthetic_images
+    from .profiles import synthetic_images
 
     torch.manual_seed(seed)
     G = Generator(QUICK_MODEL).eval().requires_grad_(False).to(dev)

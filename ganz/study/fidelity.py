@@ -82,7 +82,7 @@ def wavelet_medians(table: pd.DataFrame) -> pd.DataFrame:
 def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
     """Recompute the wavelet rows of ``profile``'s recorded tables; before/after medians."""
     from ..core.runtime import git_commit
-    from .experiments import get_profile
+    from .profiles import get_profile
 
     prof = get_profile(profile)
     if prof.synthetic:
@@ -128,8 +128,8 @@ def wavelet_rule_effect(profile: str = "cpu-small") -> pd.DataFrame:
 
 
 def figure_image_counts(profile: str) -> dict[str, int]:
-    """Images per split each figure runner takes by default (as ``ganz.study.experiments`` does)."""
-    from .experiments import get_profile
+    """Images per split each figure runner takes by default (as ``ganz.study.figures`` does)."""
+    from .profiles import get_profile
 
     prof = get_profile(profile)
     whole = prof.n_images
@@ -141,7 +141,7 @@ def image_list_differences(profile: str = "cpu-small") -> pd.DataFrame:
     """Per figure and split: the images ``profile`` evaluates against the original code's lists
     (names from the manifest; no pixels needed)."""
     from ..core.data import eval_names
-    from .experiments import SPLITS, get_profile
+    from .profiles import SPLITS, get_profile
 
     prof = get_profile(profile)
     rows = []

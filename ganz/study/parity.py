@@ -36,7 +36,7 @@ def precision_parity(model: str = "cpu-small-d64", precisions=("bf16",), n_image
 
             names, x = eval_images("test", size, limit=n_images)
         except MissingDataError:
-            from .experiments import synthetic_images
+            from .profiles import synthetic_images
 
             names, x = [f"synth-{i}" for i in range(n_images)], synthetic_images(n_images, size, 1)
     else:

@@ -37,7 +37,9 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import experiments as ex
+from ..core.paths import results_dir
+from .jobs import _as_tuple, _cached_table, run_job
+from .profiles import SPLITS, ExperimentResult, Profile, generator_for, get_profile, load_split, meta_for
 from ..core.adapters import Adapter, decode
 from ..core.atomic import write_npz
 from ..baselines.imagecodecs import available_codecs, encode_at_budget, rd_curve
@@ -112,12 +114,12 @@ def qat_refine(G: Generator, adapter: Adapter, x: torch.Tensor, z: torch.Tensor,
     return best_z.cpu()
 
 
-def _qat_job(prof: ex.Profile, G: Generator, gid: str, adapter: Adapter, names: list[str],
+def _qat_job(prof: Profile, G: Generator, gid: str, adapter: Adapter, names: list[str],
              x: torch.Tensor, z: torch.Tensor, bits: int, cfg: InvertConfig, steps: int,
              lr: float) -> torch.Tensor:
     """:func:`qat_refine`, cached as ``results/<profile>/jobs/qat-<key>.npz``."""
     key = config_key("qat", gid, adapter.name, adapter.input_dim, cfg, names, bits, steps, lr)
-    path = ex.results_dir() / prof.name / "jobs" / f"qat-{key}.npz"
+    path = results_dir() / prof.name / "jobs" / f"qat-{key}.npz"
     if path.is_file():
         return torch.from_numpy(np.load(path)["z"])
     zq = qat_refine(G, adapter, x, z, bits, steps, lr)
@@ -193,7 +195,7 @@ def _codec_versions() -> dict:
 def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, ratios=None,
                   n_images: int | None = None, steps: int | None = None, splits=RD_SPLITS,
                   keep_linear: bool = True, qat_steps: int | None = None,
-                  codecs: Sequence[str] | None = None, grid=BPP_GRID) -> ex.ExperimentResult:
+                  codecs: Sequence[str] | None = None, grid=BPP_GRID) -> ExperimentResult:
     """GANZ at every ratio × bit depth against every available codec, in real bytes.
 
     ``ratios``, ``n_images`` and ``steps`` default to fig. 5's, so its cached latents are used
@@ -201,19 +203,19 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
     default is 50 steps (5 for the smoke profile, whose numbers mean nothing anyway).
     The table is cached as ``results/<profile>/rd-<key>.csv``.
     """
-    prof, dev = ex.get_profile(profile), pick_device(device)
-    ratios = tuple(float(r) for r in (ex._as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
-    bits = tuple(int(b) for b in ex._as_tuple(bits))
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
+    bits = tuple(int(b) for b in _as_tuple(bits))
     for b in bits:
         if b not in (32, 16) and b not in QUANT_BITS:
             raise GanzError(f"bit depth {b} is not stored by .ganz files (32, 16 or 1..12)")
-    splits = ex._as_tuple(splits)
+    splits = _as_tuple(splits)
     codecs = tuple(codecs) if codecs is not None else tuple(available_codecs())
     grid = tuple(float(g) for g in grid)
     steps_ = steps or prof.steps
     if qat_steps is None:
         qat_steps = 5 if prof.synthetic else QAT_STEPS
-    G, gid, gmeta = ex.generator_for(prof, 64, dev)
+    G, gid, gmeta = generator_for(prof, 64, dev)
     params = {"ratios": ratios, "keep_linear": keep_linear, "bits": bits, "splits": splits,
               "n": n_images or prof.n_images, "steps": steps_, "qat_steps": qat_steps,
               "qat_lr": QAT_LR, "codecs": codecs, "grid": grid, "version": _FORMAT_VERSION}
@@ -225,12 +227,12 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         cpu = device_name(torch.device("cpu"))
         rows: list[dict] = []
         for split in splits:
-            names, x = ex.load_split(prof, split, n_images, G.cfg.image_size)
+            names, x = load_split(prof, split, n_images, G.cfg.image_size)
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
             ganz_rows: list[dict] = []
             for adapter_name, ratio in _settings(ratios, keep_linear):
-                job = ex.run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+                job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
                 ad = job["adapter"]
                 fields = {"split": split, "adapter": ad.name, "ratio": G.cfg.num_pixels / ad.input_dim,
                           "device": job["device"]}
@@ -253,12 +255,12 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         df = pd.DataFrame(rows)
         return df[COLUMNS]
 
-    df = _normalize(ex._cached_table(prof, EXPERIMENT, params, [gid], compute))
-    meta = ex.meta_for(prof, dev, figure=EXPERIMENT, params=params, model=gmeta.get("model"),
+    df = _normalize(_cached_table(prof, EXPERIMENT, params, [gid], compute))
+    meta = meta_for(prof, dev, figure=EXPERIMENT, params=params, model=gmeta.get("model"),
                        generator=gid[:12], codecs=", ".join(codecs), codec_versions=_codec_versions(),
                        image_size=G.cfg.image_size,
                        computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
-    return ex.ExperimentResult(df, {}, meta)
+    return ExperimentResult(df, {}, meta)
 
 
 
@@ -362,7 +364,7 @@ def _codecs_in(table: pd.DataFrame) -> list[str]:
 
 def _splits_in(table: pd.DataFrame) -> list[str]:
     present = list(dict.fromkeys(table["split"]))
-    return [s for s in ex.SPLITS if s in present] + [s for s in present if s not in ex.SPLITS]
+    return [s for s in SPLITS if s in present] + [s for s in present if s not in SPLITS]
 
 
 def _variants_in(table: pd.DataFrame) -> list[str]:
@@ -733,21 +735,21 @@ def example_points(profile: str | None = None, device: str = "auto",
                    settings: Sequence[tuple[float, int]] = ((100, 8), (10, 8)),
                    picks: Sequence[tuple[str, int]] = (("test", 0), ("ood", 0)),
                    codecs: Sequence[str] | None = None, n_images: int | None = None,
-                   steps: int | None = None) -> ex.ExperimentResult:
+                   steps: int | None = None) -> ExperimentResult:
     """Reconstructions behind :func:`rd_examples`: for each picked image and (ratio, bits), the
     GANZ file and every codec's file at the same byte budget (from cached latents)."""
-    prof, dev = ex.get_profile(profile), pick_device(device)
+    prof, dev = get_profile(profile), pick_device(device)
     codecs = tuple(codecs) if codecs is not None else tuple(available_codecs())
-    G, gid, gmeta = ex.generator_for(prof, 64, dev)
+    G, gid, gmeta = generator_for(prof, 64, dev)
     cfg = InvertConfig(steps=steps or prof.steps, seed=0)
     rows, images = [], {}
     for split, index in picks:
-        names, x = ex.load_split(prof, split, n_images, G.cfg.image_size)
+        names, x = load_split(prof, split, n_images, G.cfg.image_size)
         orig = to_uint8(x)
         name = names[index]
         images[f"{split}/{name}/original"] = orig[index]
         for ratio, b in settings:
-            job = ex.run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev)
+            job = run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev)
             files, rec = ganz_files(G, gid, job["adapter"], job["z"][index:index + 1], b)
             tag = f"R{ratio:g}@{b}bit"
             budget = len(files[0])
@@ -761,8 +763,8 @@ def example_points(profile: str | None = None, device: str = "auto",
                 rows.append({"split": split, "image": name, "setting": tag, "method": codec,
                              "bytes": p.num_bytes, "psnr": p.psnr, "ssim": p.ssim,
                              "reachable": p.reachable})
-    meta = ex.meta_for(prof, dev, figure="rd-examples", model=gmeta.get("model"), generator=gid[:12])
-    return ex.ExperimentResult(pd.DataFrame(rows), images, meta)
+    meta = meta_for(prof, dev, figure="rd-examples", model=gmeta.get("model"), generator=gid[:12])
+    return ExperimentResult(pd.DataFrame(rows), images, meta)
 
 
 def rd_examples(profile: str | None = None, device: str = "auto",
