@@ -1,4 +1,5 @@
-"""The ``ganz`` command line: compress, decompress, info, eval, train. Thin: parse, call, write.
+"""The ``ganz`` command line: compress, decompress, info, eval, train here; run, bench, publish and
+train-encoder in ``ganz.commands``. Thin: parse, call one library function, write.
 
 Error policy (every subcommand): a problem the user can fix prints one line on stderr and exits 2.
 Files are never destroyed: an output that is also an input is refused (even with ``--force``), an
@@ -12,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from .commands import add_commands
 from .core.atomic import atomic_write, check_inputs, check_outputs
 from .core.errors import GanzError
 
@@ -357,11 +359,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default="auto")
     t.add_argument("-q", "--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
+    add_commands(sub, positive_int, positive_float)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "train-encoder":  # its flags are the encoder trainer's own
+        args.args = extra
+    elif extra:
+        parser.exit(2, f"ganz {args.command}: error: unrecognized arguments: {' '.join(extra)} "
+                       f"(see ganz {args.command} --help)\n")
     try:
         args.func(args)
     except GanzError as e:

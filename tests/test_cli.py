@@ -316,8 +316,10 @@ def test_codec_api_separates_the_seeds(tiny_model):
 
 # --------------------------------------------------------------------------- start-up cost
 HEAVY = ("pandas", "matplotlib", "skimage", "scipy", "sklearn", "imagecodecs", "pywt", "seaborn",
-         "ganz.baselines.imagecodecs", "ganz.baselines.wavelet", "ganz.study.experiments", "ganz.report.plots", "ganz.study.bench", "ganz.report.paper",
-         "ganz.study.evaluate", "ganz.study.ratedistortion", "ganz.train.began")
+         "ganz.baselines.imagecodecs", "ganz.baselines.wavelet", "ganz.study.experiments",
+         "ganz.study.figures", "ganz.study.jobs", "ganz.report.plots", "ganz.study.bench",
+         "ganz.report.paper", "ganz.study.evaluate", "ganz.study.ratedistortion", "ganz.train.began",
+         "ganz.train.publish")
 PROBE = """import sys
 from ganz.cli import main
 try:

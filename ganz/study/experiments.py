@@ -6,10 +6,10 @@ import time
 from typing import Sequence
 
 from ..core.config import config_key
+from ..core.errors import GanzError
+from . import FIGURES
 from . import figures as _figures
 from . import jobs as _jobs
-
-FIGURES = ("fig2", "fig3", "fig4", "fig5", "fig7", "fig8")
 
 
 def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile: str | None = None,
@@ -61,7 +61,6 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
     batched calls (GPU). Returns ``{figure: ExperimentResult}`` and logs one line per figure."""
     unknown = [f for f in figures if f not in FIGURES]
     if unknown:
-        from ..core.errors import GanzError
         raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(FIGURES)}")
     if together:
         t0 = time.perf_counter()
@@ -81,32 +80,14 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
     return out
 
 
-def add_arguments(p) -> None:
-    """The flags of ``ganz run`` and ``python -m ganz.study.experiments``."""
-    p.add_argument("figures", nargs="+", choices=FIGURES, metavar="FIGURE",
-                   help=f"one or more of {', '.join(FIGURES)}")
-    p.add_argument("--profile", help="smoke, cpu-small or paper (default: $GANZ_PROFILE or cpu-small)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--steps", type=int, help="inversion steps (default: the profile's)")
-    p.add_argument("--n-images", type=int, help="images per split (default: the profile's)")
-    p.add_argument("--together", action="store_true",
-                   help="first invert every missing job of the figures in batched calls (GPU)")
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ganz.study.experiments ARGS`` is ``ganz run ARGS``."""
+    import sys
 
+    from ..cli import main as cli_main
 
-def run_args(a) -> int:
-    run(a.figures, a.profile, a.device, a.steps, a.n_images, a.together,
-        log=lambda line: print(line, flush=True))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m ganz.study.experiments --profile P fig5 fig2 ...``: run (or load) figures' experiments."""
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m ganz.study.experiments")
-    add_arguments(p)
-    run_args(p.parse_args(argv))
+    return cli_main(["run", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
