@@ -35,7 +35,7 @@ n = 6
 seed = 0
 
 # %%
-from ganz.report import plots, recorded, tables, verdicts
+from ganz.report import pictures, plots, recorded, tables, verdicts
 
 # %%
 res = recorded.load("fig7", profile, device, dims=dims, n=n, seed=seed)
@@ -45,7 +45,7 @@ r2 = recorded.load("fig2", profile, device)
 recorded.show_provenance(r2, "The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
 # %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
-plots.fig7_images(res.images, res.table)
+pictures.fig7_images(res.images, res.table)
 
 # %% [markdown]
 # ## The generators

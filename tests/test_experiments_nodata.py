@@ -9,7 +9,8 @@ from PIL import Image
 from ganz.core import data
 from ganz.study import figures, profiles
 from ganz.core.errors import MissingDataError
-from ganz.report.plots import fig3_images, fig4_images, fig8_images, provenance
+from ganz.report.figure import provenance
+from ganz.report.pictures import fig3_images, fig4_images, fig8_images
 
 from tiny import tiny_model_file
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
+from ganz.report import rdanalysis, rdplots
 from ganz.study import figures, jobs, profiles
 from ganz.baselines import lasso
 from ganz.study import ratedistortion as rd
@@ -107,19 +108,19 @@ def test_unreachable_budgets_are_kept_and_flagged(result):
 
 
 def test_summary_and_checks_run(result):
-    s = rd.rd_summary(result.table)
+    s = rdanalysis.rd_summary(result.table)
     assert {"split", "method", "bits", "rate", "psnr", "psnr_std", "ssim", "unreachable"} <= set(s.columns)
-    check = rd.bit_depth_check(result.table)
+    check = rdanalysis.bit_depth_check(result.table)
     assert {"gap_db", "byte_ratio", "within_tolerance"} <= set(check.columns)
     assert (check["byte_ratio"] < 1).all()
-    m = rd.matched(result.table)
+    m = rdanalysis.matched(result.table)
     assert (m["reachable"] + m["unreachable"] == m["images"]).all()
-    assert len(rd.verdict(result.table)) == 2 * 3
-    assert isinstance(rd.crossover(result.table)["statement"], str)
+    assert len(rdanalysis.verdict(result.table)) == 2 * 3
+    assert isinstance(rdanalysis.crossover(result.table)["statement"], str)
 
 
 def test_bd_table_runs(result):
-    bd = rd.bd_table(result.table)
+    bd = rdanalysis.bd_table(result.table)
     assert len(bd) == 2 * 2 * 3  # splits × (ganz, ganz_qat) × codecs
     assert {"bd_rate_pct", "bd_psnr_db", "psnr_lo", "psnr_hi", "bpp_lo", "bpp_hi", "note"} <= set(bd.columns)
     assert ((bd["note"] != "") | bd["bd_rate_pct"].notna()).all()  # a nan always says why
@@ -143,7 +144,7 @@ def _fake_table(shift: float) -> pd.DataFrame:
 
 
 def test_bd_rate_of_a_known_shift():
-    bd = rd.bd_table(_fake_table(2.0)).set_index("codec").loc["jpeg"]
+    bd = rdanalysis.bd_table(_fake_table(2.0)).set_index("codec").loc["jpeg"]
     assert bd["bd_rate_pct"] == pytest.approx(-50.0, abs=0.5)  # GANZ needs half the bytes
     assert bd["bd_psnr_db"] == pytest.approx(5.0, abs=0.05)
     assert bd["bd_rate_median_img"] == pytest.approx(-50.0, abs=0.5)
@@ -153,7 +154,7 @@ def test_crossover_of_crossing_lines():
     t = _fake_table(1.0)
     jpeg = t["method"] == "jpeg"
     t.loc[jpeg, "psnr"] = 23 + 2 * np.log2(t.loc[jpeg, "bpp"])  # flatter: meets GANZ at 2 bpp
-    c = rd.crossover(t, "jpeg", "test")
+    c = rdanalysis.crossover(t, "jpeg", "test")
     assert c["bpp"] == pytest.approx(2.0, rel=0.03)
     assert c["low_end"] == "jpeg" and c["high_end"] == "ganz"
     assert "2" in c["statement"]
@@ -161,7 +162,7 @@ def test_crossover_of_crossing_lines():
 
 def test_pareto_drops_dominated_points():
     curve = pd.DataFrame({"bpp": [1, 2, 3, 4], "psnr": [20, 19, 25, 25]})
-    assert list(rd.pareto(curve)["bpp"]) == [1, 3]
+    assert list(rdanalysis.pareto(curve)["bpp"]) == [1, 3]
 
 
 def test_qat_is_never_worse_than_rounding():
@@ -186,14 +187,14 @@ def test_plots_return_figures(result):
     from matplotlib.figure import Figure
 
     for metric in ("psnr", "ssim"):
-        fig = rd.plot_rd(result.table, metric)
+        fig = rdplots.plot_rd(result.table, metric)
         assert isinstance(fig, Figure) and fig._repr_png_()[:4] == b"\x89PNG"
     with pytest.raises(Exception):
-        rd.plot_rd(result.table, "msssim")
+        rdplots.plot_rd(result.table, "msssim")
 
 
 def test_examples_figure(results_dir):
-    fig = rd.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
+    fig = rdplots.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
                          codecs=("jpeg", "webp"), steps=SMALL["steps"])
     assert len(fig.axes) == 4  # original, GANZ, two codecs
 
