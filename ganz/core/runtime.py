@@ -1,6 +1,7 @@
 """Where a run happens: the device it asks for, the device's name, and the commit of the code."""
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from functools import lru_cache
@@ -41,5 +42,8 @@ def git(*args: str) -> str:
 
 @lru_cache(maxsize=None)
 def git_commit() -> str:
-    """The code's commit (12 hex digits), or "unknown"."""
+    """The code's commit (12 hex digits): $GANZ_COMMIT in a copy without .git (a GPU lease), else
+    git's, else "unknown"."""
+    if os.environ.get("GANZ_COMMIT"):
+        return os.environ["GANZ_COMMIT"]
     return git("rev-parse", "--short=12", "HEAD") or "unknown"
