@@ -1,4 +1,5 @@
-"""The ``ganz`` command line: compress, decompress, info, eval, train. Thin: parse, call, write.
+"""The ``ganz`` command line: compress, decompress, info, eval, train here; run, bench, publish and
+train-encoder in ``ganz.commands``. Thin: parse, call one library function, write.
 
 Error policy (every subcommand): a problem the user can fix prints one line on stderr and exits 2.
 Files are never destroyed: an output that is also an input is refused (even with ``--force``), an
@@ -12,8 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from .atomic import atomic_write, check_inputs, check_outputs
-from .errors import GanzError
+from .commands import add_commands
+from .core.atomic import atomic_write, check_inputs, check_outputs
+from .core.errors import GanzError
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
 LOSSLESS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM"}
@@ -109,11 +111,12 @@ def cmd_compress(a: argparse.Namespace) -> None:
 
     import torch
 
-    from .codec import GanzCodec
-    from .config import InvertConfig
-    from .data import center_square, load_any, open_image, to_model, to_uint8
-    from .fileformat import roundtrip
-    from .metrics import psnr
+    from .core.codec import GanzCodec
+    from .core.config import InvertConfig
+    from .core.data import center_square, load_any, open_image
+    from .core.pixels import to_model, to_uint8
+    from .core.fileformat import roundtrip
+    from .core.metrics import psnr
 
     codec = GanzCodec(a.model, a.device, method=a.method)
     s = codec.cfg.image_size
@@ -125,7 +128,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
                             f"use --fit to center-crop and resize")
         images.append(center_square(im, s))
     if codec.method == "fast":
-        from .fast import FastConfig
+        from .core.fast import FastConfig
 
         cfg = FastConfig(steps=a.steps or FastConfig().steps, seed=a.seed, batch_size=a.batch_size)
         if codec.encoder is None and not a.quiet:
@@ -168,7 +171,7 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
     from PIL import Image
 
-    from .codec import GanzCodec
+    from .core.codec import GanzCodec
 
     codec = GanzCodec(a.model, a.device)
     decoded = []
@@ -191,7 +194,7 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
 def model_ids(extra: str | None) -> dict[str, str]:
     """Weights ids of the committed models (and of ``extra``, a name or path), by name."""
-    from .zoo import available_models, load_generator
+    from .core.zoo import available_models, load_generator
 
     ids = {}
     for name in [*available_models(), *([extra] if extra else [])]:
@@ -217,7 +220,7 @@ def describe(p: Path, size: int, f, ids: dict[str, str]) -> str:
 
 
 def cmd_info(a: argparse.Namespace) -> None:
-    from .fileformat import unpack
+    from .core.fileformat import unpack
 
     check_inputs(a.files, "a .ganz file")
     parsed = []
@@ -235,49 +238,13 @@ def cmd_eval(a: argparse.Namespace) -> None:
     check_inputs([*a.images, *a.files], "an input file")
     if a.csv:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
-    from .evaluate import evaluate_files
+    from .study.evaluate import evaluate_files
 
     table = evaluate_files(a.images, a.files, a.model, a.device)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if a.csv:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
         atomic_write(a.csv, table.to_csv(index=False).encode())
-
-
-def cmd_train(a: argparse.Namespace) -> None:
-    import dataclasses
-    import time
-
-    from .codec import pick_device
-    from .config import ModelConfig, TrainConfig
-    from .train import train
-
-    deadline = time.monotonic() + a.time_limit if a.time_limit else None
-    fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    extra = {"arch": a.arch} if a.arch and "arch" in fields else {}
-    if a.arch and not extra:
-        raise GanzError("--arch needs a ModelConfig with architectures (not in this version)")
-    mcfg = ModelConfig(a.image_size, a.base_size, a.width, a.latent_dim, **extra)
-    flags = {"steps": a.steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr,
-             "lr_decay_every": a.lr_decay_every, "checkpoint_every": a.checkpoint_every,
-             "log_every": a.log_every, "precision": a.precision,
-             "clamp_k": False if a.no_clamp_k else None, "hflip": False if a.no_flip else None,
-             "snapshot_at": tuple(a.snapshot_at) if a.snapshot_at else None,
-             "snapshot_images": tuple(a.snapshot_images) if a.snapshot_images else None}
-    flags = {k: v for k, v in flags.items() if v is not None}
-    flags["seed"] = a.seed
-    if a.steps and a.epochs is None:
-        flags["epochs"] = 0  # --steps counts steps, whatever the recipe's length in epochs
-    try:
-        tcfg = TrainConfig.original(**flags) if a.recipe == "original" else TrainConfig(**flags)
-    except ValueError as e:
-        raise GanzError(str(e)) from None
-    if a.data:
-        os.environ["GANZ_DATA"] = str(a.data)
-    dev = a.device if a.device != "auto" else str(pick_device("auto"))
-    t = train(mcfg, tcfg, a.out, dev, resume=not a.restart, validate_every=a.validate_every,
-              progress=not a.quiet and sys.stderr.isatty(), deadline=deadline)
-    print(f"trained to step {t.step}; generator: {a.out / 'final.safetensors'}")
 
 
 # --------------------------------------------------------------------------- parser
@@ -353,44 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(e)
     e.set_defaults(func=cmd_eval)
 
-    t = sub.add_parser("train", help="train a BEGAN on CelebA (resumes from OUT/latest.pt)")
-    t.add_argument("--out", type=Path, required=True)
-    t.add_argument("--data", type=Path, help="data root (default $GANZ_DATA or data/)")
-    t.add_argument("--recipe", choices=["ganz", "original"], default="ganz",
-                   help="ganz (default): the project's recipe; original: the original code's "
-                   "(Adam 0.9/0.999, batch 32, lr ×0.95 per 12k steps, 50 sorted epochs, no flips, "
-                   "k unclamped); the flags below override either")
-    t.add_argument("--arch", help="generator/discriminator layout (ModelConfig.arch)")
-    t.add_argument("--image-size", type=positive_int, default=64)
-    t.add_argument("--base-size", type=positive_int, default=4)
-    t.add_argument("--width", type=positive_int, default=128)
-    t.add_argument("--latent-dim", type=positive_int, default=64)
-    t.add_argument("--steps", type=positive_int, help="steps (default 200000; ignored with --epochs)")
-    t.add_argument("--epochs", type=int, help="train this many epochs (original recipe: 50)")
-    t.add_argument("--batch-size", type=positive_int)
-    t.add_argument("--lr", type=positive_float)
-    t.add_argument("--lr-decay-every", type=positive_int)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (0: none)")
-    t.add_argument("--log-every", type=positive_int)
-    t.add_argument("--validate-every", type=int, default=0)
-    t.add_argument("--precision", choices=["auto", "bf16", "tf32", "fp32"])
-    t.add_argument("--time-limit", type=positive_float, metavar="S",
-                   help="stop after S seconds (the generator is still exported); SIGTERM does too")
-    t.add_argument("--snapshot-at", type=positive_int, nargs="*")
-    t.add_argument("--snapshot-images", type=positive_int, nargs="*",
-                   help="also export the generator once this many images were seen")
-    t.add_argument("--no-clamp-k", action="store_true", help="do not clamp k (the original code)")
-    t.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
-    t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
-    t.add_argument("--device", default="auto")
-    t.add_argument("-q", "--quiet", action="store_true")
-    t.set_defaults(func=cmd_train)
+    add_commands(sub, positive_int, positive_float)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "train-encoder":  # its flags are the encoder trainer's own
+        args.args = extra
+    elif extra:
+        parser.exit(2, f"ganz {args.command}: error: unrecognized arguments: {' '.join(extra)} "
+                       f"(see ganz {args.command} --help)\n")
     try:
         args.func(args)
     except GanzError as e:

@@ -53,11 +53,11 @@ device = "auto"
 bits = [32, 16, 8, 6, 4]
 
 # %%
-from ganz import plots, report, tables
-from ganz import ratedistortion as rd
+from ganz.report import figure, rdanalysis, rdplots, recorded, tables
+from ganz.study import ratedistortion as rd
 
 # %%
-with report.read_only():
+with recorded.read_only():
     res = rd.rd_experiment(profile, device, bits=bits)
 
 # %% [markdown]
@@ -65,7 +65,7 @@ with report.read_only():
 # inversions, and the commit.
 
 # %%
-print(plots.provenance(res.meta))
+print(figure.provenance(res.meta))
 
 # %%
 res.meta["codec_versions"]
@@ -78,7 +78,7 @@ res.meta["codec_versions"]
 # its highest ratio at its lowest bit depth.
 
 # %%
-tables.show(rd.smallest_files(res.table))
+tables.show(rdanalysis.smallest_files(res.table))
 
 # %% [markdown]
 # ## Rate–distortion curves
@@ -91,10 +91,10 @@ tables.show(rd.smallest_files(res.table))
 # deviation over images.
 
 # %% mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
-rd.plot_rd(res.table, "psnr")
+rdplots.plot_rd(res.table, "psnr")
 
 # %% mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
-rd.plot_rd(res.table, "ssim")
+rdplots.plot_rd(res.table, "ssim")
 
 # %% [markdown]
 # ## Bjøntegaard deltas
@@ -109,7 +109,7 @@ rd.plot_rd(res.table, "ssim")
 # column explains why.
 
 # %%
-tables.show(rd.bd_table(res.table))
+tables.show(rdanalysis.bd_table(res.table))
 
 # %% [markdown]
 # ## Crossover with JPEG on faces
@@ -118,7 +118,7 @@ tables.show(rd.bd_table(res.table))
 # crossover is the rate at which the two mean curves swap order.
 
 # %%
-rd.crossover(res.table, "jpeg", "test")["statement"]
+rdanalysis.crossover(res.table, "jpeg", "test")["statement"]
 
 # %% [markdown]
 # The same question for every codec and both splits. The table shows the bpp ranges where each
@@ -126,7 +126,7 @@ rd.crossover(res.table, "jpeg", "test")["statement"]
 # file at all.
 
 # %%
-tables.show(rd.verdict(res.table))
+tables.show(rdanalysis.verdict(res.table))
 
 # %% [markdown]
 # ## Head to head at equal bytes (8-bit latents)
@@ -137,7 +137,7 @@ tables.show(rd.verdict(res.table))
 # where the codec could not make a file that small.
 
 # %%
-tables.show(rd.matched(res.table).query("bits == 8"))
+tables.show(rdanalysis.matched(res.table).query("bits == 8"))
 
 # %% [markdown]
 # ## Does an 8-bit latent cost quality?
@@ -148,19 +148,19 @@ tables.show(rd.matched(res.table).query("bits == 8"))
 # where the latent is short.
 
 # %%
-tables.show(rd.bit_depth_check(res.table, bits=8))
+tables.show(rdanalysis.bit_depth_check(res.table, bits=8))
 
 # %% [markdown]
 # The same check at 4 bits (one eighth of the latent payload):
 
 # %%
-tables.show(rd.bit_depth_check(res.table, bits=4))
+tables.show(rdanalysis.bit_depth_check(res.table, bits=4))
 
 # %% [markdown]
 # What the quantization-aware refinement adds over plain rounding, at equal file size:
 
 # %%
-tables.show(rd.qat_gain(res.table))
+tables.show(rdanalysis.qat_gain(res.table))
 
 # %% [markdown]
 # ## Mean ± std per rate bucket
@@ -170,10 +170,10 @@ tables.show(rd.qat_gain(res.table))
 # codec's smallest file standing in for a budget it could not reach.
 
 # %%
-tables.show(rd.rd_summary(res.table))
+tables.show(rdanalysis.rd_summary(res.table))
 
 # %%
-tables.download(rd.rd_summary(res.table), "codecs-rd-summary.csv");
+tables.download(rdanalysis.rd_summary(res.table), "codecs-rd-summary.csv");
 
 # %% [markdown]
 # The same table as CSV: {download}`codecs-rd-summary.csv <downloads/codecs-rd-summary.csv>`.
@@ -188,8 +188,8 @@ tables.download(rd.rd_summary(res.table), "codecs-rd-summary.csv");
 # is shown, with its real size.
 
 # %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
-(rd.rd_examples(profile, device) if report.have_images(profile) else
- plots.message_figure("Example pictures not included in this build: they are drawn from the "
+(rdplots.rd_examples(profile, device) if recorded.have_images(profile) else
+ figure.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))
 
 # %% [markdown]

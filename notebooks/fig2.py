@@ -44,14 +44,14 @@ n_images = None
 steps = None
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
+res = recorded.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR at a fixed compression ratio for generators trained with different latent sizes d_t, on training, test and out-of-domain images, against the two wavelet baselines. Hollow diamonds show the paper's values at 128\u00d7128.", "name": "fig2-dims"}, "image": {"alt": "Box plots of PSNR against the training latent dimension, one panel per split, for GANZ and the two wavelet baselines, with the paper's values as hollow diamonds."}}
 plots.fig2(res.table, paper=paper.paper_numbers("fig2"))

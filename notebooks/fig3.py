@@ -40,17 +40,17 @@ n_images = None
 steps = None
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, pictures, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig3", profile, device, n_images=n_images, steps=steps)
+res = recorded.load("fig3", profile, device, n_images=n_images, steps=steps)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% mystnb={"figure": {"caption": "Originals (left; not included in a build without the image data) and their reconstructions through a random square layer (middle) and with no linear layer (right), both at R = 6, with each reconstruction's PSNR.", "name": "fig3-images"}, "image": {"alt": "A grid of small pictures: for each image of each split, the original and its reconstructions through a random square layer and with no linear layer, titled with PSNR."}}
-plots.fig3_images(res.images, res.table)
+pictures.fig3_images(res.images, res.table)
 
 # %% mystnb={"figure": {"caption": "PSNR per image for the two adapters, by split.", "name": "fig3-psnr"}, "image": {"alt": "PSNR per image for the random square layer and for no linear layer, by split."}}
 plots.fig3(res.table)

@@ -41,17 +41,17 @@ ratios = [10, 20, 50, 100, 768]
 steps = None
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, pictures, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig4", profile, device, image=image, ratios=ratios, steps=steps)
+res = recorded.load("fig4", profile, device, image=image, ratios=ratios, steps=steps)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "The original (left; not included in a build without the image data), GANZ reconstructions with a random first layer at each ratio and with the trained layer (top row), and the wavelet at the same ratios (bottom row; drawn only where the original is included). Titles give PSNR.", "name": "fig4-images"}, "image": {"alt": "The out-of-domain picture jack reconstructed by GANZ at each compression ratio and with the trained layer, above the wavelet at the same ratios, each titled with its PSNR."}}
-plots.fig4_images(res.images, res.table)
+pictures.fig4_images(res.images, res.table)
 
 # %% mystnb={"figure": {"caption": "PSNR against compression ratio for this picture. The star is GANZ with the trained first layer at its own ratio N/64. Hollow diamonds are the paper's printed values at the same nominal ratios (its picture is 128\u00d7128).", "name": "fig4-psnr"}, "image": {"alt": "PSNR against compression ratio for one picture: GANZ and both wavelets as lines, the trained layer as a star, the paper's values as hollow diamonds."}}
 plots.fig4(res.table, paper=paper.paper_numbers("fig4"))
@@ -82,7 +82,7 @@ tables.download(res.table, "fig4-results.csv");
 # The whole table, one row per image and setting: {download}`fig4-results.csv <downloads/fig4-results.csv>`.
 
 # %% tags=["remove-cell"]
-N = report.num_pixels(profile)
+N = recorded.num_pixels(profile)
 verdicts.fig4(res.table, [*ratios, N / 64], N, prov["models"]).glue()
 
 # %% [markdown]

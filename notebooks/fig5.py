@@ -42,15 +42,15 @@ steps = None
 keep_linear = True
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
-                  keep_linear=keep_linear)
+res = recorded.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
+                    keep_linear=keep_linear)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against compression ratio for each split: GANZ with a random first layer against the two wavelet baselines. Lines are medians, bands span the images of the split and stars mark the trained first layer. Hollow diamonds are the paper's values at 128\u00d7128.", "name": "fig5-psnr-ratio"}, "image": {"alt": "PSNR against compression ratio, one panel per split: GANZ median line and band against the two wavelet baselines, stars for the trained layer, hollow diamonds for the paper."}}
 plots.fig5(res.table, paper=paper.paper_numbers("fig5"))
@@ -86,7 +86,7 @@ tables.download(res.table, "fig5-results.csv");
 # The whole table, one row per image and setting: {download}`fig5-results.csv <downloads/fig5-results.csv>`.
 
 # %% tags=["remove-cell"]
-N = report.num_pixels(profile)
+N = recorded.num_pixels(profile)
 verdicts.fig5(res.table, [*ratio, N / 64], N, prov["models"]).glue()
 
 # %% [markdown]

@@ -35,17 +35,17 @@ n = 6
 seed = 0
 
 # %%
-from ganz import plots, report, tables, verdicts
+from ganz.report import pictures, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig7", profile, device, dims=dims, n=n, seed=seed)
-r2 = report.load("fig2", profile, device)
+res = recorded.load("fig7", profile, device, dims=dims, n=n, seed=seed)
+r2 = recorded.load("fig2", profile, device)
 
 # %%
-report.show_provenance(r2, "The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
+recorded.show_provenance(r2, "The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
 # %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
-plots.fig7_images(res.images, res.table)
+pictures.fig7_images(res.images, res.table)
 
 # %% [markdown]
 # ## The generators

@@ -40,18 +40,18 @@ n_images = None
 steps = None
 
 # %%
-from ganz import paper, plots, report, tables, verdicts
+from ganz.report import paper, pictures, plots, recorded, tables, verdicts
 
 # %%
-res = report.load("fig8", profile, device, measurements=measurements, n_images=n_images,
-                  steps=steps)
+res = recorded.load("fig8", profile, device, measurements=measurements, n_images=n_images,
+                    steps=steps)
 
 # %%
-prov = report.provenance(res)
-report.show_provenance(res, res.meta.get("note", ""))
+prov = recorded.provenance(res)
+recorded.show_provenance(res, res.meta.get("note", ""))
 
 # %% mystnb={"figure": {"caption": "Originals (not included in a build without the image data) and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR.", "name": "fig8-images"}, "image": {"alt": "For each image of each split, the original and its recoveries from M Gaussian measurements, titled with PSNR."}}
-plots.fig8_images(res.images, res.table)
+pictures.fig8_images(res.images, res.table)
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR per image against the number of measurements, by split. The grey band is the range the paper reports for GANZ, and the dashed line is the best result of Bora et al. (2017) converted to PSNR.", "name": "fig8-psnr"}, "image": {"alt": "PSNR per image against the number of measurements by split, with the paper's range as a grey band and Bora et al. as a dashed line."}}
 plots.fig8(res.table, paper=paper.paper_numbers("fig8"))

@@ -22,7 +22,7 @@
 # and a backward pass through the generator's conv module. For one image, decoding costs one pass
 # and compressing costs 7500.
 #
-# **What `ganz.fast` does instead.** A small conv net, the *encoder*, is trained once per generator
+# **What `ganz.core.fast` does instead.** A small conv net, the *encoder*, is trained once per generator
 # with the generator frozen. It maps an image to the latent side of the generator. It has one head
 # for the conv module's input h, which serves any adapter, and one head per registered adapter
 # (`keep_linear`, and the codec's default random layer at R = 10, seed 0), which predicts z
@@ -39,7 +39,7 @@
 # the paper's final PSNR at R = 10. L-BFGS reached that PSNR in about 250–500 evaluations, and a
 # Gauss–Newton refinement with conjugate gradients did worse than either.
 #
-# **How it is measured.** `python -m ganz.bench inversion` runs both methods one after the other
+# **How it is measured.** `python -m ganz.study.bench inversion` runs both methods one after the other
 # on the same machine, generator and images. It covers held-out CelebA faces (`test`) and
 # out-of-domain pictures (`ood`), at R = 10 (random layer) and with the trained layer kept. Every
 # few steps it records the best z so far. After the run each recorded z is decoded, rounded to
@@ -64,7 +64,8 @@ profile = None
 device = "auto"
 
 # %%
-from ganz import bench, tables
+from ganz.study import bench
+from ganz.report import tables
 
 res = bench.load_results(profile, device)
 print(bench.provenance(res.meta))

@@ -31,22 +31,22 @@ device = "auto"
 # %%
 import pandas as pd
 
-from ganz import paper, report, tables
+from ganz.report import paper, recorded, tables
 
 # %%
-r2 = report.load("fig2", profile, device)
+r2 = recorded.load("fig2", profile, device)
 
 # %%
-r3 = report.load("fig3", profile, device)
+r3 = recorded.load("fig3", profile, device)
 
 # %%
-r4 = report.load("fig4", profile, device)
+r4 = recorded.load("fig4", profile, device)
 
 # %%
-r5 = report.load("fig5", profile, device)
+r5 = recorded.load("fig5", profile, device)
 
 # %%
-r8 = report.load("fig8", profile, device)
+r8 = recorded.load("fig8", profile, device)
 
 # %% [markdown]
 # Where each figure's numbers come from (the run that made them, not this build):
@@ -55,7 +55,7 @@ r8 = report.load("fig8", profile, device)
 tables.show(pd.DataFrame([{"figure": f, "commit": ", ".join(p["commits"]) or "—",
                            "recorded": p["date"] or "—", "device": ", ".join(p["devices"]) or "—",
                            "source": p["source"] or "computed on the spot"}
-                          for f, p in ((f, report.provenance(r)) for f, r in
+                          for f, p in ((f, recorded.provenance(r)) for f, r in
                                        (("fig2", r2), ("fig3", r3), ("fig4", r4), ("fig5", r5),
                                         ("fig8", r8)))]))
 

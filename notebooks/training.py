@@ -32,11 +32,12 @@
 profile = None
 
 # %%
-from ganz import experiments, plots, report, tables, verdicts
+from ganz.study import figures
+from ganz.report import plots, recorded, tables, verdicts
 
 # %%
-logs = experiments.training_logs(profile)
-report.training_provenance(profile)
+logs = figures.training_logs(profile)
+recorded.training_provenance(profile)
 
 # %% mystnb={"figure": {"caption": "BEGAN training curves per latent dimension: convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}
 plots.training(logs)

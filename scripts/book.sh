@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup.sh
 if [ -z "${GANZ_DATA:-}" ] && [ -d ../shared/data ]; then export GANZ_DATA=$(cd ../shared/data && pwd); fi
 .venv/bin/jupyter-book build book/ -W --keep-going
-.venv/bin/python -m ganz.bookcheck book/_build/html
+.venv/bin/python -m tools.bookcheck book/_build/html

@@ -9,10 +9,10 @@ import json, os, sys, time, traceback
 import torch
 
 sys.path.insert(0, os.getcwd())
-from ganz.adapters import make_adapter, decode
-from ganz.config import InvertConfig, ModelConfig
-from ganz.invert import InvertJob, invert, invert_many
-from ganz.models import Generator, inversion_step_flops
+from ganz.core.adapters import make_adapter, decode
+from ganz.core.config import InvertConfig, ModelConfig
+from ganz.core.invert import InvertJob, invert, invert_many
+from ganz.core.models import Generator, inversion_step_flops
 
 DRY = os.environ.get("DRY") == "1"
 dev = torch.device("cpu" if DRY else "cuda")
@@ -52,10 +52,10 @@ save()
 
 # 2. precision parity on cpu-small (4 test faces)
 try:
-    from ganz.zoo import load_generator
+    from ganz.core.zoo import load_generator
     G, _, _ = load_generator("cpu-small-d64", dev)
     try:
-        from ganz.data import eval_images
+        from ganz.core.data import eval_images
         x = eval_images("test", G.cfg.image_size, limit=4)[1].to(dev)
     except Exception:  # no data (or pywt) there: smooth seeded images
         yy, xx = torch.meshgrid(torch.linspace(0, 1, 32), torch.linspace(0, 1, 32), indexing="ij")

@@ -14,9 +14,9 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
   done
 fi
 # best checkpoint by validation PSNR for the main model; equal images seen (1250 steps) for Fig. 2/7
-$PY -m ganz.publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small --gains 4 8 16 32
-$PY -m ganz.publish runs/cpu-small-d64/generator_step1250.safetensors --name cpu-small-d64-s1250 --profile cpu-small --no-log
+$PY -m ganz publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small --gains 4 8 16 32
+$PY -m ganz publish runs/cpu-small-d64/generator_step1250.safetensors --name cpu-small-d64-s1250 --profile cpu-small --no-log
 for d in 128 256 512; do
-  $PY -m ganz.publish runs/cpu-small-d$d/final.safetensors --name cpu-small-d$d --profile cpu-small
+  $PY -m ganz publish runs/cpu-small-d$d/final.safetensors --name cpu-small-d$d --profile cpu-small
 done
-$PY -m ganz.experiments --profile cpu-small fig7 fig4 fig3 fig8 fig5 fig2
+$PY -m ganz run --profile cpu-small fig7 fig4 fig3 fig8 fig5 fig2

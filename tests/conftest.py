@@ -6,11 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganz.config import ModelConfig
-from ganz.models import Generator
-from ganz.zoo import export_generator
-
-TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+from ganz.core.models import Generator
+from tiny import tiny_model_file
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +19,7 @@ def _isolate(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny_model(tmp_path) -> tuple[Generator, str]:
-    torch.manual_seed(0)
-    G = Generator(TINY)
-    path = tmp_path / "tiny.safetensors"
-    export_generator(G, path)
-    return G, str(path)
+    return tiny_model_file(tmp_path / "tiny.safetensors", seed=0)
 
 
 def make_image(size: int = 16, seed: int = 0) -> np.ndarray:

@@ -58,7 +58,7 @@ def golden_latent(d: int, rng_seed: int) -> np.ndarray:
 
 def encode_case(name: str, codec) -> bytes:
     """The bytes of golden case ``name`` for ``codec`` (a ``GanzCodec`` of ``MODEL``)."""
-    from ganz.fileformat import GanzFile, pack
+    from ganz.core.fileformat import GanzFile, pack
 
     adapter, d, seed, bits, version, rng_seed = CASES[name]
     if d is None:
@@ -75,7 +75,7 @@ def pixel_hash(img: np.ndarray) -> str:
 
 def corpus_decodable(codec) -> list[str]:
     """Names of the corpus files that ``codec`` (the corpus's tiny model) decodes."""
-    from ganz.errors import GanzError
+    from ganz.core.errors import GanzError
 
     names = []
     for p in sorted(CORPUS.glob("*.ganz")):
@@ -99,7 +99,7 @@ def decode_all(model_codec, tiny_codec) -> dict[str, np.ndarray]:
 def codecs():
     import torch
 
-    from ganz.codec import GanzCodec
+    from ganz.core.codec import GanzCodec
 
     torch.set_num_threads(1)
     return GanzCodec(MODEL, "cpu", method="paper"), GanzCodec(CORPUS / "tiny.safetensors", "cpu",
@@ -107,7 +107,7 @@ def codecs():
 
 
 def main() -> None:
-    from ganz.atomic import atomic_write, write_npz
+    from ganz.core.atomic import atomic_write, write_npz
 
     model_codec, tiny_codec = codecs()
     GOLDEN.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 import pytest
 import torch
 
-from ganz.adapters import decode, make_adapter, ratio_to_dim
-from ganz.config import ModelConfig
-from ganz.errors import GanzError
-from ganz.models import Generator
+from ganz.core.adapters import decode, make_adapter, ratio_to_dim
+from ganz.core.config import ModelConfig
+from ganz.core.errors import GanzError
+from ganz.core.models import Generator
+from tiny import tiny_generator
 
 
 def test_ratio_arithmetic():
@@ -33,14 +34,14 @@ def test_adapters_dims_and_ratios():
 
 
 def test_keep_linear_matches_generator():
-    G = Generator(ModelConfig(16, 4, 8, 8)).eval()
+    G = tiny_generator().eval()
     z = torch.rand(3, 8) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(decode(G, make_adapter(G, "keep_linear"), z), G(z), atol=1e-6)
 
 
 def test_random_layer_is_deterministic_from_seed():
-    G = Generator(ModelConfig(16, 4, 8, 8))
+    G = tiny_generator()
     a = make_adapter(G, "random_linear", ratio=10, seed=3)
     b = make_adapter(G, "random_linear", ratio=10, seed=3)
     c = make_adapter(G, "random_linear", ratio=10, seed=4)
@@ -72,10 +73,10 @@ def test_original_style_layers_are_torch_linear_default_distribution():
 
 
 def test_styles_can_be_swapped_as_named_variants():
-    G = Generator(ModelConfig(16, 4, 8, 8, arch="original"))
+    G = tiny_generator(arch="original")
     cal = make_adapter(G, "random_linear", ratio=10, style="calibrated")
     assert cal.style == "calibrated" and cal.bias.numel() == 0
-    Gg = Generator(ModelConfig(16, 4, 8, 8))
+    Gg = tiny_generator()
     assert make_adapter(Gg, "random_linear", ratio=10).style == "calibrated"
     assert make_adapter(Gg, "random_linear", ratio=10, style="original").bias.numel() == 256 // 2
     with pytest.raises(GanzError, match="style"):
@@ -101,9 +102,9 @@ CPU_SMALL_DECODES = {
 def test_cpu_small_decoding_is_unchanged():
     import hashlib
 
-    from ganz.data import to_uint8
-    from ganz.paths import PACKAGE_DIR
-    from ganz.zoo import load_generator
+    from ganz.core.pixels import to_uint8
+    from ganz.core.paths import PACKAGE_DIR
+    from ganz.core.zoo import load_generator
 
     got = {}
     for m in ("cpu-small-d64", "cpu-small-d128"):
@@ -126,9 +127,9 @@ def test_cpu_small_decoding_is_unchanged():
 
 
 def test_fast_projection_removes_the_bias():
-    from ganz.fast import project
+    from ganz.core.fast import project
 
-    G = Generator(ModelConfig(16, 4, 8, 8, arch="original"))
+    G = tiny_generator(arch="original")
     ad = make_adapter(G, "random_linear", dim=40, seed=1)
     z = torch.rand(3, 40) * 1.6 - 0.8
     assert torch.allclose(project(ad, ad(z)), z, atol=1e-3)

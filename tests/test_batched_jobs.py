@@ -6,16 +6,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ganz import experiments
-from ganz.adapters import make_adapter
-from ganz.fileformat import GanzFile, pack
-from ganz.models import Generator
+from ganz.study import experiments, figures, profiles
+from ganz.study import jobs as job_cache
+from ganz.core.adapters import make_adapter
+from ganz.core.fileformat import GanzFile, pack
+from ganz.core.models import Generator
 
 FIGS = ("fig3", "fig4", "fig5", "fig8")
 
 
 def _run_all(**kw):
-    return {f: getattr(experiments, f)("smoke", "cpu", steps=3, **kw) for f in FIGS}
+    return {f: getattr(figures, f)("smoke", "cpu", steps=3, **kw) for f in FIGS}
 
 
 def test_prefetch_batches_figures_and_fills_their_caches(tmp_path, monkeypatch):
@@ -31,7 +32,7 @@ def test_prefetch_batches_figures_and_fills_their_caches(tmp_path, monkeypatch):
 
     def refuse(*a, **k):
         raise AssertionError("prefetch left a job to compute")
-    monkeypatch.setattr(experiments, "invert_many", refuse)
+    monkeypatch.setattr(job_cache, "invert_many", refuse)
     together = _run_all()
     for f in FIGS:
         np.testing.assert_allclose(together[f].table["psnr"], alone[f].table["psnr"], atol=1e-3)
@@ -39,12 +40,12 @@ def test_prefetch_batches_figures_and_fills_their_caches(tmp_path, monkeypatch):
 
 
 def test_original_loop_profile_keys_and_bytes(tmp_path, monkeypatch):
-    prof = dataclasses.replace(experiments.PROFILES["smoke"], name="smoke-orig",
+    prof = dataclasses.replace(profiles.PROFILES["smoke"], name="smoke-orig",
                                invert={"clamp": "start"})
-    monkeypatch.setitem(experiments.PROFILES, "smoke-orig", prof)
+    monkeypatch.setitem(profiles.PROFILES, "smoke-orig", prof)
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
-    a = experiments.fig5("smoke-orig", "cpu", ratio=[10], steps=3, keep_linear=False)
-    b = experiments.fig5("smoke", "cpu", ratio=[10], steps=3, keep_linear=False)
+    a = figures.fig5("smoke-orig", "cpu", ratio=[10], steps=3, keep_linear=False)
+    b = figures.fig5("smoke", "cpu", ratio=[10], steps=3, keep_linear=False)
     assert "once at the start" in a.meta["inversion"] and "every step" in b.meta["inversion"]
     assert {p.name for p in (tmp_path / "smoke-orig").rglob("*.npz")}.isdisjoint(
         p.name for p in (tmp_path / "smoke").rglob("*.npz"))
@@ -52,29 +53,29 @@ def test_original_loop_profile_keys_and_bytes(tmp_path, monkeypatch):
 
 
 def test_unclamped_latent_bytes_are_those_of_float32_files():
-    G = Generator(experiments.SMOKE_MODEL)
+    G = Generator(profiles.SMOKE_MODEL)
     ad = make_adapter(G, "random_linear", ratio=10)
     rng = np.random.default_rng(0)
     z = rng.uniform(-3, 3, ad.input_dim).astype(np.float32)
     inside = (z / 3).astype(np.float32)  # as incompressible, within the format's range
     gid = "ab" * 32
     want = len(pack(GanzFile(ad.name, 16, 16, ad.seed, gid, inside)))
-    assert experiments.latent_file_bytes(ad, 16, gid, z) == want
-    assert experiments.latent_file_bytes(ad, 16, gid, inside) == want
+    assert job_cache.latent_file_bytes(ad, 16, gid, z) == want
+    assert job_cache.latent_file_bytes(ad, 16, gid, inside) == want
     zeros = np.zeros(ad.input_dim, np.float32)  # deflates: counted as pack counts it
-    assert experiments.latent_file_bytes(ad, 16, gid, zeros) == len(
+    assert job_cache.latent_file_bytes(ad, 16, gid, zeros) == len(
         pack(GanzFile(ad.name, 16, 16, ad.seed, gid, zeros))) < want
     big = np.full(ad.input_dim, 5.0, np.float32)
-    assert experiments.latent_file_bytes(ad, 16, gid, big) < want
+    assert job_cache.latent_file_bytes(ad, 16, gid, big) < want
     with pytest.raises(Exception):
         pack(GanzFile(ad.name, 16, 16, ad.seed, gid, z))
 
 
 def test_precision_parity_reports_each_image(tiny_model):
-    from ganz.parity import precision_parity
+    from ganz.study.parity import precision_parity
 
     _, path = tiny_model
-    x = experiments.synthetic_images(2, 16, 0)
+    x = profiles.synthetic_images(2, 16, 0)
     df = precision_parity(path, ("bf16", "tf32"), steps=4, x=x)
     assert len(df) == 2 * 2 * 2 and set(df["precision"]) == {"bf16", "tf32"}
     assert (df.query("precision == 'tf32'")["diff_db"] == 0).all()  # no TF32 on a CPU

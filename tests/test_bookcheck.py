@@ -1,9 +1,9 @@
-"""ganz.bookcheck on a tiny hand-made HTML tree (no book build needed)."""
+"""tools.bookcheck on a tiny hand-made HTML tree (no book build needed)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from ganz import bookcheck
+from tools import bookcheck
 
 TOC = """format: jb-book
 root: intro

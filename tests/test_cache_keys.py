@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganz import experiments
-from ganz.config import InvertConfig, config_key
-from ganz.paths import ROOT
+from ganz.study import figures, jobs
+from ganz.core.config import InvertConfig, config_key
+from ganz.core.paths import ROOT
 
 COMMITTED = ROOT / "results" / "cpu-small"
 JOBS = COMMITTED / "jobs"
@@ -40,8 +40,8 @@ def test_committed_cpu_small_results_are_found(tmp_path, monkeypatch):
         raise AssertionError("a committed cpu-small result was not found: it would be recomputed")
 
     for name in ("invert", "invert_many"):
-        if hasattr(experiments, name):
-            monkeypatch.setattr(experiments, name, refuse)
+        if hasattr(jobs, name):
+            monkeypatch.setattr(jobs, name, refuse)
     loaded: set[str] = set()
     real_load = np.load
 
@@ -51,7 +51,7 @@ def test_committed_cpu_small_results_are_found(tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "load", load)
     for fig in ("fig2", "fig3", "fig4", "fig5", "fig8"):
-        res = getattr(experiments, fig)("cpu-small", "cpu")
+        res = getattr(figures, fig)("cpu-small", "cpu")
         assert len(res.table) > 0
     committed = {p.name for p in JOBS.glob("*.npz")}
     copied = tmp_path / "results" / "cpu-small"

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ganz.cli import main
-from ganz.errors import GanzError
+from ganz.core.errors import GanzError
 
 
 def run(argv, capsys):
@@ -88,8 +88,8 @@ def test_errors_are_one_line(tiny_model, image_file, tmp_path, capsys):
 def test_wrong_generator_refused(tiny_model, image_file, tmp_path, capsys):
     import torch
 
-    from ganz.models import Generator
-    from ganz.zoo import export_generator
+    from ganz.core.models import Generator
+    from ganz.core.zoo import export_generator
 
     G, model = tiny_model
     torch.manual_seed(1)
@@ -143,7 +143,7 @@ def refused(argv, folder, capsys, *words):
 @pytest.fixture
 def ganz_file(tiny_model, tmp_path):
     """A valid .ganz file for the tiny model (a fixed latent, no optimization)."""
-    from ganz.codec import GanzCodec
+    from ganz.core.codec import GanzCodec
 
     codec = GanzCodec(tiny_model[1], "cpu")
     z = np.random.default_rng(0).uniform(-1, 1, 77).astype(np.float32)
@@ -273,7 +273,7 @@ def test_precise_input_and_folder_messages(tiny_model, image_file, ganz_file, tm
 
 # --------------------------------------------------------------------------- two seeds, ganz info
 def test_layer_seed_is_stored_and_seed_is_not(tiny_model, image_file, tmp_path, capsys):
-    from ganz.fileformat import unpack
+    from ganz.core.fileformat import unpack
 
     _, model = tiny_model
     img = image_file(16)
@@ -297,10 +297,10 @@ def test_layer_seed_is_stored_and_seed_is_not(tiny_model, image_file, tmp_path, 
 def test_codec_api_separates_the_seeds(tiny_model):
     from images import make_image
 
-    from ganz.codec import GanzCodec
-    from ganz.config import InvertConfig
-    from ganz.data import to_model
-    from ganz.fileformat import unpack
+    from ganz.core.codec import GanzCodec
+    from ganz.core.config import InvertConfig
+    from ganz.core.pixels import to_model
+    from ganz.core.fileformat import unpack
 
     codec = GanzCodec(tiny_model[1], "cpu", method="paper")
     x = to_model(Image.fromarray(make_image(16)))
@@ -316,8 +316,10 @@ def test_codec_api_separates_the_seeds(tiny_model):
 
 # --------------------------------------------------------------------------- start-up cost
 HEAVY = ("pandas", "matplotlib", "skimage", "scipy", "sklearn", "imagecodecs", "pywt", "seaborn",
-         "ganz.codecs", "ganz.wavelet", "ganz.experiments", "ganz.plots", "ganz.bench", "ganz.paper",
-         "ganz.evaluate", "ganz.ratedistortion", "ganz.train")
+         "ganz.baselines.imagecodecs", "ganz.baselines.wavelet", "ganz.study.experiments",
+         "ganz.study.figures", "ganz.study.jobs", "ganz.report.plots", "ganz.study.bench",
+         "ganz.report.paper", "ganz.study.evaluate", "ganz.study.ratedistortion", "ganz.train.began",
+         "ganz.train.publish")
 PROBE = """import sys
 from ganz.cli import main
 try:

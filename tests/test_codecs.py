@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from ganz.codecs import (CODECS, available_codecs, bd_psnr, bd_rate, codec_status,
+from ganz.baselines.imagecodecs import (CODECS, available_codecs, bd_psnr, bd_rate, codec_status,
                          encode_at_budget, encode_at_quality, rd_curve)
-from ganz.errors import GanzError
-from ganz.metrics import psnr
+from ganz.core.errors import GanzError
+from ganz.core.metrics import psnr
 from images import make_image
 
 AVAILABLE = available_codecs()

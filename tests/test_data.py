@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganz.data import celeba_dir, celeba_split, load_any, load_face, open_image
-from ganz.errors import GanzError
+from ganz.core.data import celeba_dir, celeba_split, load_any, load_face, open_image
+from ganz.core.errors import GanzError
 
 
 def fake_celeba(folder, n, wh):

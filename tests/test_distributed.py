@@ -8,8 +8,8 @@ import torch
 
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np, torch, torch.distributed as dist
-    from ganz.config import ModelConfig, TrainConfig
-    from ganz.train import train
+    from ganz.core.config import ModelConfig, TrainConfig
+    from ganz.train.began import train
     torch.set_num_threads(1)
     imgs = np.random.default_rng(0).integers(0, 256, (64, 16, 16, 3), dtype=np.uint8)
     t = train(ModelConfig(16, 4, 4, 8), TrainConfig(steps=4, batch_size=4, log_every=1,

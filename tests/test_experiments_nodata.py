@@ -1,21 +1,18 @@
 """Recorded results stay viewable without the evaluation images (e.g. a book build on GitHub)."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
-from ganz import data, experiments
-from ganz.config import ModelConfig
-from ganz.errors import MissingDataError
-from ganz.models import Generator
-from ganz.plots import fig3_images, fig4_images, fig8_images, provenance
-from ganz.zoo import export_generator
+from ganz.core import data
+from ganz.study import figures, profiles
+from ganz.core.errors import MissingDataError
+from ganz.report.figure import provenance
+from ganz.report.pictures import fig3_images, fig4_images, fig8_images
 
-TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+from tiny import tiny_model_file
 
 
 @pytest.fixture
@@ -36,25 +33,24 @@ def real_profile(tmp_path, monkeypatch):
                             "sha256": data.sha256_file(root / folder / name)})
     monkeypatch.setattr(data, "load_manifest", lambda *a, **k: {"images": entries})
     monkeypatch.setenv("GANZ_DATA", str(root))
-    torch.manual_seed(0)
-    export_generator(Generator(dataclasses.replace(TINY, latent_dim=64)), tmp_path / "g.safetensors")
-    prof = experiments.Profile("tinyreal", steps=3, n_images=2,
+    tiny_model_file(tmp_path / "g.safetensors", seed=0, latent_dim=64)
+    prof = profiles.Profile("tinyreal", steps=3, n_images=2,
                                models={64: str(tmp_path / "g.safetensors")}, image_size=16)
-    monkeypatch.setitem(experiments.PROFILES, "tinyreal", prof)
+    monkeypatch.setitem(profiles.PROFILES, "tinyreal", prof)
     return root
 
 
 def test_recorded_figures_render_without_images(real_profile, tmp_path, monkeypatch):
     with_images = {
-        "fig3": experiments.fig3("tinyreal", "cpu"),
-        "fig4": experiments.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
-        "fig8": experiments.fig8("tinyreal", "cpu", measurements=[4000]),
+        "fig3": figures.fig3("tinyreal", "cpu"),
+        "fig4": figures.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
+        "fig8": figures.fig8("tinyreal", "cpu", measurements=[4000]),
     }
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
     without = {
-        "fig3": experiments.fig3("tinyreal", "cpu"),
-        "fig4": experiments.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
-        "fig8": experiments.fig8("tinyreal", "cpu", measurements=[4000]),
+        "fig3": figures.fig3("tinyreal", "cpu"),
+        "fig4": figures.fig4("tinyreal", "cpu", image="ood0", ratios=[10]),
+        "fig8": figures.fig8("tinyreal", "cpu", measurements=[4000]),
     }
     for name, res in without.items():
         ref = with_images[name]
@@ -73,4 +69,4 @@ def test_recorded_figures_render_without_images(real_profile, tmp_path, monkeypa
 def test_unrecorded_results_still_need_the_images(real_profile, tmp_path, monkeypatch):
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(MissingDataError, match="GANZ_DATA"):
-        experiments.fig5("tinyreal", "cpu", ratio=[10])
+        figures.fig5("tinyreal", "cpu", ratio=[10])

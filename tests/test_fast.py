@@ -3,26 +3,24 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz.adapters import decode, make_adapter
+from ganz.core.adapters import decode, make_adapter
 from ganz.cli import main
-from ganz.config import InvertConfig, ModelConfig
-from ganz.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder, load_encoder,
+from ganz.core.config import InvertConfig
+from ganz.core.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder, load_encoder,
                           train_encoder)
-from ganz.errors import GanzError
-from ganz.fast import FastConfig, invert_fast, project
-from ganz.invert import invert
-from ganz.models import Generator
-from ganz.zoo import export_generator, load_generator
+from ganz.core.errors import GanzError
+from ganz.core.fast import FastConfig, invert_fast, project
+from ganz.core.invert import invert
+from ganz.core.zoo import export_generator, load_generator
 
-TINY = ModelConfig(16, 4, 8, 8)
+from tiny import tiny_generator
 
 
 @pytest.fixture(scope="module")
 def trained():
     """A tiny seeded generator and an encoder trained on its samples for a few seconds."""
     torch.set_num_threads(1)
-    torch.manual_seed(0)
-    G = Generator(TINY).eval().requires_grad_(False)
+    G = tiny_generator(seed=0).eval().requires_grad_(False)
     E, log = train_encoder(G, None, EncoderTrainConfig(steps=120, batch_size=16, log_every=40,
                                                        lr=3e-3, channels=8))
     return G, E, log
@@ -35,8 +33,7 @@ def samples(G, n=4, seed=1):
 
 
 def test_project_is_box_least_squares():
-    torch.manual_seed(0)
-    G = Generator(TINY)
+    G = tiny_generator(seed=0)
     ad = make_adapter(G, "random_linear", ratio=10)
     z = torch.rand(3, ad.input_dim) * 2 - 1
     z[:, :5] = 1.0  # some coordinates on the bound
@@ -113,7 +110,7 @@ def test_refine_several_starts_and_batches(trained):
 
 
 def test_bench_quick_writes_csvs(tmp_path):
-    from ganz import bench
+    from ganz.study import bench
 
     res = bench.run_inversion(quick=True, paper_steps=40, fast=FastConfig(steps=8), out_dir=tmp_path,
                               progress=False)
@@ -137,7 +134,7 @@ def test_bench_quick_writes_csvs(tmp_path):
 
 
 def test_load_results_falls_back_to_quick(monkeypatch, tmp_path):
-    from ganz import bench
+    from ganz.study import bench
 
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
     monkeypatch.setenv("GANZ_PROFILE", "smoke")

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ganz import data, fidelity
-from ganz.errors import MissingDataError
-from ganz.experiments import PROFILES
+from ganz.core import data
+from ganz.study import fidelity
+from ganz.core.errors import MissingDataError
+from ganz.study.profiles import PROFILES
 from test_data import fake_celeba
 
 

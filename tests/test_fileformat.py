@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ganz.errors import GanzError
-from ganz.fileformat import CRC_BYTES, HEADER_BYTES, GanzFile, pack, roundtrip, unpack
+from ganz.core.errors import GanzError
+from ganz.core.fileformat import CRC_BYTES, HEADER_BYTES, GanzFile, pack, roundtrip, unpack
 
 GID = "0123456789abcdef" * 4
 

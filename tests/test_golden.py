@@ -29,7 +29,7 @@ def codecs():
 
 
 def test_adapter_codes_agree_with_the_format():
-    from ganz import adapters, fileformat
+    from ganz.core import adapters, fileformat
 
     assert fileformat.ADAPTERS == adapters.ADAPTERS
     assert fileformat.ADAPTER_CODES == adapters.ADAPTER_CODES
@@ -183,7 +183,7 @@ def cli_outputs(tmp: Path) -> tuple[dict[str, str], dict[str, dict]]:
 def write_cli_expectations() -> None:
     import tempfile
 
-    from ganz.atomic import atomic_write
+    from ganz.core.atomic import atomic_write
 
     with tempfile.TemporaryDirectory() as tmp:
         info, errors = cli_outputs(Path(tmp))

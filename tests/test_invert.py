@@ -1,14 +1,14 @@
 import torch
 
-from ganz.adapters import decode, make_adapter
-from ganz.config import InvertConfig, ModelConfig
-from ganz.invert import InvertJob, invert, invert_many
-from ganz.models import Generator
+from ganz.core.adapters import decode, make_adapter
+from ganz.core.config import InvertConfig
+from ganz.core.invert import InvertJob, invert, invert_many
+from tiny import tiny_generator
 
 
 def test_inversion_lowers_loss_and_recovers_reachable_image():
     torch.manual_seed(0)
-    G = Generator(ModelConfig(16, 4, 8, 8)).eval().requires_grad_(False)
+    G = tiny_generator().eval().requires_grad_(False)
     ad = make_adapter(G, "random_linear", ratio=12)
     z_true = torch.rand(2, ad.input_dim) * 1.6 - 0.8
     with torch.no_grad():
@@ -21,7 +21,7 @@ def test_inversion_lowers_loss_and_recovers_reachable_image():
 
 def test_batching_does_not_change_results():
     torch.manual_seed(0)
-    G = Generator(ModelConfig(16, 4, 8, 8)).eval().requires_grad_(False)
+    G = tiny_generator().eval().requires_grad_(False)
     ad = make_adapter(G, "random_linear", ratio=20)
     x = torch.rand(3, 3, 16, 16) * 2 - 1
     a = invert(G, ad, x, InvertConfig(steps=20, batch_size=3))
@@ -31,7 +31,7 @@ def test_batching_does_not_change_results():
 
 def test_compressive_sensing_measure():
     torch.manual_seed(0)
-    G = Generator(ModelConfig(16, 4, 8, 8)).eval().requires_grad_(False)
+    G = tiny_generator().eval().requires_grad_(False)
     ad = make_adapter(G, "no_linear")
     A = torch.randn(100, 16 * 16 * 3) / 10
     x = torch.rand(2, 3, 16, 16) * 2 - 1
@@ -45,7 +45,7 @@ def test_compressive_sensing_measure():
 def test_groups_invert_sets_together_as_if_alone():
     """Several image sets in one batched call start where each would alone and end the same."""
     torch.manual_seed(0)
-    G = Generator(ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)).eval()
+    G = tiny_generator().eval()
     G.requires_grad_(False)
     ad = make_adapter(G, "random_linear", ratio=10)
     sets = [torch.rand(n, 3, 16, 16) * 2 - 1 for n in (3, 2, 4)]
@@ -59,7 +59,7 @@ def test_groups_invert_sets_together_as_if_alone():
 
 def test_clamp_start_is_the_original_unconstrained_loop():
     torch.manual_seed(0)
-    G = Generator(ModelConfig(16, 4, 8, 8)).eval().requires_grad_(False)
+    G = tiny_generator().eval().requires_grad_(False)
     ad = make_adapter(G, "random_linear", ratio=12)
     x = torch.rand(3, 3, 16, 16) * 4 - 2  # partly out of reach: latents are pushed outward
     free = invert(G, ad, x, InvertConfig(steps=60, lr=0.1, clamp="start"))
@@ -83,7 +83,7 @@ def test_invert_config_refuses_typos():
 
 def _many_setup():
     torch.manual_seed(0)
-    G = Generator(ModelConfig(16, 4, 8, 8, arch="original")).eval().requires_grad_(False)
+    G = tiny_generator(arch="original").eval().requires_grad_(False)
     A = torch.randn(50, 16 * 16 * 3) / 50**0.5
     measure = lambda img: img.flatten(1) @ A.t()  # noqa: E731
     sets = [torch.rand(n, 3, 16, 16) * 2 - 1 for n in (3, 2)]

@@ -8,9 +8,10 @@ import time
 import pytest
 import torch
 
-from ganz import experiments, lease, paths
-from ganz import train as T
-from ganz.zoo import load_generator
+from ganz.core import paths
+from ganz.core.zoo import load_generator
+from ganz.study import experiments, lease
+from ganz.train import began as T
 
 
 @pytest.fixture
@@ -18,10 +19,10 @@ def dry(tmp_path, monkeypatch):
     monkeypatch.setenv("GANZ_LEASE_WORK", str(tmp_path / "work"))
     monkeypatch.setattr(paths, "MODELS_DIR", tmp_path / "zoo")
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr("ganz.data.CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr("ganz.zoo.MODELS_DIR", tmp_path / "zoo")
-    monkeypatch.setattr("ganz.publish.MODELS_DIR", tmp_path / "zoo")
-    from ganz import data
+    monkeypatch.setattr("ganz.core.data.CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr("ganz.core.zoo.MODELS_DIR", tmp_path / "zoo")
+    monkeypatch.setattr("ganz.train.publish.MODELS_DIR", tmp_path / "zoo")
+    from ganz.core import data
 
     monkeypatch.setattr(data, "load_manifest", data.load_manifest)  # make_dry_data replaces it
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "work" / "data"))
@@ -74,19 +75,19 @@ def test_full_stage_publishes_both_names(dry):
 
 def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
     torch.manual_seed(0)
-    from ganz.models import Generator
+    from ganz.core.models import Generator
 
-    from ganz.zoo import export_generator
+    from ganz.core.zoo import export_generator
 
     export_generator(Generator(dry.model_cfg(64)), paths.MODELS_DIR / "celeba64-d64.safetensors")
-    real = experiments.main
+    real = experiments.run
 
-    def main(argv):
-        if argv[0] == "fig3":
+    def run(figures, *a, **k):
+        if figures[0] == "fig3":
             time.sleep(30)  # a figure that cannot finish in the stage's time
-        return real(argv)
+        return real(figures, *a, **k)
 
-    monkeypatch.setattr(experiments, "main", main)
+    monkeypatch.setattr(experiments, "run", run)
     t0 = time.monotonic()
     dry.experiments_stage(["fig4", "fig3"], budget=8.0 + (time.monotonic() - t0))
     assert time.monotonic() - t0 < 20, "the stage outran its budget"

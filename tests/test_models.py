@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from ganz.config import ModelConfig
-from ganz.models import Discriminator, Generator, conv_module_flops, count_parameters, inversion_step_flops
+from ganz.core.config import ModelConfig
+from ganz.core.models import Discriminator, Generator, conv_module_flops, count_parameters, inversion_step_flops
 
 
 @pytest.mark.parametrize("size,base,conv_in", [(64, 4, 2048), (128, 8, 8192)])

@@ -1,11 +1,11 @@
-"""ganz.paper: the transcribed numbers and the paper-vs-ours tables."""
+"""ganz.report.paper: the transcribed numbers and the paper-vs-ours tables."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ganz import paper
+from ganz.report import paper
 
 
 def test_paper_numbers_are_data():

@@ -1,4 +1,4 @@
-"""ganz.plots on small synthetic tidy tables (no data, no models, fast)."""
+"""ganz.report.plots and ganz.report.pictures on small synthetic tidy tables (no data, no models, fast)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ganz import paper, plots
+from ganz.report import figure, paper, pictures, plots
 
 N = 3072
 METHODS = ("ganz", "wavelet_paper_text", "wavelet_original_code")
@@ -100,31 +100,31 @@ def test_missing_column_is_a_clear_error():
 def test_image_grids():
     images = {f"{s}/{s}-0/{n}": _img(seed=i) for i, (s, n) in enumerate(
         (s, n) for s in ("train", "ood") for n in ("original", "square_linear", "no_linear"))}
-    fig = plots.fig3_images(images)
+    fig = pictures.fig3_images(images)
     assert len(fig.axes) == 6
-    fig = plots.image_grid(images, columns=["original", "no_linear"])
+    fig = pictures.image_grid(images, columns=["original", "no_linear"])
     assert len(fig.axes) == 4
-    fig = plots.image_grid(images, ncols=4)
+    fig = pictures.image_grid(images, ncols=4)
     assert len(fig.axes) == 8  # 6 images on a 2×4 grid
     fig4 = {"original": _img(), "ganz/R10": _img(), "wavelet/R10": _img(), "ganz/R768": _img(),
             "wavelet/R768": _img(), "ganz/keep_linear": _img(), "wavelet/keep_linear": _img()}
     table = pd.DataFrame({"method": ["ganz", "ganz", "wavelet_original_code"],
                           "adapter": ["random_linear", "keep_linear", ""],
                           "ratio": [N / 307, N / 64, N / 307], "psnr": [20.0, 18.0, 30.0]})
-    fig = plots.fig4_images(fig4, table)
+    fig = pictures.fig4_images(fig4, table)
     titles = [ax.get_title() for ax in fig.axes]
     assert any("20.0 dB" in t for t in titles) and any("30.0 dB" in t for t in titles)
     assert len(fig.axes) == 8  # 2 rows × (original, R10, R768, trained layer)
     samples = {f"d{d}": _img(64, 96, d) for d in (64, 128)}
-    assert len(plots.fig7_images(samples).axes) == 2
+    assert len(pictures.fig7_images(samples).axes) == 2
     cs = {"test/a/original": _img(), "test/a/M250": _img(), "test/a/M625": _img()}
-    assert len(plots.fig8_images(cs).axes) == 3
+    assert len(pictures.fig8_images(cs).axes) == 3
     with pytest.raises(ValueError):
-        plots.image_grid({})
+        pictures.image_grid({})
 
 
 def test_provenance_line():
-    line = plots.provenance({"profile": "cpu-small", "model": "cpu-small-d64",
+    line = figure.provenance({"profile": "cpu-small", "model": "cpu-small-d64",
                              "generator": "a" * 64, "device": "cpu", "torch": "2.0",
                              "commit": "0123456789abcdef"})
     assert "profile: cpu-small" in line and "a" * 12 in line and "a" * 13 not in line

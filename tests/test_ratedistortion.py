@@ -8,14 +8,15 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz import experiments as ex
-from ganz import lasso
-from ganz import ratedistortion as rd
-from ganz.adapters import decode, make_adapter
-from ganz.codecs import encode_at_quality
-from ganz.config import InvertConfig
-from ganz.data import to_uint8
-from ganz.fileformat import unpack
+from ganz.report import rdanalysis, rdplots
+from ganz.study import figures, jobs, profiles
+from ganz.baselines import lasso
+from ganz.study import ratedistortion as rd
+from ganz.core.adapters import decode, make_adapter
+from ganz.baselines.imagecodecs import encode_at_quality
+from ganz.core.config import InvertConfig
+from ganz.core.pixels import to_uint8
+from ganz.core.fileformat import unpack
 
 SMALL = dict(ratios=(20, 100), bits=(32, 8, 4), qat_steps=3, codecs=("jpeg", "webp", "wavelet"),
              steps=5)
@@ -41,12 +42,12 @@ def test_table_schema(result):
     assert set(t["split"]) == {"test", "ood"}
     assert set(t["method"]) == {"ganz", "ganz_qat", "jpeg", "webp", "wavelet"}
     assert t["reachable"].dtype == bool
-    n = ex.PROFILES["smoke"].n_images
+    n = profiles.PROFILES["smoke"].n_images
     ganz = t[t["method"] == "ganz"]
     assert len(ganz) == 2 * 3 * 3 * n  # splits × (2 ratios + keep_linear) × bits × images
     qat = t[t["method"] == "ganz_qat"]
     assert set(qat["bits"]) == {8, 4}  # float storage needs no quantization-aware step
-    size = ex.SMOKE_MODEL.image_size
+    size = profiles.SMOKE_MODEL.image_size
     assert np.allclose(t["bpp"], t["bytes"] * 8 / (size * size))
     assert set(t.loc[~t["method"].isin(rd.GANZ_METHODS), "target"]) == {"matched", "grid"}
     assert (t["profile"] == "smoke").all() and (t["experiment"] == "rd").all()
@@ -62,10 +63,10 @@ def test_table_is_cached(result, results_dir):
 
 
 def test_ganz_bytes_are_real_file_sizes(result):
-    prof = ex.get_profile("smoke")
-    G, gid, _ = ex.generator_for(prof, 64, torch.device("cpu"))
-    names, x = ex.load_split(prof, "test", None, G.cfg.image_size)
-    job = ex.run_job(prof, G, gid, "random_linear", 20.0, names, x,
+    prof = profiles.get_profile("smoke")
+    G, gid, _ = profiles.generator_for(prof, 64, torch.device("cpu"))
+    names, x = profiles.load_split(prof, "test", None, G.cfg.image_size)
+    job = jobs.run_job(prof, G, gid, "random_linear", 20.0, names, x,
                      InvertConfig(steps=SMALL["steps"], seed=0), torch.device("cpu"))
     t = result.table
     for bits in SMALL["bits"]:
@@ -81,8 +82,8 @@ def test_ganz_bytes_are_real_file_sizes(result):
 
 
 def test_codec_bytes_are_real_file_sizes(result):
-    prof = ex.get_profile("smoke")
-    names, x = ex.load_split(prof, "ood", None, ex.SMOKE_MODEL.image_size)
+    prof = profiles.get_profile("smoke")
+    names, x = profiles.load_split(prof, "ood", None, profiles.SMOKE_MODEL.image_size)
     img = to_uint8(x)[0]
     rows = result.table[(result.table["image"] == names[0]) & (result.table["method"] == "webp")]
     for _, row in rows.head(6).iterrows():
@@ -107,19 +108,19 @@ def test_unreachable_budgets_are_kept_and_flagged(result):
 
 
 def test_summary_and_checks_run(result):
-    s = rd.rd_summary(result.table)
+    s = rdanalysis.rd_summary(result.table)
     assert {"split", "method", "bits", "rate", "psnr", "psnr_std", "ssim", "unreachable"} <= set(s.columns)
-    check = rd.bit_depth_check(result.table)
+    check = rdanalysis.bit_depth_check(result.table)
     assert {"gap_db", "byte_ratio", "within_tolerance"} <= set(check.columns)
     assert (check["byte_ratio"] < 1).all()
-    m = rd.matched(result.table)
+    m = rdanalysis.matched(result.table)
     assert (m["reachable"] + m["unreachable"] == m["images"]).all()
-    assert len(rd.verdict(result.table)) == 2 * 3
-    assert isinstance(rd.crossover(result.table)["statement"], str)
+    assert len(rdanalysis.verdict(result.table)) == 2 * 3
+    assert isinstance(rdanalysis.crossover(result.table)["statement"], str)
 
 
 def test_bd_table_runs(result):
-    bd = rd.bd_table(result.table)
+    bd = rdanalysis.bd_table(result.table)
     assert len(bd) == 2 * 2 * 3  # splits × (ganz, ganz_qat) × codecs
     assert {"bd_rate_pct", "bd_psnr_db", "psnr_lo", "psnr_hi", "bpp_lo", "bpp_hi", "note"} <= set(bd.columns)
     assert ((bd["note"] != "") | bd["bd_rate_pct"].notna()).all()  # a nan always says why
@@ -143,7 +144,7 @@ def _fake_table(shift: float) -> pd.DataFrame:
 
 
 def test_bd_rate_of_a_known_shift():
-    bd = rd.bd_table(_fake_table(2.0)).set_index("codec").loc["jpeg"]
+    bd = rdanalysis.bd_table(_fake_table(2.0)).set_index("codec").loc["jpeg"]
     assert bd["bd_rate_pct"] == pytest.approx(-50.0, abs=0.5)  # GANZ needs half the bytes
     assert bd["bd_psnr_db"] == pytest.approx(5.0, abs=0.05)
     assert bd["bd_rate_median_img"] == pytest.approx(-50.0, abs=0.5)
@@ -153,7 +154,7 @@ def test_crossover_of_crossing_lines():
     t = _fake_table(1.0)
     jpeg = t["method"] == "jpeg"
     t.loc[jpeg, "psnr"] = 23 + 2 * np.log2(t.loc[jpeg, "bpp"])  # flatter: meets GANZ at 2 bpp
-    c = rd.crossover(t, "jpeg", "test")
+    c = rdanalysis.crossover(t, "jpeg", "test")
     assert c["bpp"] == pytest.approx(2.0, rel=0.03)
     assert c["low_end"] == "jpeg" and c["high_end"] == "ganz"
     assert "2" in c["statement"]
@@ -161,15 +162,15 @@ def test_crossover_of_crossing_lines():
 
 def test_pareto_drops_dominated_points():
     curve = pd.DataFrame({"bpp": [1, 2, 3, 4], "psnr": [20, 19, 25, 25]})
-    assert list(rd.pareto(curve)["bpp"]) == [1, 3]
+    assert list(rdanalysis.pareto(curve)["bpp"]) == [1, 3]
 
 
 def test_qat_is_never_worse_than_rounding():
     torch.manual_seed(0)
-    prof = ex.get_profile("smoke")
-    G, _, _ = ex.generator_for(prof, 64, torch.device("cpu"))
+    prof = profiles.get_profile("smoke")
+    G, _, _ = profiles.generator_for(prof, 64, torch.device("cpu"))
     ad = make_adapter(G, "random_linear", 20.0)
-    x = ex.synthetic_images(2, G.cfg.image_size, 3)
+    x = profiles.synthetic_images(2, G.cfg.image_size, 3)
     z = torch.rand(2, ad.input_dim) * 2 - 1
     for bits in (2, 4):
         plain = rd.quantize_latent(z, bits)
@@ -186,23 +187,23 @@ def test_plots_return_figures(result):
     from matplotlib.figure import Figure
 
     for metric in ("psnr", "ssim"):
-        fig = rd.plot_rd(result.table, metric)
+        fig = rdplots.plot_rd(result.table, metric)
         assert isinstance(fig, Figure) and fig._repr_png_()[:4] == b"\x89PNG"
     with pytest.raises(Exception):
-        rd.plot_rd(result.table, "msssim")
+        rdplots.plot_rd(result.table, "msssim")
 
 
 def test_examples_figure(results_dir):
-    fig = rd.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
+    fig = rdplots.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
                          codecs=("jpeg", "webp"), steps=SMALL["steps"])
     assert len(fig.axes) == 4  # original, GANZ, two codecs
 
 
 # ---------------------------------------------------------------------------- Lasso (fig. 8)
 def _cs_setup(m: int = 120, size: int = 16):
-    train = ex.synthetic_images(3, size, 0)
-    test = ex.synthetic_images(3, size, 1)
-    A = ex._measurement_matrix(m, test[0].numel(), 0)
+    train = profiles.synthetic_images(3, size, 0)
+    test = profiles.synthetic_images(3, size, 1)
+    A = jobs._measurement_matrix(m, test[0].numel(), 0)
     return train, test, A
 
 
@@ -212,7 +213,7 @@ def test_dct_matrix_is_orthonormal():
 
 
 def test_lasso_beats_the_zero_guess():
-    from ganz.metrics import psnr
+    from ganz.core.metrics import psnr
 
     train, test, A = _cs_setup()
     rows = lasso.lasso_cs_rows([f"t{i}" for i in range(3)], test, "test", A, {"experiment": "x"}, train)
@@ -227,14 +228,14 @@ def test_lasso_lambda_comes_from_train_images_only():
     train, test, A = _cs_setup()
     lam, scores = lasso.choose_lambda(train, A)
     assert lam == max(scores, key=scores.get) and lam in lasso.LAMBDA_GRID
-    other = ex.synthetic_images(3, 16, 7)
+    other = profiles.synthetic_images(3, 16, 7)
     for x in (test, other):
         rows = lasso.lasso_cs_rows(["a", "b", "c"], x, "test", A, {}, train)
         assert {r["lambda"] for r in rows} == {lam}
 
 
 def test_fig8_has_a_lasso_row_per_ganz_row(results_dir):
-    res = ex.fig8("smoke", "cpu", measurements=(4000,), n_images=1, steps=2)
+    res = figures.fig8("smoke", "cpu", measurements=(4000,), n_images=1, steps=2)
     t = res.table
     counts = t.groupby(["split", "method"]).size().unstack()
     assert (counts["lasso_dct"] == counts["ganz"]).all()

@@ -2,7 +2,7 @@
 
 Nothing may crash, hang, write garbage or lose work. A bad input is a ``GanzError`` in the library
 and, in the CLI, exactly one line on stderr, a non-zero exit, no traceback and no output file.
-The long fuzz is a benchmark, ``python -m ganz.fuzz --cases 10000`` (not run here).
+The long fuzz is a benchmark, ``python -m tools.fuzz --cases 10000`` (not run here).
 """
 from __future__ import annotations
 
@@ -30,20 +30,20 @@ from hypothesis import strategies as st
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
-from ganz import atomic
+from ganz.core import atomic
 from ganz.cli import main
-from ganz.codec import GanzCodec
-from ganz.config import ModelConfig, TrainConfig
-from ganz.data import open_image
-from ganz.errors import GanzError
-from ganz.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack, varint
-from ganz.models import Generator
-from ganz.train import Trainer, train
-from ganz.zoo import FORMAT, export_generator, load_generator
+from ganz.core.codec import GanzCodec
+from ganz.core.config import ModelConfig, TrainConfig
+from ganz.core.data import open_image
+from ganz.core.errors import GanzError
+from ganz.core.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack, varint
+from ganz.core.models import Generator
+from ganz.train.began import Trainer, train
+from ganz.core.zoo import FORMAT, load_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
-TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+from tiny import TINY, tiny_model_file
 FAST = settings(deadline=None, database=None,  # no .hypothesis/ folder in the checkout
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -131,12 +131,10 @@ class Env:
     """A tiny generator on disk, its codec, valid files in every format variant, another model."""
 
     def __init__(self, folder: Path):
-        torch.manual_seed(0)
         self.model = folder / "tiny.safetensors"
-        export_generator(Generator(TINY), self.model)
-        torch.manual_seed(1)
+        tiny_model_file(self.model, seed=0)
         self.other_model = folder / "other.safetensors"
-        export_generator(Generator(TINY), self.other_model)
+        tiny_model_file(self.other_model, seed=1)
         self.codec = GanzCodec(self.model, "cpu")
         self.sha = self.codec.generator_sha256
         self.gid1, self.gid2 = bytes.fromhex(self.sha[:16]), bytes.fromhex(self.sha[:8])
@@ -750,7 +748,7 @@ def test_files_made_with_older_exports_still_decode(tmp_path):
     """An export from before ``adapter_gain`` existed keeps its id: its .ganz files decode."""
     old_state = {k: v for k, v in _state().items() if k != "adapter_gain"}
     save_file(old_state, str(tmp_path / "old.safetensors"), metadata=_meta())
-    from ganz.zoo import weights_id
+    from ganz.core.zoo import weights_id
 
     old_id = weights_id(old_state)  # what the codec of that time wrote into its files
     codec = GanzCodec(tmp_path / "old.safetensors", "cpu")
@@ -807,8 +805,8 @@ CHILD = f"""
 import sys, time
 import torch
 torch.set_num_threads(1)
-from ganz import train as T
-from ganz.config import ModelConfig, TrainConfig
+from ganz.train import began as T
+from ganz.core.config import ModelConfig, TrainConfig
 import numpy as np
 step = T.Trainer.train_step
 def slow_step(self):  # slow enough that the kill lands mid-run; numerics untouched
@@ -963,10 +961,10 @@ def test_cli_output_failure_is_one_line(env, tmp_path, capsys, monkeypatch):
 
 # --------------------------------------------------------------------------- the long fuzz, briefly
 def test_fuzz_benchmark_runs(tmp_path, capsys):
-    """``python -m ganz.fuzz`` (10,000 cases as a benchmark) works; here only 150 cases."""
+    """``python -m tools.fuzz`` (10,000 cases as a benchmark) works; here only 150 cases."""
     import json
 
-    from ganz import fuzz
+    from tools import fuzz
 
     out = tmp_path / "bench" / "fuzz.json"
     assert fuzz.main(["--cases", "150", "--seed", "7", "--out", str(out), "-q"]) == 0

@@ -3,9 +3,9 @@ import csv
 import numpy as np
 import torch
 
-from ganz.config import ModelConfig, TrainConfig
-from ganz.train import Trainer, batch_indices
-from ganz.zoo import load_generator
+from ganz.core.config import ModelConfig, TrainConfig
+from ganz.train.began import Trainer, batch_indices
+from ganz.core.zoo import load_generator
 
 CFG = ModelConfig(16, 4, 4, 8)
 
@@ -181,7 +181,7 @@ def test_cli_train_original_recipe(tmp_path, monkeypatch):
             step = 0
         return T()
 
-    monkeypatch.setattr("ganz.train.train", fake_train)
+    monkeypatch.setattr("ganz.train.began.train", fake_train)
     assert cli.main(["train", "--out", str(tmp_path), "--recipe", "original", "--batch-size", "8",
                      "--time-limit", "5", "--checkpoint-every", "0", "--device", "cpu", "-q"]) == 0
     t = seen["tcfg"]

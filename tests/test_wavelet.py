@@ -8,9 +8,9 @@ import pytest
 import pywt
 from PIL import Image
 
-from ganz.errors import GanzError
-from ganz.metrics import psnr
-from ganz.wavelet import (above_kth, wavelet_baseline, wavelet_decode, wavelet_encode,
+from ganz.core.errors import GanzError
+from ganz.core.metrics import psnr
+from ganz.baselines.wavelet import (above_kth, wavelet_baseline, wavelet_decode, wavelet_encode,
                           wavelet_keep, wavelet_level, wavelet_threshold)
 from images import make_image
 

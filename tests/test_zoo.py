@@ -2,21 +2,20 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from ganz.config import ModelConfig
-from ganz.errors import GanzError
-from ganz.models import Generator
-from ganz.zoo import export_generator, load_generator
+from ganz.core.errors import GanzError
+from ganz.core.zoo import export_generator, load_generator
+from tiny import tiny_generator
 
 
 def test_mismatched_weights_refused(tmp_path):
-    G = Generator(ModelConfig(16, 4, 8, 8))
+    G = tiny_generator()
     path = tmp_path / "g.safetensors"
     export_generator(G, path)
     _, gid, _ = load_generator(path)
     assert len(gid) == 64
     state = {k: v.half() for k, v in G.state_dict().items()}
     state["h0.weight"] = torch.zeros(3, 3, dtype=torch.float16)
-    from ganz.zoo import FORMAT
+    from ganz.core.zoo import FORMAT
     import json
 
     save_file(state, str(tmp_path / "bad.safetensors"),

@@ -32,7 +32,7 @@ fi
 grace=$(( DEADLINE_S > 60 ? 20 : 5 ))
 limit=$(( DEADLINE_S - ($(date +%s) - t_start) + grace )); [ "$limit" -ge 1 ] || limit=1  # timeout 0 = none
 timeout -k 15 "$limit" \
-  "$PY" -m ganz.lease "$MODE" --out "$OUT" $flag 2>&1 | tee -a "$OUT/lease.log"
+  "$PY" -m ganz.study.lease "$MODE" --out "$OUT" $flag 2>&1 | tee -a "$OUT/lease.log"
 rc=${PIPESTATUS[0]}
 echo "lease.sh: exit $rc after $(( $(date +%s) - t_start )) s; $OUT: $(ls "$OUT" | tr '\n' ' ')" | tee -a "$OUT/lease.log"
 [ "${DRY:-0}" = 1 ] && rm -rf "$work"

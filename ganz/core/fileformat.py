@@ -1,0 +1,292 @@
+"""The ``.ganz`` file: a compact versioned header, the latent, and a CRC-32.
+
+Layout of version 1 (little-endian)::
+
+    offset size field
+    0      4    magic b"GANZ"
+    4      1    format version (1)
+    5      1    adapter code (0 keep_linear, 1 random_linear, 2 square_linear, 3 no_linear)
+    6      1    latent storage: 32 = float32, 16 = float16
+    7      2    image height
+    9      2    image width
+    11     4    adapter seed
+    15     4    latent length d_c
+    19     8    generator identity: first 8 bytes of the SHA-256 of its weights
+    27     4·d_c or 2·d_c  latent values
+    end-4  4    CRC-32 of everything before it
+
+Version 2 (written by default since 0.2; version 1 files still decode) is compact, because at
+these sizes every header byte matters, and can store quantized latents::
+
+    2      magic b"GZ"
+    1      format version (2)
+    1      adapter code (bits 0-1), payload deflated with zlib (bit 2)
+    1      latent storage: 32 float32, 16 float16, 1..12 uniform quantization to that many bits
+    varint height, width, adapter seed, latent length d_c (LEB128: 1 byte below 128)
+    4      generator identity: first 4 bytes of the SHA-256 of its weights
+    ...    latent: floats, or b-bit codes q = round((z + 1) / 2 · (2^b − 1)) packed MSB-first
+    4      CRC-32 of everything before it
+
+The compression ratio is not stored: it is N / d_c with N = height·width·3.
+Every malformed input raises ``GanzError`` with a one-line message; sizes are checked before
+anything is allocated.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GanzError
+
+# the wire codes of the adapters, kept here so that reading a header needs no torch
+# (``ganz.core.adapters`` holds the same tuple; tests/test_golden.py checks that they agree)
+ADAPTERS = ("keep_linear", "random_linear", "square_linear", "no_linear")
+ADAPTER_CODES = {name: i for i, name in enumerate(ADAPTERS)}
+
+MAGIC = b"GANZ"  # version 1
+MAGIC2 = b"GZ"  # version 2
+VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
+QUANT_BITS = tuple(range(1, 13))
+_HEADER = struct.Struct("<4sBBBHHII8s")
+HEADER_BYTES = _HEADER.size  # 27
+CRC_BYTES = 4
+MAX_LATENT = 1 << 20  # far above any real model (49152 at R = 1, 128×128); bounds allocation
+MAX_SIDE = 4096
+_DTYPES = {32: np.dtype("<f4"), 16: np.dtype("<f2")}
+
+
+@dataclass(frozen=True)
+class GanzFile:
+    """The decoded contents of a .ganz file."""
+
+    adapter: str
+    height: int
+    width: int
+    seed: int
+    generator_id: str  # hex prefix of the weights' SHA-256 (16 digits in v1, 8 in v2)
+    z: np.ndarray  # float32 (d_c,)
+    bits: int = 32
+    version: int = VERSION
+
+    @property
+    def num_pixels(self) -> int:
+        return self.height * self.width * 3
+
+    @property
+    def ratio(self) -> float:
+        return self.num_pixels / len(self.z)
+
+
+def quantize(z: np.ndarray, bits: int) -> np.ndarray:
+    """Uniform codes q ∈ [0, 2^b − 1] for z ∈ [−1, 1]."""
+    levels = (1 << bits) - 1
+    return np.rint((np.clip(z, -1, 1) + 1) / 2 * levels).astype(np.int64)
+
+
+def dequantize(q: np.ndarray, bits: int) -> np.ndarray:
+    return (q.astype(np.float64) / ((1 << bits) - 1) * 2 - 1).astype(np.float32)
+
+
+def roundtrip(z: np.ndarray, bits: int) -> np.ndarray:
+    """What a decoder sees of ``z`` stored at ``bits``."""
+    z = np.asarray(z, dtype=np.float32)
+    if bits == 32:
+        return z.copy()
+    if bits == 16:
+        return z.astype(np.float16).astype(np.float32)
+    return dequantize(quantize(z, bits), bits)
+
+
+def _pack_codes(q: np.ndarray, bits: int) -> bytes:
+    shifts = np.arange(bits - 1, -1, -1)
+    return np.packbits(((q[:, None] >> shifts) & 1).astype(np.uint8).ravel()).tobytes()
+
+
+def _unpack_codes(raw: bytes, n: int, bits: int) -> np.ndarray:
+    # bits -> 16-bit big-endian words with uint8 temporaries only (~19 bytes per code, not the
+    # ~100 of an int64 bit matrix: a hostile deflated payload declaring 2^20 codes stays cheap)
+    flat = np.unpackbits(np.frombuffer(raw, np.uint8), count=n * bits).reshape(n, bits)
+    words = np.zeros((n, 16), np.uint8)
+    words[:, 16 - bits:] = flat
+    return np.packbits(words, axis=1).view(">u2").ravel().astype(np.int64)
+
+
+def varint(v: int, pad: int = 0) -> bytes:
+    """Unsigned LEB128. ``pad`` adds redundant zero groups: a non-canonical encoding that
+    ``unpack`` must refuse (only tests and ``tools.fuzz`` make those)."""
+    groups = []
+    while True:
+        groups.append(v & 0x7F)
+        v >>= 7
+        if not v:
+            break
+    groups += [0] * pad
+    return bytes(g | (0x80 if i < len(groups) - 1 else 0) for i, g in enumerate(groups))
+
+
+def _read_varint(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    value = shift = 0
+    for i in range(5):  # at most 35 bits
+        if pos >= end:
+            raise GanzError("truncated .ganz file (header)")
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+    raise GanzError("corrupt .ganz file: header number too long")
+
+
+def _check_latent(f: GanzFile) -> np.ndarray:
+    if f.adapter not in ADAPTER_CODES:
+        raise GanzError(f"unknown adapter {f.adapter!r}")
+    if f.bits not in _DTYPES and f.bits not in QUANT_BITS:
+        raise GanzError(f"latent storage of {f.bits} bits is not supported (32, 16 or 1..12)")
+    z = np.asarray(f.z, dtype=np.float32).ravel()
+    if not np.all(np.isfinite(z)):
+        raise GanzError("latent has NaN or infinite values")
+    if len(z) == 0 or len(z) > MAX_LATENT:
+        raise GanzError(f"latent length {len(z)} out of range")
+    # never write a file that unpack would refuse
+    if f.bits in _DTYPES and np.abs(z).max() > 1.0 + 1e-3:
+        raise GanzError("latent values outside [-1, 1]")
+    if not (0 < f.height <= MAX_SIDE and 0 < f.width <= MAX_SIDE):
+        raise GanzError(f"image size {f.height}×{f.width} out of range (1..{MAX_SIDE})")
+    if not all(c in "0123456789abcdefABCDEF" for c in f.generator_id):
+        raise GanzError(f"generator id {f.generator_id!r} is not hexadecimal")
+    return z
+
+
+def pack(f: GanzFile, version: int = VERSION) -> bytes:
+    """Serialize a GanzFile: version 2 (compact, quantization) unless ``version=1`` is asked."""
+    z = _check_latent(f)
+    if version == 1:
+        return _pack_v1(f, z)
+    if version != 2:
+        raise GanzError(f"cannot write .ganz format version {version}")
+    if f.bits in _DTYPES:
+        payload = z.astype(_DTYPES[f.bits]).tobytes()
+    else:
+        payload = _pack_codes(quantize(z, f.bits), f.bits)
+    deflated = zlib.compress(payload, 9)
+    use_zlib = len(deflated) < len(payload)
+    gid = bytes.fromhex(f.generator_id[:8])
+    if len(gid) != 4:
+        raise GanzError("generator id must have at least 8 hex digits")
+    head = (MAGIC2 + bytes([2, ADAPTER_CODES[f.adapter] | (4 if use_zlib else 0), f.bits])
+            + varint(f.height) + varint(f.width) + varint(f.seed % (2**32)) + varint(len(z)) + gid)
+    body = head + (deflated if use_zlib else payload)
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def _pack_v1(f: GanzFile, z: np.ndarray) -> bytes:
+    if f.bits not in _DTYPES:
+        raise GanzError("format version 1 stores only float32 or float16 latents")
+    gid = bytes.fromhex(f.generator_id[:16])
+    if len(gid) != 8:
+        raise GanzError("generator id must have at least 16 hex digits")
+    head = _HEADER.pack(MAGIC, 1, ADAPTER_CODES[f.adapter], f.bits, f.height, f.width,
+                        f.seed % (2**32), len(z), gid)
+    body = head + z.astype(_DTYPES[f.bits]).tobytes()
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def _finish(adapter_code: int, bits: int, h: int, w: int, n: int) -> None:
+    if adapter_code >= len(ADAPTERS):
+        raise GanzError(f"corrupt .ganz file: unknown adapter code {adapter_code}")
+    if bits not in _DTYPES and bits not in QUANT_BITS:
+        raise GanzError(f"corrupt .ganz file: unknown latent storage ({bits} bits)")
+    if not (0 < h <= MAX_SIDE and 0 < w <= MAX_SIDE):
+        raise GanzError(f"corrupt .ganz file: image size {h}×{w} out of range")
+    if not (0 < n <= MAX_LATENT):
+        raise GanzError(f"corrupt .ganz file: latent length {n} out of range")
+
+
+def _checked_z(z: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(z)):
+        raise GanzError("corrupt .ganz file: latent has NaN or infinite values")
+    if np.abs(z).max() > 1.0 + 1e-3:
+        raise GanzError("corrupt .ganz file: latent values outside [-1, 1]")
+    return z
+
+
+def unpack(data: bytes) -> GanzFile:
+    """Parse and validate a .ganz file's bytes (versions 1 and 2)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise GanzError("expected bytes")
+    data = bytes(data)
+    if data[:4] == MAGIC:
+        return _unpack_v1(data)
+    if data[:2] != MAGIC2:
+        raise GanzError("not a .ganz file (bad magic)")
+    if len(data) < 3:
+        raise GanzError("truncated .ganz file (no version)")
+    if data[2] != 2:
+        raise GanzError(f"unsupported .ganz format version {data[2]} (this ganz reads "
+                        f"{', '.join(map(str, SUPPORTED_VERSIONS))})")
+    end = len(data) - CRC_BYTES
+    if end < 5 + 4 + 4:
+        raise GanzError(f"truncated .ganz file ({len(data)} bytes)")
+    (crc,) = struct.unpack_from("<I", data, end)
+    if zlib.crc32(data[:end]) != crc:
+        raise GanzError("corrupt .ganz file (checksum mismatch, or truncated)")
+    flags, bits = data[3], data[4]
+    if flags & ~0b111:
+        raise GanzError(f"corrupt .ganz file: unknown flags {flags:#x}")
+    pos = 5
+    h, pos = _read_varint(data, pos, end)
+    w, pos = _read_varint(data, pos, end)
+    seed, pos = _read_varint(data, pos, end)
+    n, pos = _read_varint(data, pos, end)
+    _finish(flags & 3, bits, h, w, n)
+    if seed >= 2**32:
+        raise GanzError("corrupt .ganz file: seed out of range")
+    if pos + 4 > end:
+        raise GanzError("truncated .ganz file (header)")
+    gid, pos = data[pos:pos + 4], pos + 4
+    payload = data[pos:end]
+    size = n * _DTYPES[bits].itemsize if bits in _DTYPES else (n * bits + 7) // 8
+    if flags & 4:
+        d = zlib.decompressobj()
+        try:
+            payload = d.decompress(payload, size + 1)  # bounded: never more than expected + 1
+        except zlib.error:
+            raise GanzError("corrupt .ganz file (bad compressed latent)") from None
+        if not d.eof or d.unconsumed_tail or d.unused_data:
+            raise GanzError("corrupt .ganz file (compressed latent has the wrong length)")
+    if len(payload) != size:
+        kind = "truncated" if len(payload) < size else "trailing bytes in"
+        raise GanzError(f"{kind} .ganz file (latent of {len(payload)} bytes, expected {size})")
+    if bits in _DTYPES:
+        z = np.frombuffer(payload, dtype=_DTYPES[bits], count=n).astype(np.float32)
+    else:
+        z = dequantize(_unpack_codes(payload, n, bits), bits)
+    return GanzFile(ADAPTERS[flags & 3], h, w, seed, gid.hex(), _checked_z(z), bits, 2)
+
+
+def _unpack_v1(data: bytes) -> GanzFile:
+    if len(data) < 5:
+        raise GanzError("truncated .ganz file (no version)")
+    if data[4] != 1:
+        raise GanzError(f"unsupported .ganz format version {data[4]} (this ganz reads "
+                        f"{', '.join(map(str, SUPPORTED_VERSIONS))})")
+    if len(data) < HEADER_BYTES + CRC_BYTES:
+        raise GanzError(f"truncated .ganz file ({len(data)} bytes, header needs {HEADER_BYTES + CRC_BYTES})")
+    _, version, code, bits, h, w, seed, n, gid = _HEADER.unpack_from(data)
+    _finish(code, bits, h, w, n)
+    if bits not in _DTYPES:
+        raise GanzError(f"corrupt .ganz file: unknown latent storage ({bits} bits)")
+    expected = HEADER_BYTES + n * _DTYPES[bits].itemsize + CRC_BYTES
+    if len(data) != expected:
+        kind = "truncated" if len(data) < expected else "trailing bytes in"
+        raise GanzError(f"{kind} .ganz file ({len(data)} bytes, expected {expected})")
+    (crc,) = struct.unpack_from("<I", data, len(data) - CRC_BYTES)
+    if zlib.crc32(data[:-CRC_BYTES]) != crc:
+        raise GanzError("corrupt .ganz file (checksum mismatch)")
+    z = np.frombuffer(data, dtype=_DTYPES[bits], count=n, offset=HEADER_BYTES).astype(np.float32)
+    return GanzFile(ADAPTERS[code], h, w, seed, gid.hex(), _checked_z(z), bits, 1)

@@ -1,0 +1,16 @@
+"""Absolute project paths, resolved from this file so code runs from any working directory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # ganz/ (this file is ganz/core/paths.py)
+ROOT = PACKAGE_DIR.parent
+DATA_DIR = ROOT / "data"
+MODELS_DIR = Path(os.environ.get("GANZ_ZOO", PACKAGE_DIR / "zoo"))  # committed generator weights
+CACHE_DIR = Path(os.environ.get("GANZ_CACHE", ROOT / ".cache"))
+
+
+def results_dir() -> Path:
+    """Where results are read and written: $GANZ_RESULTS (read at each call) or results/."""
+    return Path(os.environ.get("GANZ_RESULTS", ROOT / "results"))

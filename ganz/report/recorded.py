@@ -1,0 +1,193 @@
+"""The book's reading side: load recorded results without computing, and say where they came from.
+
+``load("fig5", profile)`` runs a figure's runner with ``jobs.READ_ONLY`` set, so a result
+missing from ``results/<profile>/`` is an error naming the command to run, never a computation
+inside the book (the smoke profile, made on the spot by design, is exempt). ``provenance`` takes
+the commit, device, profile and date from the results themselves (the table's columns, its
+sidecar or the git history of its file), not from the build, and adds the model facts.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.errors import GanzError
+from ..core.paths import results_dir
+from ..study import figures, jobs
+from ..study.profiles import ExperimentResult, get_profile
+from ..core.paths import ROOT
+from ..core.runtime import git
+
+#: the paper's original code and its write-up (the paper has no arXiv entry; the PDF is in the repo)
+CODE_URL = "https://github.com/nik-sm/gan-compression"
+PAPER_URL = CODE_URL + "/blob/master/gans-for-lossy-image-compression.pdf"
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Within the block, the runners only read recorded results."""
+    before, jobs.READ_ONLY = jobs.READ_ONLY, True
+    try:
+        yield
+    finally:
+        jobs.READ_ONLY = before
+
+
+def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ExperimentResult:
+    """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner."""
+    runner = getattr(figures, figure, None) if figure.startswith("fig") else None
+    if runner is None:
+        raise GanzError(f"unknown figure {figure!r}")
+    with read_only():
+        return runner(profile, device, **params)
+
+
+# ---------------------------------------------------------------------------- provenance
+
+@lru_cache(maxsize=None)
+def recorded_date(path: str) -> str:
+    """When a results file was made: its sidecar's ``created``, else the date of the commit that
+    first added it ("" if neither is known, e.g. an uncommitted file)."""
+    p = Path(path)
+    for side in (p.with_suffix(".json"), p.with_name(p.stem + ".meta.json")):
+        if side.is_file():
+            try:
+                created = json.loads(side.read_text()).get("created")
+            except (ValueError, AttributeError):
+                created = None
+            if created:
+                return str(created)[:10]
+    rel = p.relative_to(ROOT) if p.is_absolute() and p.is_relative_to(ROOT) else p
+    dates = git("log", "--diff-filter=A", "--format=%cs", "--", str(rel)).splitlines()
+    return dates[-1] if dates else ""
+
+
+def _values(table: pd.DataFrame, col: str) -> list[str]:
+    if col not in table:
+        return []
+    return sorted({str(v) for v in table[col].dropna() if str(v) not in ("", "nan")})
+
+
+@lru_cache(maxsize=None)
+def model_facts(model: str) -> dict:
+    """Architecture and training length of a zoo model (no absolute paths)."""
+    from ..core.zoo import load_generator
+
+    try:
+        G, _, meta = load_generator(model)
+    except GanzError:
+        return {"model": model}
+    cfg = G.cfg
+    return {"model": model, "image_size": cfg.image_size, "width": cfg.width,
+            "latent_dim": cfg.latent_dim, "images_seen": int(meta.get("images_seen") or 0),
+            "train_steps": int(meta.get("step") or 0)}
+
+
+def provenance(res: ExperimentResult) -> dict:
+    """Where a result came from: run commit(s), date, device(s), profile, source file, models,
+    inversion steps and images per split, all read from the result."""
+    t, meta = res.table, res.meta
+    source = t.attrs.get("source", "")
+    ganz = t[t["method"] == "ganz"] if "method" in t else t
+    per_split = (ganz.groupby("split")["image"].nunique().to_dict()
+                 if {"split", "image"} <= set(ganz.columns) else {})
+    steps = sorted({int(s) for s in ganz["steps"].dropna()}) if "steps" in ganz else []
+    models = [m.strip() for m in str(meta.get("model", "")).split(",") if m.strip()]
+    return {"profile": meta.get("profile", "?"),
+            "commits": _values(t, "commit"), "devices": _values(t, "device"),
+            "torch": _values(t, "torch"),
+            "source": (str(Path(source).relative_to(ROOT)) if source and
+                       Path(source).is_relative_to(ROOT) else Path(source).name),
+            "date": recorded_date(source) if source else "",
+            "models": [model_facts(m) for m in models if not m.startswith("smoke")],
+            "steps": steps, "images_per_split": per_split}
+
+
+def _join(values: list, empty: str = "not recorded") -> str:
+    return ", ".join(map(str, values)) if values else empty
+
+
+def model_line(facts: Mapping) -> str:
+    if "width" not in facts:
+        return f"`{facts['model']}`"
+    return (f"`{facts['model']}`: {facts['image_size']}×{facts['image_size']} images, width "
+            f"{facts['width']}, latent dim {facts['latent_dim']}, "
+            f"{facts['images_seen']:,} training images seen ({facts['train_steps']:,} steps)")
+
+
+def provenance_md(p: Mapping, extra: str = "") -> str:
+    """Provenance as a short Markdown block (for ``IPython.display.Markdown``)."""
+    split = ", ".join(f"{n} {s}" for s, n in p.get("images_per_split", {}).items())
+    lines = [f"**Run:** profile `{p['profile']}`, commit {_join([f'`{c}`' for c in p['commits']])}"
+             f", recorded {p['date'] or 'on an unknown date'}, on {_join(p['devices'])}"
+             f" (torch {_join(p['torch'])}).",
+             f"**Source:** `{p['source'] or 'computed on the spot'}`."]
+    if p.get("models"):
+        lines.append("**Model:** " + "; ".join(model_line(m) for m in p["models"]) + ".")
+    facts = []
+    if p.get("steps"):
+        facts.append(f"{_join(p['steps'])} inversion steps")
+    if split:
+        facts.append(f"images per split: {split}")
+    if facts:
+        lines.append("**Inversion:** " + "; ".join(facts) + ".")
+    if extra:
+        lines.append(extra)
+    return "\n\n".join(lines)
+
+
+def show_provenance(res: ExperimentResult, extra: str = ""):
+    """The provenance block of a figure page, as displayable Markdown."""
+    from IPython.display import Markdown
+
+    return Markdown(provenance_md(provenance(res), extra))
+
+
+def training_provenance(profile: str | None = None):
+    """The training page's provenance: each model's facts and the date its log was recorded."""
+    from IPython.display import Markdown
+
+    prof = get_profile(profile)
+    if prof.synthetic:
+        return Markdown(f"**Run:** profile `{prof.name}`: a tiny generator trained on the spot "
+                        f"on synthetic images; its numbers only show that the code runs.")
+    lines = []
+    for dim in sorted(set(prof.models) | set(prof.dim_models)):
+        log = results_dir() / prof.name / "training" / f"d{dim}.csv"
+        names = [n for n in dict.fromkeys([prof.models.get(dim), prof.dim_models.get(dim)]) if n]
+        date = recorded_date(str(log)) if log.is_file() else ""
+        rel = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log.name
+        lines.append(f"- d_t = {dim}: " + "; ".join(model_line(model_facts(n)) for n in names)
+                     + f". Log `{rel}`, recorded {date or 'on an unknown date'}.")
+    return Markdown(f"**Profile** `{prof.name}`. Models used by the figures:\n\n" + "\n".join(lines))
+
+
+def num_pixels(profile: str | None = None) -> int:
+    """N, the number of values in one image of the profile (3 · size²)."""
+    size = get_profile(profile).image_size
+    return 3 * size * size
+
+
+def links() -> str:
+    """Markdown links to the paper and the original code."""
+    return f"[the paper]({PAPER_URL}) · [the original code]({CODE_URL})"
+
+
+def have_images(profile: str | None = None) -> bool:
+    """Whether this build has the evaluation images (originals can be drawn)."""
+    from ..core.data import eval_images
+    from ..core.errors import MissingDataError
+
+    prof = get_profile(profile)
+    if prof.synthetic:
+        return True
+    try:
+        eval_images("test", prof.image_size, limit=1)
+        return True
+    except MissingDataError:
+        return False

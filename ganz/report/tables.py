@@ -1,0 +1,125 @@
+"""Tables made for reading in the book: formatted numbers with units, a dash (with a footnote)
+for missing values, nothing truncated, a scrollable container, and full tables as CSV files.
+
+``show(df)`` returns an HTML object (``_repr_html_``) with every row and the full text of every
+cell; a long table is better summarised on the page and offered whole with ``download``.
+"""
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.atomic import write_csv
+
+DASH = "—"
+DASH_NOTE = "— : not applicable, or not reported by that side."
+#: column → (heading, decimals); a heading names the unit
+COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
+    "psnr": ("PSNR (dB)", 2), "ssim": ("SSIM", 3), "ratio": ("R = N / d_c", 1),
+    "bytes": ("bytes (B)", 0), "seconds": ("time per image (s)", 2), "steps": ("steps", 0),
+    "dim": ("d_t", 0), "n": ("images", 0), "delta_db": ("ours − paper (dB)", 2),
+    "ours": ("ours: median [min–max] (dB)", None), "paper": ("paper: median [min–max] (dB)", None),
+    "ours_kib": ("ours (KiB)", 2), "paper_kib": ("paper (KiB)", 2), "paper_note": ("paper's note", None),
+    "ours_median": ("ours median (dB)", 2), "paper_median": ("paper median (dB)", 2),
+    "m_over_n": ("M / N", 3), "measurements": ("M", 0), "images_seen": ("training images seen", 0),
+    "step": ("training step", 0), "mean": ("mean", 2), "std": ("std", 2), "min": ("min", 2),
+    "25%": ("25 %", 2), "50%": ("median", 2), "75%": ("75 %", 2), "max": ("max", 2),
+    "count": ("images", 0), "m_global": ("M_global", 4), "k": ("k", 4), "val_psnr":
+    ("validation PSNR (dB)", 2), "loss_real": ("L(x)", 4), "loss_fake": ("L(G(z))", 4),
+}
+
+
+def is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(float(value))
+    return isinstance(value, str) and value.strip() in ("", "nan", "NaN", "<NA>", "None", DASH)
+
+
+def fmt(value: object, decimals: int | None = None) -> str:
+    """One cell as text: numbers rounded (thousands separated), missing values as a dash."""
+    if is_missing(value):
+        return DASH
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if decimals is None:
+            decimals = 0 if v.is_integer() else 2
+        return f"{v:,.{decimals}f}"
+    return str(value)
+
+
+def _heading(col: object) -> str:
+    if isinstance(col, tuple):
+        return " ".join(_heading(c) for c in col if str(c))
+    return COLUMN_FORMATS.get(str(col), (str(col), None))[0]
+
+
+def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """``df`` (index reset, duplicates dropped) as strings, with unit headings."""
+    out = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df.copy()
+    out = out.drop_duplicates().reset_index(drop=True)
+    decimals = dict(decimals or {})
+    cols = {}
+    for col in out.columns:
+        key = col[-1] if isinstance(col, tuple) else col
+        d = decimals.get(str(key), COLUMN_FORMATS.get(str(key), ("", None))[1])
+        cols[_heading(col)] = [fmt(v, d) for v in out[col]]
+    return pd.DataFrame(cols)
+
+
+class Table:
+    """An HTML table for the book (all rows, full cell text, scrollable if wide)."""
+
+    def __init__(self, df: pd.DataFrame, caption: str = "", notes: Sequence[str] = ()):
+        self.df, self.caption, self.notes = df, caption, list(notes)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.df.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                       for row in self.df.itertuples(index=False))
+        notes = list(self.notes)
+        if any(DASH in str(v) for v in self.df.to_numpy().ravel()) and DASH_NOTE not in notes:
+            notes.append(DASH_NOTE)
+        cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        foot = "".join(f"<p class='ganz-table-note'>{html.escape(n)}</p>" for n in notes)
+        return (f"<div class='ganz-table'><table class='table'>{cap}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>{foot}</div>")
+
+    def __repr__(self) -> str:  # plain-text fallback (tests, terminals)
+        return self.df.to_string(index=False)
+
+
+def show(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = (),
+         decimals: Mapping[str, int] | None = None) -> Table:
+    """``df`` formatted for reading (see the module docstring)."""
+    return Table(formatted(df, decimals), caption, notes)
+
+
+def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Table:
+    """A ``paper.compare`` table for reading: ``approx`` marks paper values read off a plot (≈)."""
+    t = cmp.drop(columns=[c for c in ("ours_median", "paper_median") if c in cmp]).copy()
+    notes = []
+    if approx is not None and "paper" in t:
+        flags = list(approx)
+        t["paper"] = [f"≈ {p}" if a and not is_missing(p) else p for p, a in zip(t["paper"], flags)]
+        if any(flags):
+            notes.append("≈ : the paper's value is approximate (read off its plot or stated "
+                         "loosely), not a printed number.")
+    return show(t, notes=notes)
+
+
+def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> Path:
+    """Write ``df`` whole as CSV beside the notebook (linked from the page with ``{download}``)."""
+    path = Path(folder) / name
+    write_csv(df, path)
+    return path

@@ -1,0 +1,528 @@
+"""Benchmark: the paper's compressor against ``ganz.core.fast``, side by side, as PSNR against wall time.
+
+``python -m ganz.study.bench inversion [--quick] [--model NAME] [--images N] [--device auto]``
+
+For R = 10 (``random_linear``) and ``keep_linear``, on held-out faces (``test``) and out-of-domain
+pictures (``ood``), the same generator, images and machine run
+
+- ``paper``: ``ganz.core.invert.invert`` with ``InvertConfig()`` (7500 Adam steps, lr 0.05, cosine,
+  random start), and
+- ``fast``: ``ganz.core.fast.invert_fast`` (encoder start + projected L-BFGS refinement),
+
+one after the other on the same batch. Both record the best latent so far at regular steps; after
+the run each is decoded and quantized to uint8, and PSNR is measured against the uint8 original,
+so a row's PSNR is what a file written at that moment would decode to. Timing leaves the
+recording out.
+
+Outputs (atomic writes), under ``results/bench/``:
+
+- ``inversion-<tag>-<device>.csv``: tidy curves — method, adapter, split, image, step, seconds, psnr,
+  device, torch, commit (and a few more);
+- ``inversion-<tag>-<device>-summary.csv``: per image and per split: each method's final PSNR, the
+  paper's time to reach its final PSNR (first touch) and its whole run's time, the fast method's
+  time to reach that same PSNR and the ratios (``speedup``: first touch, an oracle-stopped paper
+  method; ``speedup_table`` adds the ratio to the full run), CPU seconds per image, FLOPs per
+  step, images per minute;
+- ``inversion-<tag>-<device>.json``: settings and provenance.
+
+``<tag>`` is the profile (``cpu-small`` for the committed 32×32 model) or ``quick``: a tiny
+generator made on the spot, its encoder trained for a few seconds, synthetic images and few steps,
+so the whole pipeline runs in seconds (CI). Quick numbers only show that the code runs.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import io
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..core.adapters import decode, make_adapter
+from ..core.atomic import atomic_write, write_csv
+from ..core.config import InvertConfig, ModelConfig
+from ..core.pixels import to_uint8
+from ..core.encoder import EncoderTrainConfig, encoder_flops, find_encoder, train_encoder
+from ..core.errors import GanzError
+from ..core.fast import FastConfig, invert_fast
+from ..core.invert import invert
+from ..core.metrics import psnr
+from ..core.models import Generator, conv_module_flops
+from ..core.paths import ROOT, results_dir
+from ..core.zoo import weights_id
+
+SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
+SPLITS = ("test", "ood")
+METHODS = ("paper", "fast")
+QUICK_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+QUICK_PAPER_STEPS = 300
+QUICK_FAST = FastConfig(steps=30)
+# dense bf16 tensor-core peaks (FLOP/s) of GPUs we may be lent, for the fraction-of-peak column
+BF16_PEAK = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
+COLUMNS = ["method", "adapter", "ratio", "split", "image", "step", "seconds", "psnr", "mse",
+           "evals", "gflops", "device", "torch", "commit", "model", "generator"]
+COMMITTED_DIR = ROOT / "results" / "bench"
+
+
+@dataclass
+class BenchResult:
+    table: pd.DataFrame  # tidy time-to-PSNR curves
+    summary: pd.DataFrame  # per image and per split
+    meta: dict = field(default_factory=dict)
+
+    def speedups(self) -> pd.DataFrame:
+        return speedup_table(self.summary)
+
+    def costs(self) -> pd.DataFrame:
+        """FLOPs per image, images per minute and fraction of the bf16 peak, per split."""
+        return self.summary.loc[self.summary["image"] == "ALL", COST_COLUMNS].reset_index(drop=True)
+
+    def per_image(self) -> pd.DataFrame:
+        """Each image's final PSNRs, times to the paper's final PSNR and speed-up."""
+        return self.summary.loc[self.summary["image"] != "ALL", PER_IMAGE_COLUMNS].round(3)
+
+
+COST_COLUMNS = ["adapter", "split", "flops_per_step_per_image", "paper_flops_per_image",
+                "fast_flops_per_image", "paper_images_per_min", "fast_images_per_min",
+                "paper_fraction_bf16_peak", "fast_fraction_bf16_peak", "gpu_note"]
+PER_IMAGE_COLUMNS = ["adapter", "split", "image", "paper_final_psnr", "fast_start_psnr",
+                     "fast_final_psnr", "paper_time_to_final", "fast_time_to_paper_final", "speedup"]
+
+
+# --------------------------------------------------------------------------- helpers
+def _device(device: str) -> torch.device:
+    from ..core.runtime import pick_device
+
+    return pick_device(device)
+
+
+def _device_tag(dev: torch.device) -> str:
+    return "cuda" if dev.type == "cuda" else "cpu"
+
+
+def _device_name(dev: torch.device) -> str:
+    from ..core.runtime import device_name
+
+    return device_name(dev)
+
+
+def _commit() -> str:
+    from ..core.runtime import git_commit
+
+    return git_commit()
+
+
+def _profile_tag(model: str) -> str:
+    from .profiles import PROFILES
+
+    for prof in PROFILES.values():
+        if model in prof.models.values():
+            return prof.name
+    return Path(str(model)).name.removesuffix(".safetensors")
+
+
+def bf16_peak(dev: torch.device) -> float | None:
+    if dev.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(dev)
+    for key, peak in BF16_PEAK.items():
+        if key in name:
+            return peak
+    return None
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+class _Recorder:
+    """Callback keeping (step, seconds, best z, best mse) snapshots; decoded after the run."""
+
+    def __init__(self, dev: torch.device):
+        self.dev, self.snaps = dev, []
+
+    def __call__(self, step, seconds, z, mse, start=0, restart=0):
+        _sync(self.dev)
+        self.snaps.append((int(step), float(seconds), int(start), z.detach().clone(),
+                           mse.detach().clone()))
+
+
+def _curve_rows(rec: _Recorder, G: Generator, ad, x: torch.Tensor, names: list[str],
+                base: dict, evals: dict, fixed_flops: float, eval_flops: float) -> list[dict]:
+    """Decode each snapshot, PSNR against the uint8 original; cost as evaluations and GFLOPs."""
+    orig = to_uint8(x)
+    rows = []
+    with torch.no_grad():
+        for step, seconds, start, z, mse in rec.snaps:
+            img = to_uint8(decode(G, ad, z.to(rec.dev)))
+            for j in range(z.shape[0]):
+                i = start + j
+                ev = evals.get((step, i), step + 1)
+                rows.append({**base, "image": names[i], "step": step, "seconds": seconds,
+                             "psnr": psnr(orig[i], img[j]), "mse": float(mse[j]), "evals": ev,
+                             "gflops": (fixed_flops + ev * eval_flops) / 1e9})
+    return rows
+
+
+def _quick_setup(dev: torch.device, n: int, seed: int = 0):
+    """Tiny generator (seeded), its encoder trained for a few seconds, synthetic test images."""
+    from .profiles import synthetic_images
+
+    torch.manual_seed(seed)
+    G = Generator(QUICK_MODEL).eval().requires_grad_(False).to(dev)
+    gid = weights_id(G.state_dict())
+    E, _ = train_encoder(G, None, EncoderTrainConfig(steps=40, batch_size=16, log_every=40,
+                                                        channels=8, lr=3e-3), dev)
+    g = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():  # "in-domain" for a tiny untrained generator: its own samples (+ noise)
+        x_in = G((torch.rand(n, QUICK_MODEL.latent_dim, generator=g) * 2 - 1).to(dev)).cpu()
+        x_in = (x_in + 0.02 * torch.randn(x_in.shape, generator=g)).clamp(-1, 1)
+    images = {"test": ([f"sample-{i:02d}" for i in range(n)], x_in),
+              "ood": ([f"synth-{i:02d}" for i in range(n)], synthetic_images(n, QUICK_MODEL.image_size, 2))}
+    return G, gid, E, images, "quick (tiny untrained generator)"
+
+
+def _real_setup(model: str, dev: torch.device, n: int):
+    from ..core.data import eval_images
+    from ..core.zoo import load_generator
+
+    G, gid, meta = load_generator(model, dev)
+    E = find_encoder(meta.get("path"), gid, dev)
+    s = G.cfg.image_size
+    images = {split: eval_images(split, s, limit=n) for split in SPLITS}
+    return G, gid, E, images, str(model)
+
+
+# --------------------------------------------------------------------------- the benchmark
+def run_inversion(quick: bool = False, model: str | None = None, n_images: int | None = None,
+                  device: str = "auto", paper_steps: int | None = None,
+                  fast: FastConfig | None = None, out_dir: Path | str | None = None,
+                  settings=SETTINGS, splits=SPLITS, progress: bool = True) -> BenchResult:
+    """Run both compressors on the same images and write the curves and the summary."""
+    dev = _device(device)
+    if quick:
+        n = n_images or 2
+        G, gid, E, images, model_label = _quick_setup(dev, n)
+        tag = "quick"
+        paper_cfg = InvertConfig(steps=paper_steps or QUICK_PAPER_STEPS)
+        fast = fast or QUICK_FAST
+    else:
+        from ..core.zoo import resolve_model
+
+        model = model or "cpu-small-d64"
+        resolve_model(model)
+        n = n_images or 4
+        G, gid, E, images, model_label = _real_setup(model, dev, n)
+        tag = _profile_tag(model)
+        paper_cfg = InvertConfig(steps=paper_steps or InvertConfig().steps)
+        fast = fast or FastConfig()
+    paper_cfg = replace(paper_cfg, batch_size=max(n, 1))
+    fast = replace(fast, batch_size=max(n, 1))
+    base = {"device": _device_name(dev), "torch": torch.__version__, "commit": _commit(),
+            "model": model_label, "generator": gid[:16]}
+    every = {"paper": max(1, paper_cfg.steps // 300), "fast": max(1, fast.steps // 150)}
+    conv_flops = conv_module_flops(G.cfg)  # one forward; forward + backward ≈ 3×
+    # the fast method's cost before refining: encoder pass + scoring its starts (forward each)
+    fast_fixed_flops = ((encoder_flops(E.cfg) if E is not None else 0)
+                        + (len(fast.starts) + fast.random_starts) * conv_flops)
+    rows, runs = [], []
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
+    for adapter_name, ratio in settings:
+        ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None).to(dev)
+        for split in splits:
+            names, x = images[split]
+            x = x[:n]
+            names = names[:n]
+            for method in ("fast", "paper"):  # the short one first: its timing sees a cool machine
+                rec = _Recorder(dev)
+                _sync(dev)
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                if method == "paper":
+                    res = invert(G, ad, x.to(dev), paper_cfg, trace_every=every[method],
+                                 progress=progress, callback=rec)
+                else:
+                    res = invert_fast(G, ad, x.to(dev), E, fast, trace_every=every[method],
+                                      progress=progress, callback=rec)
+                _sync(dev)
+                cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+                rbase = {**base, "method": method, "adapter": adapter_name,
+                         "ratio": G.cfg.num_pixels / ad.input_dim, "split": split}
+                evals = {(r["step"], r["image"]): r.get("evals", r["step"] + 1) for r in res.trace}
+                fixed = fast_fixed_flops if method == "fast" else 0.0
+                rows += _curve_rows(rec, G, ad, x, names, rbase, evals, fixed, 3 * conv_flops)
+                runs.append({"method": method, "adapter": adapter_name, "split": split,
+                             "images": len(names), "seconds": res.seconds, "wall_seconds": wall,
+                             "cpu_seconds": cpu, "d_c": ad.input_dim})
+    table = pd.DataFrame(rows)[COLUMNS].round({"seconds": 5, "psnr": 4, "gflops": 4})
+    table["mse"] = table["mse"].map(lambda v: float(f"{v:.6g}"))
+    flops = {"conv_forward": conv_module_flops(G.cfg),
+             "encoder_forward": encoder_flops(E.cfg) if E is not None else 0}
+    summary = summarize(table, pd.DataFrame(runs), flops, fast, paper_cfg, dev)
+    meta = {"tag": tag, "device": _device_name(dev), "device_type": dev.type,
+            "threads": torch.get_num_threads(), "torch": torch.__version__, "commit": _commit(),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "model": model_label, "generator": gid, "images_per_split": n,
+            "encoder": None if E is None else {"heads": [list(h) for h in E.cfg.heads],
+                                               "channels": E.cfg.channels},
+            "paper": asdict(paper_cfg), "fast": asdict(fast), "flops": flops,
+            "platform": platform.platform(), "machine": platform.machine(),
+            "load_average_start": load_start,
+            "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "quick": quick}
+    out = Path(out_dir) if out_dir is not None else results_dir() / "bench"
+    stem = f"inversion-{tag}-{_device_tag(dev)}"
+    write_csv(table, out / f"{stem}.csv")
+    write_csv(summary, out / f"{stem}-summary.csv")
+    atomic_write(out / f"{stem}.json", (json.dumps(meta, indent=1, default=str) + "\n").encode())
+    meta["files"] = [str(out / f"{stem}{s}") for s in (".csv", "-summary.csv", ".json")]
+    return BenchResult(table, summary, meta)
+
+
+def _first_time(curve: pd.DataFrame, target: float, col: str = "seconds") -> float:
+    hit = curve[curve["psnr"] >= target - 1e-9]
+    return float(hit[col].iloc[0]) if len(hit) else float("nan")
+
+
+def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastConfig,
+              paper: InvertConfig, dev: torch.device) -> pd.DataFrame:
+    """Speed-up per image and per (adapter, split): see the module docstring."""
+    rows = []
+    conv = flops["conv_forward"]
+    step_flops = 3 * conv  # forward + backward (≈ 2× forward) per image per step
+    k_cands = len(fast.starts) + fast.random_starts
+    fast_flops = (flops["encoder_forward"] + (k_cands + 1) * conv
+                  + fast.refine * fast.steps * step_flops)
+    paper_flops = paper.restarts * (paper.steps + 1) * step_flops
+    peak = bf16_peak(dev)
+    for (adapter, split), grp in table.groupby(["adapter", "split"], sort=False):
+        run = runs[(runs.adapter == adapter) & (runs.split == split)].set_index("method")
+        per = []
+        for image, g in grp.groupby("image", sort=False):
+            p = g[g.method == "paper"].sort_values("step")
+            f = g[g.method == "fast"].sort_values("step")
+            target = float(p["psnr"].iloc[-1])
+            tp, tf = _first_time(p, target), _first_time(f, target)
+            gp, gf = _first_time(p, target, "gflops"), _first_time(f, target, "gflops")
+            tf05 = _first_time(f, target - 0.05)
+            per.append({"adapter": adapter, "split": split, "image": image,
+                        "paper_final_psnr": target, "fast_final_psnr": float(f["psnr"].iloc[-1]),
+                        "fast_start_psnr": float(f["psnr"].iloc[0]),
+                        "paper_time_to_final": tp, "fast_time_to_paper_final": tf,
+                        "speedup": tp / tf if tf > 0 else float("nan"),
+                        "speedup_flops": gp / gf if gf > 0 else float("nan"),
+                        "speedup_within_0.05dB": tp / tf05 if tf05 > 0 else float("nan"),
+                        "paper_total_seconds": float(p["seconds"].iloc[-1]),
+                        "fast_total_seconds": float(f["seconds"].iloc[-1]),
+                        "reached": bool(np.isfinite(tf))})
+        per_df = pd.DataFrame(per)
+        # the split as a whole: mean PSNR curves over its images (same steps for all images)
+        mp = grp[grp.method == "paper"].groupby("step").agg(seconds=("seconds", "first"),
+                                                             psnr=("psnr", "mean")).reset_index()
+        mf = grp[grp.method == "fast"].groupby("step").agg(seconds=("seconds", "first"),
+                                                            psnr=("psnr", "mean")).reset_index()
+        target = float(mp["psnr"].iloc[-1])
+        tp, tf = _first_time(mp, target), _first_time(mf, target)
+        n = int(run.loc["paper", "images"])
+        sp = per_df["speedup"]
+        agg = {"adapter": adapter, "split": split, "image": "ALL",
+               "paper_final_psnr": target, "fast_final_psnr": float(mf["psnr"].iloc[-1]),
+               "fast_start_psnr": float(mf["psnr"].iloc[0]),
+               "paper_time_to_final": tp, "fast_time_to_paper_final": tf,
+               "speedup": tp / tf if tf > 0 else float("nan"),
+               "speedup_median_image": float(sp.median()) if sp.notna().any() else float("nan"),
+               "speedup_min_image": float(sp.min()) if sp.notna().all() else float("nan"),
+               "speedup_flops_median_image": float(per_df["speedup_flops"].median()),
+               "speedup_within_0.05dB_median_image": float(per_df["speedup_within_0.05dB"].median()),
+               "images_reached": int(per_df["reached"].sum()), "images": n,
+               "paper_total_seconds": float(mp["seconds"].iloc[-1]),
+               "fast_total_seconds": float(mf["seconds"].iloc[-1]),
+               "paper_cpu_seconds_per_image": float(run.loc["paper", "cpu_seconds"]) / n,
+               "fast_cpu_seconds_per_image": float(run.loc["fast", "cpu_seconds"]) / n,
+               "paper_images_per_min": 60 * n / float(run.loc["paper", "seconds"]),
+               "fast_images_per_min": 60 * n / float(run.loc["fast", "seconds"]),
+               "flops_per_step_per_image": step_flops,
+               "paper_flops_per_image": paper_flops, "fast_flops_per_image": fast_flops,
+               "paper_steps": paper.steps, "fast_steps": fast.steps,
+               "d_c": int(run.loc["paper", "d_c"])}
+        if peak is not None:
+            for m, fl in (("paper", paper_flops), ("fast", fast_flops)):
+                achieved = fl * n / float(run.loc[m, "seconds"])
+                agg[f"{m}_fraction_bf16_peak"] = achieved / peak
+            agg["gpu_note"] = f"measured on {_device_name(dev)} (fp32 kernels vs bf16 peak)"
+        else:
+            agg["paper_fraction_bf16_peak"] = agg["fast_fraction_bf16_peak"] = float("nan")
+            agg["gpu_note"] = "not measured (no GPU in this run)"
+        rows += per + [agg]
+    return pd.DataFrame(rows)
+
+
+def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (adapter, split): final PSNRs, times to the paper's final PSNR, speed-ups."""
+    s = summary[summary["image"] == "ALL"]
+    out = pd.DataFrame({
+        "adapter": s["adapter"], "split": s["split"],
+        "paper PSNR (final)": s["paper_final_psnr"].round(2),
+        "fast PSNR (final)": s["fast_final_psnr"].round(2),
+        "fast PSNR (start)": s["fast_start_psnr"].round(2),
+        "paper s to final": s["paper_time_to_final"].round(2),
+        "fast s to same": s["fast_time_to_paper_final"].round(3),
+        "speed-up (split mean)": s["speedup"].round(1),
+        "speed-up vs paper's full run": (s["paper_total_seconds"]
+                                          / s["fast_time_to_paper_final"]).round(1),
+        "speed-up (median image)": s["speedup_median_image"].round(1),
+        "speed-up in FLOPs (median image)": s["speedup_flops_median_image"].round(1),
+        "images reached": s["images_reached"].astype(int).astype(str) + "/" + s["images"].astype(int).astype(str),
+        "paper CPU s/image": s["paper_cpu_seconds_per_image"].round(2),
+        "fast CPU s/image": s["fast_cpu_seconds_per_image"].round(2),
+    })
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- loading, plotting
+def _find(tag: str, device: str) -> Path | None:
+    devs = ["cuda", "cpu"] if device == "auto" else [device.split(":")[0]]
+    for folder in dict.fromkeys([results_dir() / "bench", COMMITTED_DIR]):
+        for d in devs:
+            p = folder / f"inversion-{tag}-{d}.csv"
+            if p.is_file() and p.with_name(p.stem + "-summary.csv").is_file():
+                return p
+    return None
+
+
+def load_results(profile: str | None = None, device: str = "auto") -> BenchResult:
+    """Recorded benchmark results of a profile (default cpu-small); under the smoke profile the
+    quick benchmark is run on the spot (seconds) and said so. A real profile with nothing
+    recorded is an error naming the command to run (the book only reads results)."""
+    prof = profile or os.environ.get("GANZ_PROFILE") or "cpu-small"
+    if prof not in ("smoke", "quick"):
+        path = _find(prof, device)
+        if path is not None:
+            meta_path = path.with_suffix(".json")
+            meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+            meta["source"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+            return BenchResult(pd.read_csv(path), pd.read_csv(path.with_name(path.stem + "-summary.csv")),
+                               meta)
+        raise GanzError(f"stale: no recorded benchmark for profile {prof!r} under "
+                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `python -m ganz.study.bench inversion` "
+                        f"and commit its results")
+    res = run_inversion(quick=True, device="cpu" if device == "auto" else device, progress=False)
+    res.meta["source"] = "quick benchmark run now"
+    return res
+
+
+def provenance(meta: dict) -> str:
+    keys = ("source", "model", "device", "threads", "torch", "commit", "created")
+    return " · ".join(f"{k}: {meta[k]}" for k in keys if meta.get(k) not in (None, ""))
+
+
+class _Figure:
+    """Holds a matplotlib Figure and shows it once as PNG in Jupyter (no pyplot state)."""
+
+    def __init__(self, fig):
+        self.figure = fig
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        return buf.getvalue()
+
+    def savefig(self, *a, **k):
+        return self.figure.savefig(*a, **k)
+
+
+METHOD_STYLE = {"paper": ("#7f7f7f", "paper (Adam, 7500 steps, random start)"),
+                "fast": ("#1f77b4", "fast (encoder start + projected L-BFGS)")}
+
+
+def plot_time_to_psnr(table: pd.DataFrame, summary: pd.DataFrame | None = None) -> _Figure:
+    """PSNR (uint8-decoded) against wall time, log scale: one panel per adapter × split.
+
+    Thin lines are images, thick lines the split's mean; the dotted line is the paper's final
+    mean PSNR and the markers where each method first reaches it."""
+    from matplotlib.figure import Figure
+
+    adapters = list(dict.fromkeys(table["adapter"]))
+    splits = list(dict.fromkeys(table["split"]))
+    fig = Figure(figsize=(4.4 * len(splits), 3.3 * len(adapters)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(adapters), len(splits), squeeze=False))
+    for r, adapter in enumerate(adapters):
+        for c, split in enumerate(splits):
+            ax = axes[r, c]
+            cell = table[(table.adapter == adapter) & (table.split == split)]
+            ratio = cell["ratio"].iloc[0]
+            tmin = max(cell.loc[cell.seconds > 0, "seconds"].min() / 2, 1e-4)
+            for method in ("paper", "fast"):
+                m = cell[cell.method == method]
+                if m.empty:
+                    continue
+                color, label = METHOD_STYLE.get(method, ("k", method))
+                for _, g in m.groupby("image"):
+                    ax.plot(g["seconds"].clip(lower=tmin), g["psnr"], color=color, lw=0.6, alpha=0.35)
+                mean = m.groupby("step").agg(seconds=("seconds", "first"), psnr=("psnr", "mean"))
+                ax.plot(mean["seconds"].clip(lower=tmin), mean["psnr"], color=color, lw=2.2,
+                        label=label if (r, c) == (0, 0) else None)
+            if summary is not None:
+                s = summary[(summary.adapter == adapter) & (summary.split == split) & (summary.image == "ALL")]
+                if len(s):
+                    s = s.iloc[0]
+                    ax.axhline(s["paper_final_psnr"], color="k", ls=":", lw=1)
+                    for method, col in (("paper", "paper_time_to_final"), ("fast", "fast_time_to_paper_final")):
+                        if np.isfinite(s[col]):
+                            ax.plot([max(s[col], tmin)], [s["paper_final_psnr"]], "o",
+                                    color=METHOD_STYLE[method][0], ms=7, mec="k")
+                    if np.isfinite(s["speedup"]):
+                        ax.text(0.97, 0.05, f"{s['speedup']:.0f}× sooner", transform=ax.transAxes,
+                                ha="right", va="bottom", fontsize=9)
+            ax.set_xscale("log")
+            name = "keep_linear" if adapter == "keep_linear" else f"{adapter}, R = {ratio:.3g}"
+            ax.set_title(f"{name} · {split}", fontsize=10)
+            ax.set_xlabel("wall time (s, log)")
+            ax.set_ylabel("PSNR (dB)")
+            ax.grid(alpha=0.3, which="both", lw=0.5)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    return _Figure(fig)
+
+
+# --------------------------------------------------------------------------- command line
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ganz.study.bench", description="GANZ benchmarks.")
+    sub = p.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("inversion", help="paper's compressor vs the fast one: PSNR against time")
+    b.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
+    b.add_argument("--model", help="committed model name or generator path (default cpu-small-d64)")
+    b.add_argument("--images", type=int, help="images per split (default 4; quick 2)")
+    b.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    b.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500; quick 300)")
+    b.add_argument("--fast-steps", type=int, help="fast method's refinement steps")
+    b.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    b.add_argument("--out", type=Path, help="output folder (default results/bench)")
+    b.add_argument("-q", "--quiet", action="store_true")
+    a = p.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    fast = None
+    if a.fast_steps:
+        fast = replace(QUICK_FAST if a.quick else FastConfig(), steps=a.fast_steps)
+    try:
+        res = run_inversion(quick=a.quick, model=a.model, n_images=a.images, device=a.device,
+                            paper_steps=a.paper_steps, fast=fast, out_dir=a.out,
+                            progress=not a.quiet)
+    except GanzError as e:
+        print(f"ganz bench: error: {e}")
+        return 2
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(res.speedups().to_string(index=False))
+    print("wrote", *res.meta["files"], sep="\n  ")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

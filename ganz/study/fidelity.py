@@ -1,0 +1,246 @@
+"""Fidelity to the original code: recomputing recorded wavelet rows with the original rule, and
+the numbers the deviations chapter prints (computed from results/ and data/, never typed).
+
+``python -m ganz.study.fidelity refresh [--profile cpu-small]`` rewrites the wavelet rows of the
+profile's recorded figure tables from the evaluation images (GANZ rows untouched) and prints the
+medians before and after; they are kept in ``results/<profile>/wavelet-refresh.csv``
+(merged with earlier refreshes: a file's first "before" is kept).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.atomic import write_csv
+from ..core.errors import GanzError
+from ..core.paths import results_dir
+
+#: every ratio the figure runners set (fig. 2–5 defaults); a recorded ratio N / round(N / R) is
+#: mapped back to the R that produced it, for the original's count int(N_ch / max(1, R // 3))
+NOMINAL_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200, 768)
+WAVELETS = ("wavelet_paper_text", "wavelet_original_code")
+FIGURES = ("fig2", "fig3", "fig4", "fig5")
+REFRESH_RECORD = "wavelet-refresh.csv"
+
+
+def nominal_ratio(actual: float, n_pixels: int, candidates=NOMINAL_RATIOS) -> float:
+    """The set ratio R whose latent size round(N / R) gives the recorded ``actual`` = N / d_c;
+    ``actual`` itself when none does (ratios set as N / d, e.g. keep_linear's N / 64)."""
+    for r in candidates:
+        d_c = round(n_pixels / r)
+        if d_c >= 1 and abs(n_pixels / d_c - actual) <= 1e-9 * actual:
+            return float(r)
+    return float(actual)
+
+
+def figure_tables(profile: str) -> dict[Path, pd.DataFrame]:
+    """The profile's recorded figure tables that hold wavelet rows, by path."""
+    out = {}
+    for fig in FIGURES:
+        for path in sorted((results_dir() / profile).glob(f"{fig}-*.csv")):
+            table = pd.read_csv(path)
+            if table["method"].isin(WAVELETS).any():
+                out[path] = table
+    return out
+
+
+def recompute_wavelet_rows(table: pd.DataFrame, image_size: int, commit: str) -> pd.DataFrame:
+    """``table`` with each wavelet row's PSNR, SSIM, bytes and ``psnr_uint8`` recomputed by the
+    current rule from the evaluation image it names (GANZ rows and row order unchanged)."""
+    from ..core.data import eval_image
+    from ..core.metrics import ssim
+    from ..baselines.wavelet import wavelet_baseline
+
+    out = table.copy()
+    if "psnr_uint8" not in out:
+        out["psnr_uint8"] = np.nan
+    n_pixels = 3 * image_size * image_size
+    images: dict[tuple[str, str], np.ndarray] = {}
+    for i in np.flatnonzero(out["method"].isin(WAVELETS).to_numpy()):
+        row = out.iloc[i]
+        key = (row["split"], row["image"])
+        if key not in images:
+            images[key] = eval_image(row["split"], row["image"], image_size)
+        image = images[key]
+        ratio = nominal_ratio(float(row["ratio"]), n_pixels)
+        w = wavelet_baseline(image, ratio, row["method"].removeprefix("wavelet_"))
+        out.loc[out.index[i], ["psnr", "ssim", "bytes", "psnr_uint8", "commit"]] = [
+            w.psnr, ssim(image, w.recon), w.num_bytes, w.psnr_uint8, commit]
+    return out
+
+
+def wavelet_medians(table: pd.DataFrame) -> pd.DataFrame:
+    """Median wavelet PSNR per (experiment, split, ratio, method), ratio rounded to 2 decimals."""
+    t = table[table["method"].isin(WAVELETS)].copy()
+    t["ratio"] = t["ratio"].round(2)
+    return t.groupby(["experiment", "split", "ratio", "method"])["psnr"].median().round(2)
+
+
+def refresh(profile: str = "cpu-small", write: bool = True) -> pd.DataFrame:
+    """Recompute the wavelet rows of ``profile``'s recorded tables; before/after medians."""
+    from ..core.runtime import git_commit
+    from .profiles import get_profile
+
+    prof = get_profile(profile)
+    if prof.synthetic:
+        raise GanzError(f"profile {profile} has no recorded tables to refresh")
+    frames = []
+    for path, old in figure_tables(profile).items():
+        new = recompute_wavelet_rows(old, prof.image_size, git_commit())
+        frames.append(pd.DataFrame({"file": path.name, "before": wavelet_medians(old),
+                                    "after": wavelet_medians(new)}))
+        if write:
+            write_csv(new, path)
+    if not frames:
+        raise GanzError(f"no recorded wavelet rows under {results_dir() / profile}")
+    table = pd.concat(frames).reset_index()
+    record = results_dir() / profile / REFRESH_RECORD
+    if record.is_file():  # keep the first "before" of each row (a rerun's before is its after)
+        first = pd.read_csv(record).set_index(["file", "experiment", "split", "ratio", "method"])
+        table = table.set_index(list(first.index.names))
+        table["before"] = first["before"].reindex(table.index).fillna(table["before"])
+        table = table.reset_index()
+    table["delta_db"] = (table["after"] - table["before"]).round(2)
+    if write:
+        write_csv(table, record)
+    return table
+
+
+# --------------------------------------------------------------------------- deviations chapter
+def _record(profile: str) -> pd.DataFrame:
+    path = results_dir() / profile / REFRESH_RECORD
+    if not path.is_file():
+        raise GanzError(f"{path} is missing; run `python -m ganz.study.fidelity refresh`")
+    return pd.read_csv(path).drop_duplicates(["experiment", "split", "ratio", "method"])
+
+
+def wavelet_rule_effect(profile: str = "cpu-small") -> pd.DataFrame:
+    """Median ``wavelet_original_code`` PSNR (dB) of figs. 4 and 5 under the project's former
+    rule (level capped by pywt, round(N / R) per channel, 8-bit PSNR) and the original's."""
+    t = _record(profile)
+    t = t[(t["method"] == "wavelet_original_code") & t["experiment"].isin(["fig4", "fig5"])]
+    t = t.rename(columns={"before": "former_rule", "after": "original_rule"})
+    return (t[["experiment", "split", "ratio", "former_rule", "original_rule", "delta_db"]]
+            .sort_values(["experiment", "split", "ratio"]).reset_index(drop=True))
+
+
+def figure_image_counts(profile: str) -> dict[str, int]:
+    """Images per split each figure runner takes by default (as ``ganz.study.figures`` does)."""
+    from .profiles import get_profile
+
+    prof = get_profile(profile)
+    whole = prof.n_images
+    cut = (lambda k: whole) if prof.image_set == "original" else (lambda k: min(whole, k))
+    return {"fig2": prof.dim_images or whole, "fig3": cut(4), "fig5": whole, "fig8": cut(3)}
+
+
+def image_list_differences(profile: str = "cpu-small") -> pd.DataFrame:
+    """Per figure and split: the images ``profile`` evaluates against the original code's lists
+    (names from the manifest; no pixels needed)."""
+    from ..core.data import eval_names
+    from .profiles import SPLITS, get_profile
+
+    prof = get_profile(profile)
+    rows = []
+    for figure, n in figure_image_counts(profile).items():
+        lists = "fig3" if figure == "fig3" else "fig8" if figure == "fig8" else None
+        for split in SPLITS:
+            ours = eval_names(split, n, prof.image_set, lists)
+            theirs = eval_names(split, None, "original", lists)
+            rows.append({"figure": figure, "split": split, "ours_n": len(ours),
+                         "original_n": len(theirs), "shared": len(set(ours) & set(theirs)),
+                         "ours": _names(ours), "original": _names(theirs)})
+    return pd.DataFrame(rows)
+
+
+def _names(names: list[str]) -> str:
+    """Every name, runs of consecutive numbered faces written as ``first–last`` (nothing cut)."""
+    stems = [n.rsplit(".", 1)[0] for n in names]
+    parts: list[list[str]] = []
+    for s in stems:
+        prev = parts[-1][-1] if parts else None
+        if (prev is not None and s.isdigit() and prev.isdigit() and len(s) == len(prev)
+                and int(s) == int(prev) + 1):
+            parts[-1].append(s)
+        else:
+            parts.append([s])
+    return ", ".join(p[0] if len(p) == 1 else f"{p[0]}–{p[-1]}" for p in parts)
+
+
+def stand_ins() -> pd.DataFrame:
+    """The original's pictures missing from this data copy and the picture used instead."""
+    from ..core.data import load_manifest
+
+    seen, rows = set(), []
+    for figure, picks in load_manifest().get("original", {}).get("figures", {}).items():
+        for e in picks:
+            if "replaces" in e and e["replaces"] not in seen:
+                seen.add(e["replaces"])
+                rows.append({"original": e["replaces"], "split": e["split"], "ours": e["name"]})
+    return pd.DataFrame(rows, columns=["original", "split", "ours"])
+
+
+def psnr_quantization_gap(profile: str = "cpu-small") -> pd.DataFrame:
+    """Median and largest gap (dB) between the wavelet's PSNR as the original computed it (float
+    reconstruction, unclipped) and the PSNR of the 8-bit image, over the recorded rows."""
+    frames = [t for t in figure_tables(profile).values() if "psnr_uint8" in t]
+    if not frames:
+        raise GanzError(f"no recorded psnr_uint8 under {results_dir() / profile}")
+    t = pd.concat(frames)
+    t = t[t["method"].isin(WAVELETS)].assign(gap=lambda d: d["psnr"] - d["psnr_uint8"])
+    return t.groupby("method")["gap"].agg(median="median", max="max", rows="size").round(3)
+
+
+def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
+    """The original rule on ``jack`` at 128×128 against the paper's fig. 4 wavelet labels;
+    None where the picture is not on this machine."""
+    from ..core.data import eval_image
+    from ..core.errors import MissingDataError
+    from ..report.paper import paper_numbers
+    from ..baselines.wavelet import wavelet_baseline
+
+    try:
+        image = eval_image("ood", "jack.png", 128)
+    except MissingDataError:
+        return None
+    pub = paper_numbers("fig4")
+    pub = pub[pub["method"] == "wavelet_original_code"].set_index("ratio")["psnr"]
+    rows = []
+    for r in ratios:
+        w = wavelet_baseline(image, r, "original_code")
+        rows.append({"ratio": r, "paper_label": pub.get(r, np.nan), "ours": round(w.psnr, 2),
+                     "ours_uint8": round(w.psnr_uint8, 2)})
+    return pd.DataFrame(rows)
+
+
+def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None:
+    """Median original-rule wavelet PSNR of our 20 out-of-domain pictures (subway in place of
+    the original's lena) at the paper's size; None where the pictures are absent."""
+    from ..core.data import eval_image, eval_names
+    from ..core.errors import MissingDataError
+    from ..baselines.wavelet import wavelet_baseline
+
+    try:
+        images = [eval_image("ood", n, size) for n in eval_names("ood", image_set="original")]
+    except MissingDataError:
+        return None
+    return pd.DataFrame({"ratio": list(ratios), "median": [
+        round(float(np.median([wavelet_baseline(im, r, "original_code").psnr for im in images])), 2)
+        for r in ratios]})
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m ganz.study.fidelity")
+    p.add_argument("command", choices=["refresh"])
+    p.add_argument("--profile", default="cpu-small")
+    p.add_argument("--dry-run", action="store_true", help="print, write nothing")
+    a = p.parse_args(argv)
+    with pd.option_context("display.max_rows", 500, "display.width", 160):
+        print(refresh(a.profile, write=not a.dry_run).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""The paper's experiments as functions returning tidy tables (one per figure), from cached jobs."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..baselines.lasso import lasso_cs_rows
+from ..baselines.wavelet import wavelet_baseline
+from ..core.data import eval_names
+from ..core.errors import GanzError
+from ..core.paths import results_dir
+from ..core.pixels import to_uint8
+from ..core.runtime import git_commit, pick_device
+from .jobs import _as_tuple, _cached_table, _table, job_rows, reconstruct, run_settings, wavelet_rows
+from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentResult, Profile,
+                       generator_for, get_profile, load_split, meta_for, split_or_names,
+                       synthetic_images)
+
+# --------------------------------------------------------------------------- the figures
+def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[int],
+                 settings: list[tuple[str, float | None]], splits: Iterable[str],
+                 n_images: int | None, steps: int | None, seed: int = 0,
+                 keep_images: bool = False, equal_budget: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+    """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
+    steps = steps or prof.steps
+    cfg = prof.inversion(steps, seed)
+    rows, images, gens = [], {}, {}
+    for dim in dims:
+        G, gid, gmeta = generator_for(prof, dim, dev, equal_budget)
+        gens[dim] = (gid, gmeta.get("model"))
+        base = {"experiment": figure, "profile": prof.name, "dim": dim, "torch": torch.__version__,
+                "commit": git_commit()}
+        parts = {split: split_or_names(prof, split, n_images, G.cfg.image_size, figure)
+                 for split in splits}
+        by_split: dict[str, list[dict]] = {split: [] for split in parts}
+        # every setting and split of this generator: one batched inversion
+        all_jobs = run_settings(prof, G, gid, settings, list(parts.values()), cfg, dev)
+        for adapter_name, ratio in settings:
+            jobs = all_jobs[(adapter_name, ratio, None)]
+            for (split, (names, x)), job in zip(parts.items(), jobs):
+                if x is None:  # recorded latents, no pictures to measure against: pictures only
+                    rec = reconstruct(G, job)
+                else:
+                    r, rec = job_rows(job, G, gid, names, x, split, base, steps)
+                    by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"], base,
+                                                        ratio or r[0]["ratio"])
+                if keep_images:
+                    tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
+                    for i, name in enumerate(names):
+                        if x is not None:
+                            images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                        images[f"{split}/{name}/{tag}"] = rec[i]
+        for split_rows in by_split.values():  # split-major, as the tables always were
+            rows += split_rows
+    return _table(rows), images, gens
+
+
+def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, settings, splits,
+            n_images, steps, keep_images=False, equal_budget=False) -> ExperimentResult:
+    gens = [generator_for(prof, d, dev, equal_budget) for d in dims]
+    gids = [g[1] for g in gens]
+    box: dict = {}
+
+    def sweep(images: bool) -> tuple:
+        return _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images, steps,
+                            keep_images=images, equal_budget=equal_budget)
+
+    def compute() -> pd.DataFrame:
+        df, box["images"], _ = sweep(keep_images)
+        return df
+
+    df = _cached_table(prof, figure, params, gids, compute)
+    images = box.get("images")
+    if keep_images and images is None:  # table was cached: rebuild pictures from cached latents
+        _, images, _ = sweep(True)
+    models = [g[2].get("model") for g in gens]
+    meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
+                    generator=", ".join(g[:12] for g in gids),
+                    computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
+    return ExperimentResult(df, images or {}, _with_note(meta, images or {}))
+
+
+def _with_note(meta: dict, images: dict) -> dict:
+    """Add ``NO_IMAGES_NOTE`` when the pictures are reconstructions only (originals absent)."""
+    if images and not any(k == "original" or k.endswith("/original") for k in images):
+        meta["note"] = NO_IMAGES_NOTE
+    return meta
+
+
+def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
+         dims=(64, 128, 256, 512), n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+    """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
+    prof, dev = get_profile(profile), pick_device(device)
+    dims = _as_tuple(dims)
+    n_images = n_images or prof.dim_images or prof.n_images
+    params = {"ratio": ratio, "dims": dims, "n": n_images, "steps": steps or prof.steps}
+    return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
+                   n_images, steps, equal_budget=True)
+
+
+def fig3(profile: str | None = None, device: str = "auto", n_images: int | None = None,
+         steps: int | None = None) -> ExperimentResult:
+    """square_linear vs no_linear (both R = N/(width·base²), 6 at the paper's sizes)."""
+    prof, dev = get_profile(profile), pick_device(device)
+    # the original set has its own fig. 3 list (1 train, 1 test, 8 ood): not cut
+    n = n_images or (prof.n_images if prof.image_set == "original" else min(prof.n_images, 4))
+    params = {"n": n, "steps": steps or prof.steps}
+    return _result(prof, dev, "fig3", params, (64,), [("square_linear", None), ("no_linear", None)],
+                   SPLITS, n, steps, keep_images=True)
+
+
+def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
+         ratios=(10, 20, 50, 100, 768), steps: int | None = None) -> ExperimentResult:
+    """One out-of-domain image at several ratios (random layers) and keep_linear, vs wavelets."""
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = _as_tuple(ratios)
+    G, gid, gmeta = generator_for(prof, 64, dev)
+    steps_ = steps or prof.steps
+    cfg = prof.inversion(steps_)
+    if prof.synthetic:
+        names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
+    else:
+        all_names = eval_names("ood", image_set=prof.image_set)
+        stems = [n.rsplit(".", 1)[0] for n in all_names]
+        if image not in stems:
+            raise GanzError(f"image {image!r} not among the out-of-domain images: {', '.join(stems)}")
+        i = stems.index(image)
+        _, all_x = split_or_names(prof, "ood", len(all_names), G.cfg.image_size)
+        names, x = [all_names[i]], (None if all_x is None else all_x[i:i + 1])
+    base = {"experiment": "fig4", "profile": prof.name, "dim": 64, "torch": torch.__version__,
+            "commit": git_commit()}
+    # the paper's R = 768 is a random layer as small as the trained one (d_c = d_t = 64 at 128×128);
+    # at other sizes that ratio is N / d_t, added so the two can still be compared
+    same_dim = G.cfg.num_pixels / G.cfg.latent_dim
+    extra = [] if any(abs(r - same_dim) < 1e-6 for r in ratios) else [same_dim]
+    settings = [("random_linear", float(r)) for r in (*ratios, *extra)] + [("keep_linear", None)]
+
+    def sweep(with_rows: bool) -> tuple[list[dict], dict]:
+        rows, images = [], {}
+        if x is not None:
+            images["original"] = to_uint8(x)[0]
+        all_jobs = run_settings(prof, G, gid, settings, [(names, x)], cfg, dev)  # one batched call
+        for adapter_name, ratio in settings:
+            job = all_jobs[(adapter_name, ratio, None)][0]
+            tag = f"R{ratio:g}" if ratio else "keep_linear"
+            images[f"ganz/{tag}"] = reconstruct(G, job)[0]
+            if x is None:
+                continue
+            r = G.cfg.num_pixels / job["adapter"].input_dim
+            images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], ratio or r,
+                                                        "original_code").recon
+            if with_rows:
+                rows += job_rows(job, G, gid, names, x, "ood", base, steps_)[0]
+                rows += wavelet_rows(names, x, "ood", r, base, ratio or r)
+        return rows, images
+
+    box: dict = {}
+
+    def compute() -> pd.DataFrame:
+        rows, box["images"] = sweep(True)
+        return _table(rows)
+
+    params = {"image": image, "ratios": ratios, "steps": steps_}
+    df = _cached_table(prof, "fig4", params, [gid], compute)
+    images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
+    meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
+    return ExperimentResult(df, images, _with_note(meta, images))
+
+
+def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
+         n_images: int | None = None, steps: int | None = None, keep_linear: bool = True) -> ExperimentResult:
+    """PSNR vs compression ratio on train / test / out-of-domain images (dim 64), vs wavelets."""
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = tuple(float(r) for r in _as_tuple(ratio))
+    settings = [("random_linear", r) for r in ratios] + ([("keep_linear", None)] if keep_linear else [])
+    params = {"ratios": ratios, "keep_linear": keep_linear, "n": n_images or prof.n_images,
+              "steps": steps or prof.steps}
+    return _result(prof, dev, "fig5", params, (64,), settings, SPLITS, n_images, steps)
+
+
+def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 512), n: int = 6,
+         seed: int = 0) -> ExperimentResult:
+    """A 2×3 grid of random samples from each training latent dim's generator."""
+    prof, dev = get_profile(profile), pick_device(device)
+    rows, images = [], {}
+    for dim in _as_tuple(dims):
+        G, gid, gmeta = generator_for(prof, dim, dev, equal_budget=True)
+        g = torch.Generator().manual_seed(seed)
+        z = torch.rand(n, dim, generator=g) * 2 - 1
+        with torch.no_grad():
+            s = to_uint8(G(z.to(dev)))
+        cols = 3
+        rows_ = int(np.ceil(n / cols))
+        grid = np.zeros((rows_ * s.shape[1], cols * s.shape[2], 3), np.uint8)
+        for i in range(n):
+            r, c = divmod(i, cols)
+            grid[r * s.shape[1]:(r + 1) * s.shape[1], c * s.shape[2]:(c + 1) * s.shape[2]] = s[i]
+        images[f"d{dim}"] = grid
+        rows.append({"dim": dim, "model": gmeta.get("model"), "generator": gid,
+                     "images_seen": gmeta.get("images_seen", 0), "step": gmeta.get("step", 0)})
+    meta = meta_for(prof, dev, figure="fig7", model=", ".join(str(r["model"]) for r in rows),
+                    generator=", ".join(r["generator"][:12] for r in rows))
+    return ExperimentResult(pd.DataFrame(rows), images, meta)
+
+
+def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),
+         n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+    """Compressive sensing with Gaussian measurements through the no_linear model.
+
+    ``measurements`` are the paper's M at N = 128·128·3; at other sizes M is scaled to keep M/N.
+    """
+    prof, dev = get_profile(profile), pick_device(device)
+    G, gid, gmeta = generator_for(prof, 64, dev)
+    n = n_images or min(prof.n_images, 3)
+    steps_ = steps or prof.steps
+    cfg = prof.inversion(steps_)
+    N = G.cfg.num_pixels
+    base = {"experiment": "fig8", "profile": prof.name, "dim": 64, "torch": torch.__version__,
+            "commit": git_commit()}
+    measurements = _as_tuple(measurements)
+
+    def sweep(with_rows: bool) -> tuple[list[dict], dict]:
+        rows, images = [], {}
+        if with_rows:  # the Lasso's λ: tuned on these only
+            train_x = load_split(prof, "train", n, G.cfg.image_size)[1]
+        parts = {split: split_or_names(prof, split, n, G.cfg.image_size, "fig8")
+                 for split in SPLITS}
+        ms = [max(1, int(round(m * N / PAPER_N))) for m in measurements]
+        all_jobs = run_settings(prof, G, gid, [("no_linear", None)], list(parts.values()), cfg, dev,
+                                measurements=ms)  # every split and M: one batched inversion
+        jobs = {M: dict(zip(parts, all_jobs[("no_linear", None, M)])) for M in ms}
+        for split, (names, x) in parts.items():
+            for M in ms:
+                job = jobs[M][split]
+                if with_rows:
+                    r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
+                    for row in r:
+                        row.update(measurements=M, m_over_n=M / N)
+                    rows += r
+                    rows += lasso_cs_rows(names, x, split, job["A"], base, train_x)  # lasso_dct
+                else:
+                    rec = reconstruct(G, job)
+                for i, name in enumerate(names):
+                    if x is not None:
+                        images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
+                    images[f"{split}/{name}/M{M}"] = rec[i]
+        return rows, images
+
+    box: dict = {}
+
+    def compute() -> pd.DataFrame:
+        rows, box["images"] = sweep(True)
+        df = _table(rows)
+        df["m_over_n"] = df["measurements"] / N
+        df["lasso_lambda"] = [row.get("lambda", np.nan) for row in rows]
+        return df
+
+    params = {"measurements": measurements, "n": n, "steps": steps_}
+    df = _cached_table(prof, "fig8", params, [gid], compute)
+    images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
+    meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
+    return ExperimentResult(df, images, _with_note(meta, images))
+
+
+def training_logs(profile: str | None = None) -> pd.DataFrame:
+    """Training curves (loss, k, M_global, validation PSNR) of the profile's generators."""
+    prof = get_profile(profile)
+    if prof.synthetic:
+        return _smoke_training_log()
+    frames = []
+    for dim in sorted(set(prof.models) | set(prof.dim_models)):
+        path = results_dir() / prof.name / "training" / f"d{dim}.csv"
+        if path.is_file():
+            frames.append(pd.read_csv(path).assign(dim=dim))
+    if not frames:
+        raise GanzError(f"no training logs under {results_dir() / prof.name / 'training'}")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _smoke_training_log() -> pd.DataFrame:
+    """Train the smoke generator for a few steps on synthetic images (seconds) and return its log."""
+    import tempfile
+
+    from ..core.config import TrainConfig
+    from ..train.began import train
+
+    imgs = to_uint8(synthetic_images(64, SMOKE_MODEL.image_size, 5))
+    with tempfile.TemporaryDirectory() as d:
+        train(SMOKE_MODEL, TrainConfig(steps=20, batch_size=8, log_every=2, checkpoint_every=10,
+                                       validation_images=0), d, "cpu", images=imgs, progress=False)
+        return pd.read_csv(f"{d}/log.csv").assign(dim=SMOKE_MODEL.latent_dim)

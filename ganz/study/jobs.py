@@ -1,0 +1,247 @@
+"""Inversion jobs and their cache: one generator, adapter, ratio, image list and settings is a job,
+stored as ``results/<profile>/jobs/<key>.npz`` (the latents); a figure's table is cached as
+``results/<profile>/<figure>-<key>.csv``. Only what is missing is computed, in batched calls."""
+from __future__ import annotations
+
+import sys
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..baselines.wavelet import wavelet_baseline
+from ..core.adapters import Adapter, decode, make_adapter
+from ..core.atomic import write_csv, write_npz
+from ..core.config import InvertConfig, config_key
+from ..core.data import MISSING_DATA_HELP
+from ..core.errors import GanzError, MissingDataError
+from ..core.fileformat import GanzFile, pack
+from ..core.invert import InvertJob, invert_many
+from ..core.metrics import psnr, ssim
+from ..core.models import Generator
+from ..core.paths import results_dir
+from ..core.pixels import to_uint8
+from ..core.runtime import device_name
+from .profiles import Profile
+
+#: set by the report side (``ganz.report.recorded.read_only``): a missing result is an error, not computed
+READ_ONLY = False
+
+
+def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
+    """The error for a result that a read-only caller (the book) finds missing."""
+    return GanzError(f"stale: no recorded {prof.name} {what}; run `ganz run --profile {prof.name} "
+                     f"{figure}` and commit results/{prof.name}/")
+
+
+
+# --------------------------------------------------------------------------- inversion jobs
+def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
+            names: list[str], x: torch.Tensor | None, cfg: InvertConfig, dev: torch.device,
+            measurements: int | None = None, cache: bool = True) -> dict:
+    """Invert images ``x`` (cached by everything that determines the result); returns z and timing.
+
+    ``x = None`` (images not on this machine) only reads a recorded result."""
+    return run_jobs(prof, G, gid, adapter_name, ratio, [(names, x)], cfg, dev, measurements,
+                    cache)[0]
+
+
+def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
+             parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
+             dev: torch.device, measurements: int | None = None, cache: bool = True) -> list[dict]:
+    """``run_job`` for several image sets (e.g. the splits) at one setting (see ``run_settings``)."""
+    return run_settings(prof, G, gid, [(adapter_name, ratio)], parts, cfg, dev, (measurements,),
+                        cache)[(adapter_name, ratio, measurements)]
+
+
+class _Planned(Exception):
+    """Raised inside a figure by ``run_settings`` while ``prefetch`` only collects missing jobs."""
+
+
+_PLAN: list[dict] | None = None  # set by ``prefetch``: missing jobs are collected, not computed
+
+
+def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: list[str],
+             measurements: int | None) -> Path:
+    """A job's cache file. The adapter style joins the key only when it is not GANZ's calibrated
+    one, so the cached runs of the ganz-arch generators keep their keys."""
+    extra = [] if ad.style == "calibrated" else [{"style": ad.style}]
+    key = config_key(gid, ad.name, ad.input_dim, cfg, names, measurements, *extra)
+    return results_dir() / prof.name / "jobs" / f"{key}.npz"
+
+
+def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple[str, float | None]],
+                 parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
+                 dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
+                 style: str | None = None) -> dict[tuple, list[dict]]:
+    """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
+    ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
+    points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
+    separate calls up to float rounding). ``style``: adapter style (None: the generator's own)."""
+    out: dict[tuple, list[dict | None]] = {}
+    todo: list[dict] = []
+    for adapter_name, ratio in settings:
+        ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None,
+                          seed=cfg.seed, style=style)
+        for M in measurements:
+            A = _measurement_matrix(M, G.cfg.num_pixels, cfg.seed)
+            jobs: list[dict | None] = []
+            for names, x in parts:
+                path = job_path(prof, gid, ad, cfg, names, M)
+                if cache and path.is_file():
+                    d = np.load(path)
+                    jobs.append({"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]),
+                                 "adapter": ad, "device": str(d["device"]), "A": A})
+                elif READ_ONLY and not prof.synthetic:
+                    raise stale(prof, f"latents for {adapter_name} (job {path.stem})")
+                elif x is None:
+                    raise MissingDataError(f"no recorded {prof.name} result for these images, and "
+                                           f"computing it needs them: {MISSING_DATA_HELP}")
+                else:
+                    jobs.append(None)
+                    todo.append({"out": jobs, "index": len(jobs) - 1, "adapter": ad, "A": A,
+                                 "names": names, "x": x, "path": path if cache else None})
+            out[(adapter_name, ratio, M)] = jobs
+    if todo and _PLAN is not None:
+        _PLAN.append({"G": G, "gid": gid, "cfg": cfg, "dev": dev, "prof": prof, "todo": todo})
+        raise _Planned()
+    if todo:
+        _compute(prof, G, cfg, dev, todo)
+    return out  # type: ignore[return-value]
+
+
+def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
+             todo: list[dict]) -> None:
+    """Invert ``run_settings``' missing jobs in one ``invert_many`` call; write each cache entry."""
+    groups: dict[tuple, list[dict]] = {}  # one InvertJob per (adapter, A): its image sets as groups
+    for t in todo:
+        groups.setdefault((id(t["adapter"]), id(t["A"])), []).append(t)
+    batch = []
+    for ts in groups.values():
+        target = torch.cat([t["x"] for t in ts]).to(dev)
+        measure = None
+        if ts[0]["A"] is not None:
+            A_dev = ts[0]["A"].to(dev)
+            measure = lambda img, A_dev=A_dev: img.flatten(1) @ A_dev.t()  # noqa: E731
+            target = measure(target)
+        batch.append(InvertJob(ts[0]["adapter"], target, measure, [len(t["names"]) for t in ts]))
+    results = invert_many(G, batch, cfg, max_images=prof.invert_max_images,
+                          progress=sys.stderr.isatty())
+    for ts, res, job in zip(groups.values(), results, batch):
+        per_image = res.seconds / max(job.x.shape[0], 1)
+        for t, z in zip(ts, torch.split(res.z, list(job.groups))):
+            if t["path"] is not None:
+                write_npz(t["path"], z=z.numpy(), seconds=np.float64(per_image),
+                          device=np.str_(device_name(dev)), names=np.array(t["names"]))
+            t["out"][t["index"]] = {"z": z, "seconds": per_image, "adapter": t["adapter"],
+                                    "device": device_name(dev), "A": t["A"]}
+
+
+def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None:
+    """Gaussian A = randn(M, N)/sqrt(M), seeded (compressive sensing; N values per image)."""
+    if m is None:
+        return None
+    g = torch.Generator().manual_seed(10_000 + seed)
+    return torch.randn(m, n, generator=g) / m**0.5
+
+
+def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tensor, split: str,
+             base: dict, steps: int) -> tuple[list[dict], np.ndarray]:
+    """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions."""
+    ad = job["adapter"]
+    rec = reconstruct(G, job)
+    orig = to_uint8(x)
+    size = G.cfg.image_size
+    rows = []
+    for i, name in enumerate(names):
+        nbytes = latent_file_bytes(ad, size, gid, job["z"][i].numpy())
+        rows.append({**base, "image": name, "split": split, "adapter": ad.name,
+                     "ratio": G.cfg.num_pixels / ad.input_dim, "method": "ganz",
+                     "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
+                     "bytes": nbytes if job.get("A") is None else np.nan, "steps": steps,
+                     "seconds": job["seconds"], "device": job["device"], "generator": gid})
+    return rows, rec
+
+
+def latent_file_bytes(ad: Adapter, size: int, gid: str, z: np.ndarray) -> int:
+    """Bytes of the float32 ``.ganz`` file of one image's latents. The format refuses latents
+    outside [−1, 1] (the original, unclamped loop makes them); for those this is the size the same
+    file would have if it held them: same header, float32 payload, deflated when that is smaller
+    (pack's rule), so the count stays honest without a format change."""
+    z = np.asarray(z, np.float32)
+    clipped = np.clip(z, -1, 1)
+    n = len(pack(GanzFile(ad.name, size, size, ad.seed, gid, clipped)))
+    if np.array_equal(clipped, z):
+        return n
+
+    def payload(v: np.ndarray) -> int:
+        raw = v.tobytes()
+        return min(len(raw), len(zlib.compress(raw, 9)))
+    return n - payload(clipped) + payload(z)
+
+
+def reconstruct(G: Generator, job: dict) -> np.ndarray:
+    """A job's images decoded and quantized: uint8 (n, H, W, 3)."""
+    dev = next(G.parameters()).device
+    with torch.no_grad():
+        return to_uint8(decode(G, job["adapter"], job["z"].to(dev)))
+
+
+def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict,
+                 nominal: float | None = None) -> list[dict]:
+    """Both wavelet variants for each image; ``nominal`` (default ``ratio``) is the ratio as set
+    (10, not N / round(N / 10)), which the original's count uses. ``psnr`` is the PSNR as the
+    original computed it (float reconstruction, MAX = 1), ``psnr_uint8`` that of the 8-bit image
+    the blob decodes to; a variant that refuses the ratio (original_code, R < 6) gives no rows."""
+    orig = to_uint8(x)
+    rows = []
+    for variant in ("paper_text", "original_code"):
+        for i, name in enumerate(names):
+            try:
+                w = wavelet_baseline(orig[i], ratio if nominal is None else nominal, variant)
+            except GanzError:
+                if variant == "original_code":
+                    break
+                raise
+            rows.append({**base, "image": name, "split": split, "adapter": "", "ratio": ratio,
+                         "method": f"wavelet_{variant}", "psnr": w.psnr,
+                         "ssim": ssim(orig[i], w.recon), "bytes": w.num_bytes, "steps": np.nan,
+                         "seconds": np.nan, "device": "", "generator": "",
+                         "psnr_uint8": w.psnr_uint8})
+    return rows
+
+
+COLUMNS = ["experiment", "profile", "image", "split", "dim", "adapter", "ratio", "method",
+           "measurements", "psnr", "ssim", "bytes", "steps", "seconds", "device", "torch",
+           "commit", "generator", "psnr_uint8"]
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = np.nan
+    return df[COLUMNS]
+
+
+def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
+    key = config_key(figure, params, sorted(gids))
+    path = results_dir() / prof.name / f"{figure}-{key}.csv"
+    if path.is_file():
+        df = pd.read_csv(path)
+        df.attrs["source"] = str(path)
+        return df
+    if READ_ONLY and not prof.synthetic:
+        raise stale(prof, f"{figure} table ({path.name})", figure)
+    df = compute()
+    write_csv(df, path)
+    return df
+
+
+def _as_tuple(v) -> tuple:
+    if isinstance(v, (list, tuple)):
+        return tuple(v)
+    return (v,)

@@ -1,0 +1,449 @@
+"""One GPU lease, planned to return something whatever happens (``scripts/gpu/lease.sh`` runs it).
+
+    python -m ganz.study.lease auto|train|experiments --out OUT [--dry]
+    python -m ganz.study.lease plan          # FLOPs and expected times of each stage (no GPU needed)
+
+Stages share the time left until ``GANZ_LEASE_END`` (Unix seconds): training the paper profile's
+generators (original layout and recipe), publishing them, the paper profile's figures. Each stage
+packs what it finished into ``OUT`` the moment it ends (``train-d<dim>.tgz``, ``results-paper.tgz``,
+at most 6 files with ``lease.log``), paths relative to the repository, so ``scripts/gpu/unpack.sh``
+only extracts them. ``--dry`` runs the same code on CPU at toy size on synthetic images.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import signal
+import sys
+import tarfile
+import time
+import traceback
+from pathlib import Path
+
+PAPER_FIGS = ("fig4", "fig3", "fig5", "fig8")  # dim 64 only; cheapest first
+DIM_FIGS = ("fig7", "fig2")  # need every dim at equal images seen
+OTHER_DIMS = (128, 256, 512)
+MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
+PEAK_FLOPS = 990e12  # H100 SXM dense bf16
+EFFICIENCY = 0.30
+
+
+class LeaseStop(Exception):
+    """SIGTERM from outside (the command's own timeout): pack and leave."""
+
+
+def model_name(dim: int, equal_budget: bool = False) -> str:
+    return f"celeba64-d{dim}-final" if equal_budget else f"celeba64-d{dim}"
+
+
+class Lease:
+    def __init__(self, out: Path, dry: bool, end: float):
+        self.out, self.dry, self.end = out, dry, end
+        self.root = Path(os.environ.get("GANZ_LEASE_WORK", "/tmp/ganz_lease"))
+        self.log_path = out / "lease.log"
+        out.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------ helpers
+    def left(self) -> float:
+        return self.end - time.time()
+
+    def say(self, msg: str) -> None:
+        print(f"[lease {time.strftime('%H:%M:%S')} {self.left():6.0f} s left] {msg}", flush=True)
+
+    def device(self) -> str:
+        return "cpu" if self.dry else "cuda"
+
+    def model_cfg(self, dim: int):
+        from ..core.config import ModelConfig
+
+        size = dict(image_size=16, base_size=4, width=8) if self.dry else \
+            dict(image_size=64, base_size=4, width=128)
+        arch = {"arch": "original"} if "arch" in {f.name for f in dataclasses.fields(ModelConfig)} else {}
+        return ModelConfig(latent_dim=dim, **size, **arch)
+
+    def train_cfg(self, steps: int | None = None, snapshot_images: tuple[int, ...] = ()):
+        from ..core.config import TrainConfig
+
+        small = dict(batch_size=8, log_every=10, epochs=1) if self.dry else dict(log_every=100)
+        extra = {"epochs": 0, "steps": steps} if steps else {}
+        return TrainConfig.original(checkpoint_every=0, snapshot_images=snapshot_images,
+                                    **small, **extra)
+
+    def equal_images(self) -> int:
+        """Images seen by every dim for figs. 2 and 7 (EQUAL_EPOCHS epochs of the train split)."""
+        from ..core.data import celeba_array
+
+        n = len(celeba_array(self.model_cfg(64).image_size, "train", 0))
+        b = self.train_cfg().batch_size
+        return int(os.environ.get("EQUAL_EPOCHS", "1" if self.dry else "15")) * (n // b) * b
+
+    def pack(self, name: str, members: dict[str, Path]) -> None:
+        """``OUT/name`` := a tgz of ``{path in the repository: file here}``, written atomically."""
+        part = self.out / f"{name}.part"
+        with tarfile.open(part, "w:gz") as tar:
+            for arc, src in sorted(members.items()):
+                if src.is_file():
+                    tar.add(src, arcname=arc)
+        os.replace(part, self.out / name)
+        self.say(f"packed {name} ({(self.out / name).stat().st_size / 1e6:.2f} MB, {len(members)} files)")
+
+    def zoo(self) -> Path:
+        from ..core.paths import MODELS_DIR
+
+        return MODELS_DIR
+
+    def results(self) -> Path:
+        from ..core.paths import results_dir
+
+        return results_dir() / "paper"
+
+    # ------------------------------------------------------------------ stages
+    def train_stage(self, dim: int, budget: float, full: bool) -> None:
+        """Train dim ``dim`` for ``budget`` seconds: dim 64 for the recipe's 50 epochs with a
+        snapshot at the equal-images budget; other dims (``full=False``) to that budget only."""
+        from ..core.data import celeba_array
+        from ..train.publish import publish
+        from ..train.began import Trainer, stop_on_sigterm
+
+        t0 = time.monotonic()
+        mcfg, eq = self.model_cfg(dim), self.equal_images()
+        tcfg = self.train_cfg(snapshot_images=(eq,)) if full else \
+            self.train_cfg(steps=-(-eq // self.train_cfg().batch_size))
+        run = self.root / "runs" / f"paper-d{dim}"
+        shutil.rmtree(run, ignore_errors=True)
+        images = celeba_array(mcfg.image_size, "train", tcfg.validation_images)
+        self.say(f"train d{dim}: {len(images)} images, {budget:.0f} s, {tcfg.recipe} recipe, "
+                 f"{'full length' if full else f'{eq} images'}")
+        trainer = Trainer(mcfg, tcfg, images, run, self.device())
+        deadline = t0 + budget
+        with stop_on_sigterm(trainer):
+            why = trainer.run(progress=False, deadline=deadline)
+        self.say(f"train d{dim}: stopped ({why}) at step {trainer.step}, "
+                 f"{trainer.step * tcfg.batch_size} images, k = {trainer.k:.4f}")
+        members = {f"runs/paper-d{dim}/{p.name}": p for p in run.iterdir()
+                   if p.suffix in (".safetensors", ".csv", ".png", ".json")}
+        self.pack(f"train-d{dim}.tgz", members)  # durable before anything else is tried
+        snap = run / f"generator_images{eq}.safetensors"
+        enough = trainer.step >= trainer.per_epoch if full else trainer.step * tcfg.batch_size >= eq
+        todo = [(run / "final.safetensors", model_name(dim, equal_budget=not full))] if enough else []
+        if not enough:
+            self.say(f"d{dim} not published: too short (its raw generator is in train-d{dim}.tgz)")
+        if full and snap.is_file():
+            todo.append((snap, model_name(64, equal_budget=True)))
+        for src, name in todo:
+            try:
+                info = publish(src, name, "paper", copy_log=(src.name == "final.safetensors"),
+                               device=self.device(), time_limit=max(min(30.0, self.left() / 4), 1.0))
+                self.say(f"published {name}: {info['calibration']}")
+                members[f"ganz/zoo/{name}.safetensors"] = self.zoo() / f"{name}.safetensors"
+            except Exception as e:  # noqa: BLE001 - the raw generator is packed already
+                self.say(f"publish {name} failed: {type(e).__name__}: {e}")
+        log = self.results() / "training" / f"d{dim}.csv"
+        members[f"results/paper/training/d{dim}.csv"] = log
+        self.pack(f"train-d{dim}.tgz", members)
+
+    def experiments_stage(self, figs, budget: float) -> None:
+        """Each figure in turn until ``budget`` runs out; results repacked after each one."""
+        from .experiments import run
+
+        stop_at = time.monotonic() + budget
+        extra = {"steps": 5, "n_images": 1} if self.dry else {}
+        for fig in figs:
+            left = stop_at - time.monotonic()
+            if left < MIN_STAGE_S:
+                self.say(f"{fig}: skipped, {left:.0f} s left")
+                continue
+            t0 = time.monotonic()
+            try:
+                with alarm(left):
+                    run([fig], "paper", self.device(), **extra)
+                self.say(f"{fig}: done in {time.monotonic() - t0:.0f} s")
+            except StageTimeout:
+                self.say(f"{fig}: out of time after {time.monotonic() - t0:.0f} s "
+                         f"(finished jobs are kept)")
+            except LeaseStop:
+                self.pack_results()
+                raise
+            except Exception as e:  # noqa: BLE001 - the next figure may still run
+                self.say(f"{fig}: failed: {type(e).__name__}: {e}")
+                traceback.print_exc()
+            self.pack_results()
+
+    def pack_results(self) -> None:
+        res = self.results()
+        if res.is_dir():
+            self.pack("results-paper.tgz", {f"results/paper/{p.relative_to(res)}": p
+                                            for p in res.rglob("*") if p.is_file()})
+
+    # ------------------------------------------------------------------ plan
+    def missing_dims(self) -> list[int]:
+        return [d for d in OTHER_DIMS if not (self.zoo() / f"{model_name(d, True)}.safetensors").is_file()]
+
+    def figs(self) -> tuple[str, ...]:
+        default = "fig4 fig3" if self.dry else " ".join(PAPER_FIGS)  # dry: the two quick ones (CI)
+        return tuple(os.environ.get("FIGS", default).split())
+
+    def run(self, mode: str) -> None:
+        have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
+        share = float(os.environ.get("TRAIN_SHARE", "0.6"))
+        if mode in ("auto", "train") and not have64:
+            self.train_stage(64, share * self.left() if mode == "auto" else self.left() - 10, True)
+            if mode == "auto":
+                self.experiments_stage(self.figs(), self.left() - 5)
+            return
+        if mode in ("auto", "experiments"):
+            if not have64:
+                self.say("experiments: no celeba64-d64 generator in the zoo; run mode train first")
+                return
+            self.experiments_stage(self.figs(), (share if mode == "auto" else 1.0) * self.left() - 5)
+        if mode in ("auto", "train"):
+            missing = self.missing_dims()
+            for i, dim in enumerate(missing):
+                budget = (self.left() - 10) / (len(missing) - i)
+                if budget < MIN_STAGE_S:
+                    self.say(f"train d{dim}: skipped, no time left")
+                    continue
+                self.train_stage(dim, budget, full=False)
+        if mode in ("auto", "experiments") and not self.missing_dims() and \
+                (self.zoo() / f"{model_name(64, True)}.safetensors").is_file():
+            self.experiments_stage(DIM_FIGS, self.left() - 5)
+
+
+class StageTimeout(Exception):
+    pass
+
+
+class alarm:
+    """Raise ``StageTimeout`` in the main thread after ``seconds`` (a figure stops between steps)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def _fire(self, signum, frame):  # noqa: ARG002
+        raise StageTimeout
+
+    def __enter__(self):
+        self.old = signal.signal(signal.SIGALRM, self._fire)
+        signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.01))
+        return self
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.old)
+
+
+# --------------------------------------------------------------------------- preflight
+def preflight(dry: bool, min_free_gib: float = 20.0) -> list[str]:
+    """Problems that would waste the lease (empty list: go). Seconds, before anything expensive."""
+    problems = []
+    for mod in ("torch", "numpy", "pandas", "pywt", "safetensors", "PIL", "skimage", "seaborn"):
+        try:
+            __import__(mod)
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"import {mod}: {type(e).__name__}: {e}")
+    import torch
+
+    if not dry:
+        if not torch.cuda.is_available():
+            problems.append("no CUDA device")
+        else:
+            free, total = torch.cuda.mem_get_info()
+            print(f"GPU: {torch.cuda.get_device_name()}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
+            if free < min_free_gib * 2**30:
+                problems.append(f"only {free / 2**30:.1f} GiB free on the GPU")
+    from ..core.data import celeba_dir, load_manifest, ood_dir
+
+    try:
+        n = len(list(celeba_dir().glob("*.jpg")))
+        ood_dir()
+        load_manifest()
+        if n < 100:
+            problems.append(f"only {n} CelebA images under $GANZ_DATA")
+    except Exception as e:  # noqa: BLE001
+        problems.append(f"data: {e}")
+    print(f"commit: {os.environ.get('GANZ_COMMIT', 'unknown')}; torch {torch.__version__}; "
+          f"python {sys.version.split()[0]}")
+    if not dry and os.environ.get("GANZ_COMMIT", "unknown") == "unknown":
+        problems.append("GANZ_COMMIT not set (prepare.sh writes .commit)")
+    return problems
+
+
+# --------------------------------------------------------------------------- dry-run data
+def make_dry_data(root: Path) -> None:
+    """Synthetic stand-ins under the manifest's names (and ~100 training fillers), and the
+    manifest's checksums replaced by theirs, in this process only."""
+    import numpy as np
+    from PIL import Image
+
+    from ..core import data
+
+    real = data.load_manifest()
+    entries = [dict(e) for e in real["images"]]
+    original = dict(real.get("original", {}), images=[dict(e) for e in
+                                                       real.get("original", {}).get("images", [])])
+    (root / "celeba").mkdir(parents=True, exist_ok=True)
+    (root / "ood").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:109, 0:89] / 100.0
+    every = entries + original["images"]  # both image sets: seeded (cpu-small) and original (paper)
+    names = {f"{i:06d}.jpg" for i in range(1, 101)} | {e["name"] for e in every if e["split"] != "ood"}
+    for name in sorted(names):
+        a, b, c = rng.uniform(0.2, 0.8, 3)
+        img = np.stack([a + 0.3 * xx, b + 0.3 * yy, c - 0.2 * xx * yy], -1)
+        img = np.clip(img + 0.05 * rng.standard_normal(img.shape), 0, 1)
+        Image.fromarray((img * 255).astype(np.uint8)).save(root / "celeba" / name, quality=90)
+    for name in sorted({e["name"] for e in every if e["split"] == "ood"}):
+        Image.fromarray(rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)).save(root / "ood" / name)
+    for e in every:
+        folder = root / ("ood" if e["split"] == "ood" else "celeba")
+        e["sha256"] = data.sha256_file(folder / e["name"])
+    manifest = {"images": entries, **({"original": original} if original["images"] else {})}
+    data.load_manifest = lambda *a, **k: manifest
+    os.environ["GANZ_DATA"] = str(root)
+
+
+# --------------------------------------------------------------------------- FLOP plan
+def step_flops(mcfg, tcfg) -> int:
+    """FLOPs of one training step (counted on meta tensors, the step's own passes)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from ..core.models import Discriminator, Generator
+
+    B, s = tcfg.batch_size, mcfg.image_size
+    with torch.device("meta"):
+        G, D = Generator(mcfg), Discriminator(mcfg)
+        x, z = torch.zeros(B, 3, s, s), torch.zeros(B, mcfg.latent_dim)
+        with FlopCounterMode(display=False) as fc:
+            D.requires_grad_(False)
+            f = G(z)
+            (f - D(f)).abs().mean().backward()
+            D.requires_grad_(True)
+            with torch.no_grad():
+                fd = G(z)
+            (torch.cat([x, fd]) - D(torch.cat([x, fd]))).abs().mean().backward()
+    return fc.get_total_flops()
+
+
+def inversion_flops(mcfg) -> int:
+    """FLOPs of one inversion step of one image (conv module forward + input gradient)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from ..core.models import Generator
+
+    with torch.device("meta"):
+        G = Generator(mcfg).requires_grad_(False)
+        h = torch.zeros(1, mcfg.conv_input_dim, requires_grad=True)
+        with FlopCounterMode(display=False) as fc:
+            G.conv(G.first_tensor(h)).sum().backward()
+    return fc.get_total_flops()
+
+
+def plan(n_train: int = 8550, image_steps: dict | None = None) -> str:
+    """The README's table: per stage, FLOPs and the time at 30 % of the H100's bf16 peak."""
+    lease = Lease.__new__(Lease)
+    lease.dry = False
+    rate = PEAK_FLOPS * EFFICIENCY
+    rows = ["| stage | work | FLOPs | time at 30 % of 990 TFLOP/s |", "| --- | --- | --- | --- |"]
+    tcfg = lease.train_cfg()
+    per_epoch = n_train // tcfg.batch_size
+    eq_steps = int(os.environ.get("EQUAL_EPOCHS", "15")) * per_epoch
+    for dim in (64, *OTHER_DIMS):
+        f = step_flops(lease.model_cfg(dim), tcfg)
+        steps = tcfg.epochs * per_epoch if dim == 64 else eq_steps
+        what = f"{tcfg.epochs} epochs" if dim == 64 else f"{steps // per_epoch} epochs (equal images)"
+        rows.append(f"| train d{dim} | {steps:,} steps × {f / 1e12:.2f} TFLOP ({what}) | "
+                    f"{steps * f / 1e15:.1f} PFLOP | {steps * f / rate:.0f} s |")
+    fi = inversion_flops(lease.model_cfg(64))
+    for fig, n in (image_steps or {}).items():
+        rows.append(f"| {fig} | {n:,} image-steps × {fi / 1e9:.2f} GFLOP | {n * fi / 1e15:.1f} PFLOP | "
+                    f"{n * fi / rate:.0f} s |")
+    return "\n".join(rows)
+
+
+def count_image_steps(figs=PAPER_FIGS + DIM_FIGS) -> dict[str, int]:
+    """Image-steps each figure inverts at the paper profile's settings (counted by running the
+    figures with 1 step on toy generators and synthetic images, × the profile's 7,500 steps)."""
+    import tempfile
+
+    from ..core import invert
+    from . import jobs, profiles
+    from .experiments import run
+
+    counts: dict[str, int] = {}
+    real = invert.invert_batch
+    current = [""]
+
+    def counting(G, adapter, x, cfg, z0, *a, **k):
+        counts[current[0]] = counts.get(current[0], 0) + x.shape[0]
+        return real(G, adapter, x, cfg.__class__(**{**cfg.__dict__, "steps": 1}), z0, *a, **k)
+
+    real_many = jobs.invert_many
+
+    def counting_many(G, jobs, cfg=None, *a, **k):
+        cfg = cfg or invert.InvertConfig()
+        counts[current[0]] = counts.get(current[0], 0) + cfg.restarts * sum(j.x.shape[0] for j in jobs)
+        return real_many(G, jobs, cfg.__class__(**{**cfg.__dict__, "steps": 1}), *a, **k)
+
+    invert.invert_batch = counting
+    jobs.invert_many = counting_many
+    prof = profiles.PROFILES["paper"]
+    toy = dataclasses.replace(prof, synthetic=True, image_size=16)
+    profiles.PROFILES["paper-count"] = toy
+    old = os.environ.get("GANZ_RESULTS")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GANZ_RESULTS"] = tmp
+        try:
+            for fig in figs:
+                current[0] = fig
+                run([fig], "paper-count", "cpu", steps=1, log=lambda line: None)
+        finally:
+            invert.invert_batch = real
+            jobs.invert_many = real_many
+            del profiles.PROFILES["paper-count"]
+            if old is None:
+                os.environ.pop("GANZ_RESULTS", None)
+            else:
+                os.environ["GANZ_RESULTS"] = old
+    return {f: c * prof.steps for f, c in counts.items()}
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ganz.study.lease", description=__doc__.splitlines()[0])
+    p.add_argument("mode", choices=["auto", "train", "experiments", "plan"])
+    p.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "/tmp/ganz_out")))
+    p.add_argument("--dry", action="store_true", help="CPU, toy sizes, synthetic images")
+    a = p.parse_args(argv)
+    if a.mode == "plan":
+        print(plan(image_steps=count_image_steps()))
+        return 0
+    end = float(os.environ.get("GANZ_LEASE_END", time.time() + 540))
+    lease = Lease(a.out, a.dry, end)
+    if a.dry:
+        make_dry_data(lease.root / "data")
+    problems = preflight(a.dry)
+    if problems:
+        lease.say("preflight failed: " + "; ".join(problems))
+        return 3
+    lease.say(f"preflight ok; mode {a.mode}")
+
+    def stop(signum, frame):  # noqa: ARG001
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop: packing must not be interrupted
+        raise LeaseStop
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        lease.run(a.mode)
+    except LeaseStop:
+        lease.say("stopped by SIGTERM")
+    lease.say("finished; OUT holds: " + ", ".join(sorted(p.name for p in a.out.iterdir())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training: the BEGAN trainer and publishing a trained generator into the zoo."""

@@ -1,0 +1,1 @@
+"""Developer tools, not shipped in the package: the .ganz fuzzer and the book checker."""
