@@ -1,13 +1,15 @@
 """Benchmark: the paper's compressor against ``ganz.fast``, side by side, as PSNR against wall time.
 
 ``python -m ganz.bench inversion [--quick] [--model NAME] [--images N] [--device auto]``
+(``tune`` and ``command``: the stopping rule's tuning and whole-command timings, ``ganz.speedruns``)
 
 For R = 10 (``random_linear``) and ``keep_linear``, on held-out faces (``test``) and out-of-domain
 pictures (``ood``), the same generator, images and machine run
 
 - ``paper``: ``ganz.invert.invert`` with ``InvertConfig()`` (7500 Adam steps, lr 0.05, cosine,
   random start), and
-- ``fast``: ``ganz.fast.invert_fast`` (encoder start + projected L-BFGS refinement),
+- ``fast``: ``ganz.fast.invert_fast`` (encoder start + projected L-BFGS refinement, each image
+  stopped by the method's own rule: no target PSNR),
 
 one after the other on the same batch. Both record the best latent so far at regular steps; after
 the run each is decoded and quantized to uint8, and PSNR is measured against the uint8 original,
@@ -18,7 +20,9 @@ Outputs (atomic writes), under ``results/bench/``:
 
 - ``inversion-<tag>-<device>.csv``: tidy curves — method, adapter, split, image, step, seconds, psnr,
   device, torch, commit (and a few more);
-- ``inversion-<tag>-<device>-summary.csv``: per image and per split: each method's final PSNR, the
+- ``inversion-<tag>-<device>-summary.csv``: per image and per split: the headline
+  ``speedup_full_run`` (both methods run to their own end, whole batch) with the PSNR gap per
+  image (``psnr_gap_db``, fast − paper) and the images where fast ends lower; each method's final PSNR, the
   paper's time to reach its final PSNR (first touch) and its whole run's time, the fast method's
   time to reach that same PSNR and the ratios (``speedup``: first touch, an oracle-stopped paper
   method; ``speedup_table`` adds the ratio to the full run), CPU seconds per image, FLOPs per
@@ -534,7 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("command", help="whole `ganz compress` commands, fast vs paper, cold")
     c.add_argument("--model", default="cpu-small-d64")
     c.add_argument("--counts", type=int, nargs="+", default=[1, 8], help="images per command")
-    c.add_argument("--repeats", type=int, default=3)
+    c.add_argument("--repeats", type=int, nargs="+", default=[3], help="runs per method: one "
+                   "number, or one per count")
     c.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500)")
     c.add_argument("--out", type=Path)
     a = p.parse_args(argv)
@@ -548,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(r["table"].round(3).to_string(index=False))
                 print("choice:", r["choice"])
             else:
-                r = speedruns.time_commands(a.model, a.counts, a.repeats, out_dir=a.out,
+                reps = a.repeats[0] if len(a.repeats) == 1 else a.repeats
+                r = speedruns.time_commands(a.model, a.counts, reps, out_dir=a.out,
                                             paper_steps=a.paper_steps)
                 print(r.to_string(index=False))
         except GanzError as e:

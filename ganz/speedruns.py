@@ -148,9 +148,13 @@ def _compress(files: list[Path], out: Path, method: str, model: str, steps: int 
             "outputs": outs}
 
 
-def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats: int = 3,
+def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats=3,
                   out_dir: Path | None = None, paper_steps: int | None = None) -> pd.DataFrame:
-    """Whole-command wall time, fast vs paper, on test faces; see the module docstring."""
+    """Whole-command wall time, fast vs paper, on test faces; see the module docstring.
+    ``repeats``: one number for all counts, or one per count."""
+    reps = [repeats] * len(counts) if isinstance(repeats, int) else list(repeats)
+    if len(reps) != len(counts) or min(reps) < 1:
+        raise GanzError("give one repeat count (>= 1) for all image counts, or one per count")
     from PIL import Image
 
     from .bench import _commit, _profile_tag
@@ -171,8 +175,10 @@ def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats: int = 3,
         for name, im in zip(names, orig):
             files.append(tmp / (Path(name).stem + ".png"))
             Image.fromarray(im).save(files[-1])
-        for r in range(repeats):
-            for n in counts:
+        for r in range(max(reps)):
+            for n, rn in zip(counts, reps):
+                if r >= rn:
+                    continue
                 order = ("fast", "paper") if r % 2 == 0 else ("paper", "fast")
                 for method in order:
                     out = tmp / f"out-{method}"
@@ -213,7 +219,7 @@ def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats: int = 3,
     out = Path(out_dir) if out_dir is not None else results_dir() / "bench"
     stem = f"command-{tag}-cpu"
     meta = {"tag": tag, "model": model, "split": "test", "images": names[:max(counts)],
-            "counts": list(counts), "repeats": repeats, "threads": threads,
+            "counts": list(counts), "repeats": reps, "threads": threads,
             "paper_steps": paper_steps or InvertConfig().steps,
             "fast": asdict(replace(FastConfig())), "commit": _commit(), "torch": torch.__version__,
             "python": sys.version.split()[0],
