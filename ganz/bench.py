@@ -533,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--images", type=int, default=8, help="training faces (default 8)")
     t.add_argument("--max-steps", type=int, default=1000)
     t.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500)")
-    t.add_argument("--margin", type=float, default=0.0, help="least mean PSNR gap to the paper (dB)")
+    t.add_argument("--margin", type=float, default=-0.01, help="least mean PSNR gap to the paper (dB)")
+    t.add_argument("--rechoose", action="store_true", help="choose again from the recorded table")
     t.add_argument("--out", type=Path)
     c = sub.add_parser("command", help="whole `ganz compress` commands, fast vs paper, cold")
     c.add_argument("--model", default="cpu-small-d64")
@@ -547,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import speedruns
 
         try:
-            if a.what == "tune":
+            if a.what == "tune" and a.rechoose:
+                print("choice:", speedruns.rechoose(margin=a.margin, out_dir=a.out))
+            elif a.what == "tune":
                 r = speedruns.tune_stopping(a.model, a.images, a.max_steps, a.margin,
                                             out_dir=a.out, paper_steps=a.paper_steps)
                 print(r["table"].round(3).to_string(index=False))

@@ -43,8 +43,8 @@ class FastConfig:
     # stopping rule (L-BFGS, per image, no target needed): stop an image once its PSNR gained less
     # than ``tol_db`` dB over its last ``tol_window`` iterations; 0 turns the rule off. Tuned on
     # training faces only (``python -m ganz.bench tune``; results/bench/stop-tuning-*.csv)
-    tol_db: float = 0.01
-    tol_window: int = 20
+    tol_db: float = 0.02
+    tol_window: int = 40
     memory: int = 5  # L-BFGS history (longer histories did worse: the free set keeps changing)
     lr: float = 0.03  # Adam only
     beta1: float = 0.9

@@ -7,7 +7,8 @@ iterations, every iteration traced), then replays the rule "stop an image when i
 less than ε dB over its last k iterations" for a grid of (ε, k) on the recorded curves. Written:
 ``stop-tuning-<tag>.csv`` (per adapter and (ε, k): mean evaluations per image, mean and worst
 PSNR gap to the paper's final PSNR, images below it) and ``stop-tuning-<tag>.json`` (the choice:
-the cheapest rule whose mean gap is ≥ ``--margin`` dB on every adapter, and its provenance).
+the cheapest rule whose mean gap is ≥ ``--margin`` dB on every adapter and no image is more than
+0.05 dB below, and its provenance; ``--rechoose`` chooses again from the recorded table).
 
 ``python -m ganz.bench command``: cold processes, ``python -m ganz compress`` on 1 and on 8
 held-out faces (``test`` split), ``--method fast`` and ``--method paper`` alternating, repeated;
@@ -63,9 +64,40 @@ def replay_rule(curve: pd.DataFrame, eps: float, window: int) -> tuple[int, floa
     return int(steps[-1]), float(mse[-1]), int(ev[-1])
 
 
+def choose_rule(table: pd.DataFrame, margin: float = -0.01, worst: float = -0.05) -> dict | None:
+    """The cheapest (ε, k) (fewest evaluations, summed over adapters) whose mean PSNR gap to the
+    paper is ≥ ``margin`` dB on every adapter and whose every image is within ``worst`` dB."""
+    ok = table.groupby(["tol_db", "tol_window"]).agg(
+        mean_gap=("gap_mean_db", "min"), min_gap=("gap_min_db", "min"),
+        evals=("evals_mean", "sum")).reset_index()
+    ok = ok[(ok.mean_gap >= margin) & (ok.min_gap >= worst)]
+    ok = ok.sort_values(["evals", "tol_db"], ascending=[True, False])
+    return None if ok.empty else {"tol_db": float(ok.iloc[0].tol_db),
+                                  "tol_window": int(ok.iloc[0].tol_window)}
+
+
+def rechoose(tag: str = "cpu-small", margin: float = -0.01, worst: float = -0.05,
+             out_dir: Path | None = None) -> dict | None:
+    """Choose again from a recorded tuning table (no recomputation) and record the choice."""
+    from .paths import results_dir
+
+    out = Path(out_dir) if out_dir is not None else results_dir() / "bench"
+    table = pd.read_csv(out / f"stop-tuning-{tag}.csv")
+    meta = json.loads((out / f"stop-tuning-{tag}.json").read_text())
+    meta.update(choice=choose_rule(table, margin, worst), margin_db=margin, worst_image_db=worst,
+                rule=RULE_TEXT)
+    atomic_write(out / f"stop-tuning-{tag}.json", (json.dumps(meta, indent=1) + "\n").encode())
+    return meta["choice"]
+
+
+RULE_TEXT = ("stop an image once its PSNR gained < tol_db dB over its last tol_window L-BFGS "
+             "iterations; chosen: the cheapest rule whose mean gap to the paper's final PSNR is "
+             ">= margin_db on every adapter and whose every image is within worst_image_db")
+
+
 def tune_stopping(model: str = "cpu-small-d64", n_images: int = 8, max_steps: int = 1000,
-                  margin: float = 0.0, device: str = "cpu", out_dir: Path | None = None,
-                  paper_steps: int | None = None, settings=None) -> dict:
+                  margin: float = -0.01, device: str = "cpu", out_dir: Path | None = None,
+                  paper_steps: int | None = None, settings=None, worst: float = -0.05) -> dict:
     """Grid of (ε, k) replayed on traced fast runs on training faces; see the module docstring."""
     from .adapters import make_adapter
     from .bench import SETTINGS, _commit, _profile_tag
@@ -104,19 +136,12 @@ def tune_stopping(model: str = "cpu-small-d64", n_images: int = 8, max_steps: in
                                  np.array([s[1] for s in stops]))).mean()),
                              "images": len(names)})
     table = pd.DataFrame(rows)
-    ok = table.groupby(["tol_db", "tol_window"]).agg(
-        worst_gap=("gap_mean_db", "min"), evals=("evals_mean", "sum")).reset_index()
-    ok = ok[ok.worst_gap >= margin].sort_values(["evals", "tol_db"], ascending=[True, False])
-    choice = None if ok.empty else {"tol_db": float(ok.iloc[0].tol_db),
-                                    "tol_window": int(ok.iloc[0].tol_window)}
+    choice = choose_rule(table, margin, worst)
     tag = _profile_tag(model)
     out = Path(out_dir) if out_dir is not None else results_dir() / "bench"
     meta_out = {"tag": tag, "model": model, "generator": gid, "split": "train",
                 "images": names, "max_steps": max_steps, "paper_steps": pcfg.steps,
-                "margin_db": margin, "choice": choice,
-                "rule": "stop an image once its PSNR gained < tol_db dB over its last "
-                        "tol_window L-BFGS iterations; cheapest rule whose mean gap to the "
-                        "paper's final PSNR is >= margin_db on every adapter",
+                "margin_db": margin, "worst_image_db": worst, "choice": choice, "rule": RULE_TEXT,
                 "commit": _commit(), "torch": torch.__version__,
                 "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                 "load_average_start": load0, "load_average_end": _load()}
