@@ -10,6 +10,8 @@ returns the same ``InvertResult``), but instead of 7500 Adam steps from a random
 3. refines them with a projected L-BFGS run per image (batched: ``lbfgs_batch``), which converges
    in a few hundred evaluations where the paper's Adam needs thousands; ``optimizer="adam"``
    instead runs a short Adam schedule (its own learning rate, cosine, clamped, best z kept).
+   Each image stops by its own rule, which needs no target PSNR: when its PSNR gained less than
+   ``tol_db`` over its last ``tol_window`` iterations (or its line search fails).
 
 Measured on the cpu-small generator (validation faces and out-of-domain pictures that are not the
 benchmark's): from the encoder's start, L-BFGS with a 5-pair history reached the paper's final

@@ -92,6 +92,7 @@ def speed_facts(res: BenchResult, command: dict | None = None, tuning: dict | No
         ch = m.get("choice") or {}
         f["tune_images"] = len(m.get("images", []))
         f["tune_margin"] = float(m.get("margin_db", nan))
+        f["tune_worst"] = float(m.get("worst_image_db", nan))
         imgs = tuning["images"]
         for ad, short in SHORT.items():
             row = t[(t.adapter == ad) & (t.tol_db == ch.get("tol_db")) & (t.tol_window == ch.get("tol_window"))]
