@@ -10,6 +10,8 @@ returns the same ``InvertResult``), but instead of 7500 Adam steps from a random
 3. refines them with a projected L-BFGS run per image (batched: ``lbfgs_batch``), which converges
    in a few hundred evaluations where the paper's Adam needs thousands; ``optimizer="adam"``
    instead runs a short Adam schedule (its own learning rate, cosine, clamped, best z kept).
+   Each image stops by its own rule, which needs no target PSNR: when its PSNR gained less than
+   ``tol_db`` over its last ``tol_window`` iterations (or its line search fails).
 
 Measured on the cpu-small generator (validation faces and out-of-domain pictures that are not the
 benchmark's): from the encoder's start, L-BFGS with a 5-pair history reached the paper's final
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -39,7 +41,12 @@ class FastConfig:
     """Settings of ``invert_fast`` (tuned on the cpu-small generator; see ``ganz.study.bench``)."""
 
     optimizer: str = "lbfgs"  # "lbfgs" (projected, per image) | "adam" (the paper's, short)
-    steps: int = 500  # refinement iterations (images whose line search fails stop earlier)
+    steps: int = 1000  # most refinement iterations (images stop earlier by the rule below)
+    # stopping rule (L-BFGS, per image, no target needed): stop an image once its PSNR gained less
+    # than ``tol_db`` dB over its last ``tol_window`` iterations; 0 turns the rule off. Tuned on
+    # training faces only (``python -m ganz.study.bench tune``; results/bench/stop-tuning-*.csv)
+    tol_db: float = 0.02
+    tol_window: int = 40
     memory: int = 5  # L-BFGS history (longer histories did worse: the free set keeps changing)
     lr: float = 0.03  # Adam only
     beta1: float = 0.9
@@ -57,6 +64,15 @@ class FastConfig:
     def adam(self) -> InvertConfig:
         return InvertConfig(steps=self.steps, lr=self.lr, beta1=self.beta1, beta2=self.beta2,
                             schedule=self.schedule, seed=self.seed, batch_size=self.batch_size)
+
+
+@dataclass
+class FastResult(InvertResult):
+    """``InvertResult`` plus the cost per image: refinement evaluations (forward+backward passes,
+    all refined candidates summed) and L-BFGS iterations (Adam: its steps)."""
+
+    evals: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
+    iterations: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
 
 
 _LIPSCHITZ: "weakref.WeakKeyDictionary[Adapter, tuple]" = weakref.WeakKeyDictionary()
@@ -134,15 +150,19 @@ def _loss_grad(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor
 
 def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, steps: int,
                 memory: int = 10, trace_every: int = 0, progress=None, callback=None,
-                first_step: float = 0.1, max_backtracks: int = 8, bound_eps: float = 0.0) -> tuple:
+                first_step: float = 0.1, max_backtracks: int = 8, bound_eps: float = 0.0,
+                tol_db: float = 0.0, tol_window: int = 20, stats: dict | None = None) -> tuple:
     """Projected L-BFGS on each image's own problem, batched: min MSE(G(z), x) over z ∈ [−1, 1]^d.
 
     Per image: the gradient is restricted to the free coordinates (not held at a bound by a
     gradient pushing outwards), an L-BFGS direction is built from that image's last ``memory``
     steps (two-loop recursion), the step is projected onto the box and backtracked until the
     Armijo condition holds. The images share forward/backward passes but not line searches;
-    an image whose line search fails is converged and leaves the batch. Same return value as
-    ``ganz.core.invert.invert_batch``: (z, mse, trace rows).
+    an image whose line search fails is converged and leaves the batch, and so does one whose
+    PSNR (10·log10 of its MSE ratio) rose by less than ``tol_db`` dB over its last ``tol_window``
+    iterations (``tol_db`` > 0): a stopped image costs nothing more. Same return value as
+    ``ganz.core.invert.invert_batch``: (z, mse, trace rows); ``stats``, when given, receives per-image
+    ``evals`` (forward+backward passes) and ``iterations`` (CPU tensors).
     """
     b, d = z0.shape
     dev = x.device
@@ -156,6 +176,10 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
     evals = torch.ones(b, dtype=torch.long)  # forward+backward passes per image (cost measure)
     trace, t0 = [], time.perf_counter()
     ar = torch.arange(b, device=dev)
+    iters = torch.zeros(b, dtype=torch.long)
+    hist = f.new_zeros(tol_window + 1, b) if tol_db > 0 else None  # ring of the last f values
+    if hist is not None:
+        hist[0] = f
 
     def record(step: int) -> None:
         nonlocal t0
@@ -239,15 +263,24 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
         stuck = ~ok & has & ~fallback
         rho[idx[stuck]] = 0.0
         active[idx[~ok & ~stuck]] = False
+        iters[idx.cpu()] += 1
+        if hist is not None:
+            hist[step % (tol_window + 1)] = f
+            if step >= tol_window:  # PSNR gained over the last tol_window iterations, in dB
+                old = hist[(step - tol_window) % (tol_window + 1), idx]
+                gain = 10 * torch.log10(old.clamp_min(1e-30) / f[idx].clamp_min(1e-30))
+                active[idx[gain < tol_db]] = False
         if progress is not None:
             progress.update(1)
         record(step)
+    if stats is not None:
+        stats["evals"], stats["iterations"] = evals, iters
     return z, f, trace
 
 
 def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: LatentEncoder | None = None,
                 cfg: FastConfig | None = None, trace_every: int = 0, progress: bool = False,
-                callback=None) -> InvertResult:
+                callback=None) -> FastResult:
     """Latents for images ``x`` (B, 3, H, W) in model space, fast; same result type as ``invert``.
 
     ``trace`` rows (with ``trace_every``) and ``callback(step, seconds, best_z, best_mse, start,
@@ -261,6 +294,8 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
     n, t_call = x.shape[0], time.perf_counter()
     z_out = torch.empty(n, adapter.input_dim)
     mse_out = torch.full((n,), float("inf"))
+    evals_out = torch.zeros(n, dtype=torch.long)
+    iters_out = torch.zeros(n, dtype=torch.long)
     trace: list[dict] = []
     adam = cfg.adam()
     paused = [0.0]  # time spent inside the caller's callback, left out of all timings
@@ -297,12 +332,17 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
                 callback(step, seconds + _off, zb_, mb_, _start, 0)
                 paused[0] += time.perf_counter() - tc
 
+        stats: dict = {}
         if cfg.optimizer == "lbfgs":
             zr, mr, tr = lbfgs_batch(G, adapter, x_rep, z0, cfg.steps, cfg.memory, trace_every, bar,
-                                     cb, bound_eps=cfg.bound_eps)
+                                     cb, bound_eps=cfg.bound_eps, tol_db=cfg.tol_db,
+                                     tol_window=cfg.tol_window, stats=stats)
         else:
             zr, mr, tr = invert_batch(G, adapter, x_rep, adam, z0, trace_every, bar, None, cb)
+            stats = {"evals": torch.full((k * b,), cfg.steps + 1), "iterations": torch.full((k * b,), cfg.steps)}
         zb, mb = reduce(zr, mr)
+        evals_out[start:start + b] = stats["evals"].view(k, b).sum(0)
+        iters_out[start:start + b] = stats["iterations"].view(k, b).amax(0)
         z_out[start:start + b] = zb.cpu()
         mse_out[start:start + b] = mb.cpu()
         if tr:
@@ -320,4 +360,5 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
             trace += list(by_step.values())
     if bar is not None:
         bar.close()
-    return InvertResult(z_out, mse_out, time.perf_counter() - t_call - paused[0], trace)
+    return FastResult(z_out, mse_out, time.perf_counter() - t_call - paused[0], trace, evals_out,
+                      iters_out)

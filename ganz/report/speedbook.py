@@ -1,0 +1,103 @@
+"""The speed chapter's numbers, read from recorded results only (never runs a benchmark).
+
+``load_side`` reads the whole-command timings and the stopping-rule tuning that
+``python -m ganz.study.bench command`` / ``tune`` recorded (``ganz.study.speedruns``); ``speed_facts`` names
+every number the chapter quotes, so the page glues them instead of typing them.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+
+from ..study.bench import COMMITTED_DIR, BenchResult
+from ..core.errors import GanzError
+from ..core.paths import ROOT, results_dir
+
+
+def load_side(kind: str, profile: str | None = None) -> dict | None:
+    """Committed side results of a profile, read only: ``kind`` "command" (whole-command timings:
+    summary, runs, psnr, meta) or "tuning" (the stopping rule's grid on training faces: table,
+    images, meta). Missing: a "stale" error naming the command; under the smoke profile, None."""
+    prof = profile or os.environ.get("GANZ_PROFILE") or "cpu-small"
+    tag = "cpu-small" if prof in ("smoke", "quick") else prof
+    stem, parts, cmd = {
+        "command": (f"command-{tag}-cpu", {"summary": "-summary.csv", "runs": ".csv",
+                                            "psnr": "-psnr.csv"}, "command"),
+        "tuning": (f"stop-tuning-{tag}", {"table": ".csv", "images": "-images.csv"}, "tune"),
+    }[kind]
+    for folder in dict.fromkeys([results_dir() / "bench", COMMITTED_DIR]):
+        if all((folder / f"{stem}{suf}").is_file() for suf in parts.values()):
+            out = {k: pd.read_csv(folder / f"{stem}{suf}") for k, suf in parts.items()}
+            meta_path = folder / f"{stem}.json"
+            out["meta"] = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+            return out
+    if prof in ("smoke", "quick"):
+        return None
+    where = COMMITTED_DIR.relative_to(ROOT) if COMMITTED_DIR.is_relative_to(ROOT) else COMMITTED_DIR
+    raise GanzError(f"stale: no recorded {stem} results under {where}; "
+                    f"run `python -m ganz.study.bench {cmd}` and commit its results")
+
+
+SHORT = {"random_linear": "r10", "keep_linear": "keep"}
+
+
+def speed_facts(res: BenchResult, command: dict | None = None, tuning: dict | None = None
+                ) -> dict[str, float]:
+    """The numbers the speed chapter quotes, by name (``speed_<name>`` when glued), read from the
+    recorded results only: per adapter (r10, keep) × split the full-run speed-up, the mean PSNR
+    gap, the images where fast ends lower, evaluations per image and the oracle ratio; their
+    ranges; the settings; the whole-command and tuning figures when given (NaN when not)."""
+    nan = float("nan")
+    s = res.summary[res.summary["image"] == "ALL"]
+    f: dict[str, float] = {}
+    for _, r in s.iterrows():
+        key = f"{SHORT.get(r['adapter'], r['adapter'])}_{r['split']}"
+        f[f"full_{key}"] = float(r["speedup_full_run"])
+        f[f"gap_{key}"] = float(r["psnr_gap_mean_db"])
+        f[f"worst_{key}"] = float(r["psnr_gap_min_db"])
+        f[f"lower_{key}"] = int(r["images_fast_lower"])
+        f[f"evals_{key}"] = float(r["fast_evals_mean"])
+        f[f"oracle_{key}"] = float(r["speedup"])
+        f[f"paper_s_{key}"] = float(r["paper_run_seconds"])
+        f[f"fast_s_{key}"] = float(r["fast_run_seconds"])
+    f["full_min"], f["full_max"] = float(s["speedup_full_run"].min()), float(s["speedup_full_run"].max())
+    f["gap_min"], f["gap_max"] = float(s["psnr_gap_mean_db"].min()), float(s["psnr_gap_mean_db"].max())
+    f["lower_total"] = int(s["images_fast_lower"].sum())
+    f["images_total"] = int(s["images"].sum())
+    f["images_per_split"] = int(s["images"].iloc[0])
+    fast, paper = res.meta.get("fast", {}), res.meta.get("paper", {})
+    f["paper_steps"] = int(paper.get("steps", 0)) or nan
+    f["paper_lr"] = float(paper.get("lr", nan))
+    f["memory"] = int(fast.get("memory", 0)) or nan
+    f["tol_db"] = float(fast.get("tol_db", nan))
+    f["tol_window"] = int(fast.get("tol_window", 0)) or nan
+    f["max_steps"] = int(fast.get("steps", 0)) or nan
+    f["threads"] = int(res.meta.get("threads") or 0) or nan
+    load = res.meta.get("load_average_start") or [nan]
+    f["load_start"] = float(load[0])
+    f["load_end"] = float((res.meta.get("load_average_end") or [nan])[0])
+    cs = command["summary"].set_index("images") if command else None
+    for n in (1, 8):
+        have = cs is not None and n in cs.index
+        for col, name in (("speedup_median", "speedup"), ("fast_wall_median", "fast_s"),
+                          ("paper_wall_median", "paper_s"), ("psnr_gap_mean_db", "gap"),
+                          ("images_fast_lower", "lower"), ("load1_median", "load"),
+                          ("speedup_min", "speedup_min"), ("speedup_max", "speedup_max"),
+                          ("repeats", "repeats")):
+            f[f"cmd{n}_{name}"] = float(cs.loc[n, col]) if have else nan
+    if tuning:
+        t, m = tuning["table"], tuning["meta"]
+        ch = m.get("choice") or {}
+        f["tune_images"] = len(m.get("images", []))
+        f["tune_margin"] = float(m.get("margin_db", nan))
+        f["tune_worst"] = float(m.get("worst_image_db", nan))
+        imgs = tuning["images"]
+        for ad, short in SHORT.items():
+            row = t[(t.adapter == ad) & (t.tol_db == ch.get("tol_db")) & (t.tol_window == ch.get("tol_window"))]
+            f[f"tune_evals_{short}"] = float(row["evals_mean"].iloc[0]) if len(row) else nan
+            f[f"tune_gap_{short}"] = float(row["gap_mean_db"].iloc[0]) if len(row) else nan
+            f[f"tune_nostop_evals_{short}"] = float(imgs.loc[imgs.adapter == ad, "fast_full_evals"].mean())
+        f["tune_max_steps"] = int(m.get("max_steps", 0)) or nan
+    return f
