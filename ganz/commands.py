@@ -26,19 +26,32 @@ def cmd_bench(a: argparse.Namespace) -> None:
     import torch
 
     from .core.fast import FastConfig
-    from .study import bench
+    from .study import bench, speedruns
 
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    fast = None
-    if a.fast_steps:
-        fast = dataclasses.replace(bench.QUICK_FAST if a.quick else FastConfig(), steps=a.fast_steps)
-    res = bench.run_inversion(quick=a.quick, model=a.model, n_images=a.n_images, device=a.device,
-                              paper_steps=a.paper_steps, fast=fast, out_dir=a.out,
-                              progress=not a.quiet and sys.stderr.isatty())
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(res.speedups().to_string(index=False))
-    print("wrote", *res.meta["files"], sep="\n  ")
+    if a.what == "tune" and a.rechoose:
+        print("choice:", speedruns.rechoose(margin=a.margin, out_dir=a.out))
+    elif a.what == "tune":
+        r = speedruns.tune_stopping(a.model, a.images, a.max_steps, a.margin, out_dir=a.out,
+                                    paper_steps=a.paper_steps)
+        print(r["table"].round(3).to_string(index=False))
+        print("choice:", r["choice"])
+    elif a.what == "command":
+        reps = a.repeats[0] if len(a.repeats) == 1 else a.repeats
+        print(speedruns.time_commands(a.model, a.counts, reps, out_dir=a.out,
+                                      paper_steps=a.paper_steps).to_string(index=False))
+    else:
+        if a.threads:
+            torch.set_num_threads(a.threads)
+        fast = None
+        if a.fast_steps:
+            fast = dataclasses.replace(bench.QUICK_FAST if a.quick else FastConfig(),
+                                       steps=a.fast_steps)
+        res = bench.run_inversion(quick=a.quick, model=a.model, n_images=a.n_images,
+                                  device=a.device, paper_steps=a.paper_steps, fast=fast,
+                                  out_dir=a.out, progress=not a.quiet and sys.stderr.isatty())
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(res.speedups().to_string(index=False))
+        print("wrote", *res.meta["files"], sep="\n  ")
 
 
 def cmd_publish(a: argparse.Namespace) -> None:
@@ -145,16 +158,33 @@ def add_commands(sub, positive_int, positive_float) -> None:
                    help="first invert every missing job of the figures in batched calls (GPU)")
     r.set_defaults(func=cmd_run)
 
-    b = sub.add_parser("bench", help="the paper's compressor vs the fast one: PSNR against time")
-    b.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
-    b.add_argument("--model", help="committed model name or generator path (default cpu-small-d64)")
-    b.add_argument("--n-images", type=positive_int, help="images per split (default 4; quick 2)")
-    b.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
-    b.add_argument("--paper-steps", type=positive_int, help="paper method's steps (default 7500; quick 300)")
-    b.add_argument("--fast-steps", type=positive_int, help="fast method's refinement steps")
-    b.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's)")
-    b.add_argument("--out", type=Path, help="output folder (default results/bench)")
-    b.add_argument("-q", "--quiet", action="store_true")
+    b = sub.add_parser("bench", help="benchmarks: inversion (paper vs fast), tune, command")
+    bs = b.add_subparsers(dest="what", required=True)
+    i = bs.add_parser("inversion", help="the paper's compressor vs the fast one: PSNR against time")
+    i.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
+    i.add_argument("--model", help="committed model name or generator path (default cpu-small-d64)")
+    i.add_argument("--n-images", type=positive_int, help="images per split (default 4; quick 2)")
+    i.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    i.add_argument("--paper-steps", type=positive_int, help="paper method's steps (default 7500; quick 300)")
+    i.add_argument("--fast-steps", type=positive_int, help="fast method's refinement steps")
+    i.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's)")
+    i.add_argument("--out", type=Path, help="output folder (default results/bench)")
+    i.add_argument("-q", "--quiet", action="store_true")
+    t = bs.add_parser("tune", help="tune the fast method's stopping rule on training faces")
+    t.add_argument("--model", default="cpu-small-d64")
+    t.add_argument("--images", type=positive_int, default=8, help="training faces (default 8)")
+    t.add_argument("--max-steps", type=positive_int, default=1000)
+    t.add_argument("--paper-steps", type=positive_int, help="paper method's steps (default 7500)")
+    t.add_argument("--margin", type=float, default=-0.01, help="least mean PSNR gap to the paper (dB)")
+    t.add_argument("--rechoose", action="store_true", help="choose again from the recorded table")
+    t.add_argument("--out", type=Path)
+    c = bs.add_parser("command", help="whole `ganz compress` commands, fast vs paper, cold")
+    c.add_argument("--model", default="cpu-small-d64")
+    c.add_argument("--counts", type=positive_int, nargs="+", default=[1, 8], help="images per command")
+    c.add_argument("--repeats", type=positive_int, nargs="+", default=[3],
+                   help="runs per method: one number, or one per count")
+    c.add_argument("--paper-steps", type=positive_int, help="paper method's steps (default 7500)")
+    c.add_argument("--out", type=Path)
     b.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("publish", help="calibrate a trained generator's gain and export it to the zoo")

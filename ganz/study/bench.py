@@ -1,6 +1,6 @@
 """Benchmark: the paper's compressor against ``ganz.core.fast``, side by side, as PSNR against wall time.
 
-``python -m ganz.study.bench inversion [--quick] [--model NAME] [--images N] [--device auto]``
+``ganz bench inversion [--quick] [--model NAME] [--n-images N] [--device auto]``
 (``tune`` and ``command``: the stopping rule's tuning and whole-command timings, ``ganz.study.speedruns``)
 
 For R = 10 (``random_linear``) and ``keep_linear``, on held-out faces (``test``) and out-of-domain
@@ -35,7 +35,6 @@ so the whole pipeline runs in seconds (CI). Quick numbers only show that the cod
 """
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import io
 import json
@@ -516,70 +515,12 @@ def plot_time_to_psnr(table: pd.DataFrame, summary: pd.DataFrame | None = None) 
 
 # --------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ganz.study.bench", description="GANZ benchmarks.")
-    sub = p.add_subparsers(dest="what", required=True)
-    b = sub.add_parser("inversion", help="paper's compressor vs the fast one: PSNR against time")
-    b.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
-    b.add_argument("--model", help="committed model name or generator path (default cpu-small-d64)")
-    b.add_argument("--images", type=int, help="images per split (default 4; quick 2)")
-    b.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    b.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500; quick 300)")
-    b.add_argument("--fast-steps", type=int, help="fast method's refinement steps")
-    b.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
-    b.add_argument("--out", type=Path, help="output folder (default results/bench)")
-    b.add_argument("-q", "--quiet", action="store_true")
-    t = sub.add_parser("tune", help="tune the fast method's stopping rule on training faces")
-    t.add_argument("--model", default="cpu-small-d64")
-    t.add_argument("--images", type=int, default=8, help="training faces (default 8)")
-    t.add_argument("--max-steps", type=int, default=1000)
-    t.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500)")
-    t.add_argument("--margin", type=float, default=-0.01, help="least mean PSNR gap to the paper (dB)")
-    t.add_argument("--rechoose", action="store_true", help="choose again from the recorded table")
-    t.add_argument("--out", type=Path)
-    c = sub.add_parser("command", help="whole `ganz compress` commands, fast vs paper, cold")
-    c.add_argument("--model", default="cpu-small-d64")
-    c.add_argument("--counts", type=int, nargs="+", default=[1, 8], help="images per command")
-    c.add_argument("--repeats", type=int, nargs="+", default=[3], help="runs per method: one "
-                   "number, or one per count")
-    c.add_argument("--paper-steps", type=int, help="paper method's steps (default 7500)")
-    c.add_argument("--out", type=Path)
-    a = p.parse_args(argv)
-    if a.what in ("tune", "command"):
-        from . import speedruns
+    """``python -m ganz.study.bench ARGS`` is ``ganz bench ARGS`` (inversion | tune | command)."""
+    import sys
 
-        try:
-            if a.what == "tune" and a.rechoose:
-                print("choice:", speedruns.rechoose(margin=a.margin, out_dir=a.out))
-            elif a.what == "tune":
-                r = speedruns.tune_stopping(a.model, a.images, a.max_steps, a.margin,
-                                            out_dir=a.out, paper_steps=a.paper_steps)
-                print(r["table"].round(3).to_string(index=False))
-                print("choice:", r["choice"])
-            else:
-                reps = a.repeats[0] if len(a.repeats) == 1 else a.repeats
-                r = speedruns.time_commands(a.model, a.counts, reps, out_dir=a.out,
-                                            paper_steps=a.paper_steps)
-                print(r.to_string(index=False))
-        except GanzError as e:
-            print(f"ganz bench: error: {e}")
-            return 2
-        return 0
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    fast = None
-    if a.fast_steps:
-        fast = replace(QUICK_FAST if a.quick else FastConfig(), steps=a.fast_steps)
-    try:
-        res = run_inversion(quick=a.quick, model=a.model, n_images=a.images, device=a.device,
-                            paper_steps=a.paper_steps, fast=fast, out_dir=a.out,
-                            progress=not a.quiet)
-    except GanzError as e:
-        print(f"ganz bench: error: {e}")
-        return 2
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(res.speedups().to_string(index=False))
-    print("wrote", *res.meta["files"], sep="\n  ")
-    return 0
+    from ..cli import main as cli_main
+
+    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
