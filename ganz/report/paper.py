@@ -249,7 +249,7 @@ def summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     ``tables`` maps a figure name (``"fig5"``) to that runner's tidy table. The result is a
     display table indexed by (figure, setting, method) with columns n, ours, paper and delta_db
-    (text, signed; "—" where either side lacks a median).
+    (text, signed; "—" where either side lacks a median); paper values read off a plot get "≈".
     """
     parts = []
     for figure, table in tables.items():
@@ -260,8 +260,11 @@ def summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                              if row[k] and row[k] != DEFAULT_ADAPTER)
                    for _, row in cmp.iterrows()]
         delta = [DASH if pd.isna(d) else f"{d:+.2f}" for d in cmp["delta_db"]]
+        approx = cmp["paper_approx"] if "paper_approx" in cmp else [False] * len(cmp)
+        paper = [f"≈ {p}" if a is True and not str(p).startswith("≈") else p  # read off a plot
+                 for p, a in zip(cmp["paper"], approx)]
         parts.append(pd.DataFrame({"figure": figure, "setting": setting, "method": cmp["method"],
-                                   "n": cmp["n"], "ours": cmp["ours"], "paper": cmp["paper"],
+                                   "n": cmp["n"], "ours": cmp["ours"], "paper": paper,
                                    "delta_db": delta}))
     if not parts:
         table = pd.DataFrame(columns=["figure", "setting", "method", "n", "ours", "paper",
