@@ -100,3 +100,52 @@ def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
 def test_zero_budget_skips_stages(dry):
     dry.experiments_stage(["fig4"], budget=0.0)
     assert not (dry.out / "results-paper.tgz").exists()
+
+
+def fake_todo(sizes: list[int]) -> list[dict]:
+    return [{"x": torch.zeros(n, 3, 4, 4), "names": [f"{i}-{j}" for j in range(n)]} for i, n in enumerate(sizes)]
+
+
+def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch):
+    """Under a lease deadline the first call holds one job, later calls as many as the measured
+    rate says fit; when not one more fits, OutOfTime (the calls made are kept)."""
+    from ganz.core.config import InvertConfig
+    from ganz.study import jobs
+    from ganz.study.profiles import PROFILES
+
+    calls = []
+
+    def invert_chunk(prof, G, cfg, dev, todo):
+        calls.append([t["x"].shape[0] for t in todo])
+        time.sleep(0.02 * sum(t["x"].shape[0] for t in todo))  # 20 ms an image
+
+    monkeypatch.setattr(jobs, "_invert_chunk", invert_chunk)
+    cfg = InvertConfig(steps=10)
+    prof = PROFILES["paper"]  # invert_max_images 1024
+    monkeypatch.setattr(jobs, "DEADLINE", time.time() + 1.0)
+    with pytest.raises(jobs.OutOfTime):
+        jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5] * 40))
+    assert calls[0] == [5]  # one job first, to measure
+    assert len(calls[1]) > 1  # then as many as fit
+    done = sum(map(sum, calls))
+    assert 0.5 <= 0.02 * done <= 1.0  # used most of the time, never planned past the deadline
+    calls.clear()
+    monkeypatch.setattr(jobs, "DEADLINE", None)  # no deadline: one call of everything
+    jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5, 5, 3]))
+    assert calls == [[5, 5, 3]]
+
+
+def test_second_lease_takes_the_next_stages(dry, monkeypatch):
+    """With d64 published, ``auto`` runs the figures, then the encoder, the benchmark and the other
+    dims (each only when its estimate fits), each packed into its own file."""
+    dry.train_stage(64, budget=600.0, full=True)
+    for f in dry.out.iterdir():
+        f.unlink()
+    monkeypatch.setenv("FIGS", "fig4")
+    monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
+    monkeypatch.setattr(lease.Lease, "train_estimate", lambda self: 1e6)  # no dim fits
+    dry.run("auto")
+    names = {p.name for p in dry.out.iterdir()}
+    assert {"results-paper.tgz", "encoder.tgz", "bench.tgz"} <= names
+    assert not any(n.startswith("train-d") for n in names)
+    assert "ganz/zoo/celeba64-d64.encoder.safetensors" in members(dry.out / "encoder.tgz")

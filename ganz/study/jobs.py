@@ -4,6 +4,7 @@ stored as ``results/<profile>/jobs/<key>.npz`` (the latents); a figure's table i
 from __future__ import annotations
 
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -115,7 +116,45 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
 
 def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
              todo: list[dict]) -> None:
-    """Invert ``run_settings``' missing jobs in one ``invert_many`` call; write each cache entry."""
+    """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
+    ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
+    it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
+    holds one job, each later one as many jobs as the last call's seconds per image-step say fit
+    (``OutOfTime`` when not even one does), so a stopped figure loses no finished job."""
+    pending = list(todo)
+    cap = prof.invert_max_images or sum(t["x"].shape[0] for t in todo)
+    per_image_step = None  # seconds, measured by the previous call
+    while pending:
+        fits = cap
+        if DEADLINE is not None:
+            left = DEADLINE - time.time()
+            if per_image_step is None:
+                fits = pending[0]["x"].shape[0]
+            else:
+                fits = min(cap, int(SAFETY * left / (per_image_step * cfg.steps * cfg.restarts)))
+            if fits < pending[0]["x"].shape[0]:
+                raise OutOfTime(f"{len(pending)} of {len(todo)} jobs left, {left:.0f} s left")
+        chunk, n = [], 0
+        while pending and (not chunk or n + pending[0]["x"].shape[0] <= fits):
+            n += pending[0]["x"].shape[0]
+            chunk.append(pending.pop(0))
+        t0 = time.perf_counter()
+        _invert_chunk(prof, G, cfg, dev, chunk)
+        per_image_step = (time.perf_counter() - t0) / max(n * cfg.steps * cfg.restarts, 1)
+
+
+#: ``time.time()`` by which inversions must end (set by ``ganz.study.lease``); None: no limit
+DEADLINE: float | None = None
+SAFETY = 0.85  # share of the time left that a deadline-sized call may plan to use
+
+
+class OutOfTime(GanzError):
+    """Raised by ``_compute`` when not one more job can finish before ``DEADLINE``."""
+
+
+def _invert_chunk(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
+                  todo: list[dict]) -> None:
+    """Invert ``todo`` in one ``invert_many`` call; write each job's cache entry."""
     groups: dict[tuple, list[dict]] = {}  # one InvertJob per (adapter, A): its image sets as groups
     for t in todo:
         groups.setdefault((id(t["adapter"]), id(t["A"])), []).append(t)

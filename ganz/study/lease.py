@@ -6,7 +6,7 @@
 Stages share the time left until ``GANZ_LEASE_END`` (Unix seconds): training the paper profile's
 generators (original layout and recipe), publishing them, the paper profile's figures. Each stage
 packs what it finished into ``OUT`` the moment it ends (``train-d<dim>.tgz``, ``results-paper.tgz``,
-at most 6 files with ``lease.log``), paths relative to the repository, so ``scripts/gpu/unpack.sh``
+``encoder.tgz``, ``bench.tgz``; at most 8 files with ``lease.log``), paths relative to the repository, so ``scripts/gpu/unpack.sh``
 only extracts them. ``--dry`` runs the same code on CPU at toy size on synthetic images.
 """
 from __future__ import annotations
@@ -32,6 +32,14 @@ EFFICIENCY = 0.30
 
 class LeaseStop(Exception):
     """SIGTERM from outside (the command's own timeout): pack and leave."""
+
+
+def torch_device_name(device: str) -> str:
+    import torch
+
+    from ..core.runtime import device_name
+
+    return device_name(torch.device(device))
 
 
 def model_name(dim: int, equal_budget: bool = False) -> str:
@@ -70,7 +78,7 @@ class Lease:
         small = dict(batch_size=8, log_every=10, epochs=1) if self.dry else dict(log_every=100)
         extra = {"epochs": 0, "steps": steps} if steps else {}
         return TrainConfig.original(checkpoint_every=0, snapshot_images=snapshot_images,
-                                    **small, **extra)
+                                    **{**small, **extra})
 
     def equal_images(self) -> int:
         """Images seen by every dim for figs. 2 and 7 (EQUAL_EPOCHS epochs of the train split)."""
@@ -146,7 +154,10 @@ class Lease:
         self.pack(f"train-d{dim}.tgz", members)
 
     def experiments_stage(self, figs, budget: float) -> None:
-        """Each figure in turn until ``budget`` runs out; results repacked after each one."""
+        """Each figure in turn until ``budget`` runs out; results repacked after each one. Its
+        inversions are sized to end in time (``jobs.DEADLINE``): a figure cut short keeps every
+        job it finished, and the next lease starts from them."""
+        from . import jobs
         from .experiments import run
 
         stop_at = time.monotonic() + budget
@@ -157,12 +168,14 @@ class Lease:
                 self.say(f"{fig}: skipped, {left:.0f} s left")
                 continue
             t0 = time.monotonic()
+            jobs.DEADLINE = time.time() + left
             try:
                 with alarm(left):
                     run([fig], "paper", self.device(), **extra)
                 self.say(f"{fig}: done in {time.monotonic() - t0:.0f} s")
-            except StageTimeout:
-                self.say(f"{fig}: out of time after {time.monotonic() - t0:.0f} s "
+            except (StageTimeout, jobs.OutOfTime) as e:
+                why = f": {e}" if str(e) else ""
+                self.say(f"{fig}: out of time after {time.monotonic() - t0:.0f} s{why} "
                          f"(finished jobs are kept)")
             except LeaseStop:
                 self.pack_results()
@@ -170,7 +183,60 @@ class Lease:
             except Exception as e:  # noqa: BLE001 - the next figure may still run
                 self.say(f"{fig}: failed: {type(e).__name__}: {e}")
                 traceback.print_exc()
+            finally:
+                jobs.DEADLINE = None
             self.pack_results()
+
+    def encoder_stage(self, dim: int, budget: float) -> None:
+        """Train the fast method's encoder for ``celeba64-d<dim>`` for ``budget`` seconds and
+        pack it beside the generator (with its log), so ``ganz compress`` starts from it."""
+        from ..core.data import celeba_array
+        from ..core.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder,
+                                    train_encoder, uint8_to_model)
+        from ..core.zoo import load_generator
+
+        name = model_name(dim)
+        t0 = time.monotonic()
+        G, gid, meta = load_generator(name, self.device())
+        s = G.cfg.image_size
+        train = celeba_array(s, "train", 64)
+        val = uint8_to_model(celeba_array(s, "validation", 64)[:32])
+        cfg = EncoderTrainConfig(steps=20 if self.dry else 200_000, batch_size=8 if self.dry else 256,
+                                 log_every=5 if self.dry else 100, max_seconds=budget - 15)
+        log = self.results() / "training" / f"encoder-d{dim}.csv"
+        self.say(f"encoder d{dim}: {len(train)} images, {budget:.0f} s, batch {cfg.batch_size}")
+        E, df = train_encoder(G, train, cfg, self.device(), val_images=val, log_path=log)
+        out = encoder_path_for(meta["path"])
+        export_encoder(E, out, gid, train=dataclasses.asdict(cfg), steps_done=int(df["step"].iloc[-1]),
+                       seconds=round(time.monotonic() - t0, 1), train_images=int(len(train)),
+                       device=torch_device_name(self.device()))
+        last = df.iloc[-1]
+        psnrs = ", ".join(f"{k} {last[k]:.2f}" for k in df.columns if k.startswith("psnr"))
+        self.say(f"encoder d{dim}: {int(last['step'])} steps, {int(last['images_seen'])} images in "
+                 f"{time.monotonic() - t0:.0f} s; validation PSNR (dB, model space): {psnrs}")
+        self.pack("encoder.tgz", {f"ganz/zoo/{out.name}": out,
+                                  f"results/paper/training/{log.name}": log})
+
+    def bench_stage(self, budget: float) -> None:
+        """``ganz bench inversion`` on this device with the paper profile's model: the paper method
+        (7,500 steps) against the fast one at R = 10 on held-out faces; packed at once."""
+        from .bench import run_inversion
+
+        t0 = time.monotonic()
+        n = 2 if self.dry else int(os.environ.get("BENCH_IMAGES", "32"))
+        out = self.root / "bench"
+        kw = dict(quick=True) if self.dry else dict(model=model_name(64))
+        self.say(f"bench inversion: {n} test faces, R = 10, {budget:.0f} s at most")
+        try:
+            with alarm(budget):
+                run_inversion(n_images=n, device=self.device(), out_dir=out,
+                              settings=(("random_linear", 10.0),), splits=("test",),
+                              progress=False, **kw)
+        except StageTimeout:
+            self.say(f"bench inversion: out of time after {time.monotonic() - t0:.0f} s")
+            return
+        self.say(f"bench inversion: done in {time.monotonic() - t0:.0f} s")
+        self.pack("bench.tgz", {f"results/bench/{p.name}": p for p in out.iterdir() if p.is_file()})
 
     def pack_results(self) -> None:
         res = self.results()
@@ -183,10 +249,35 @@ class Lease:
         return [d for d in OTHER_DIMS if not (self.zoo() / f"{model_name(d, True)}.safetensors").is_file()]
 
     def figs(self) -> tuple[str, ...]:
-        default = "fig4 fig3" if self.dry else " ".join(PAPER_FIGS)  # dry: the two quick ones (CI)
-        return tuple(os.environ.get("FIGS", default).split())
+        return tuple(os.environ.get("FIGS", " ".join(PAPER_FIGS)).split())
+
+    def has_encoder(self) -> bool:
+        from ..core.encoder import encoder_path_for
+
+        return encoder_path_for(self.zoo() / f"{model_name(64)}.safetensors").is_file()
+
+    def has_gpu_bench(self) -> bool:
+        from ..core.paths import results_dir
+
+        return any((results_dir() / "bench").glob("inversion-*-cuda-summary.csv"))
+
+    def train_estimate(self) -> float:
+        """Seconds to train one more dim to the equal-images budget: the images/s that d64's
+        recorded log reached (same FLOPs per step at every latent dim), plus start-up."""
+        import csv
+
+        log = self.results() / "training" / "d64.csv"
+        rate = 1000.0
+        if log.is_file():
+            rows = list(csv.DictReader(log.open()))
+            if rows and rows[-1].get("images_per_s"):
+                rate = float(rows[-1]["images_per_s"])
+        return (5.0 if self.dry else 30.0) + self.equal_images() / rate
 
     def run(self, mode: str) -> None:
+        """The next stages not yet done, in order: d64 (with its equal-images snapshot); the
+        paper figures at dim 64; the encoder of d64; the GPU benchmark; dims 128/256/512, each
+        only when it fits whole; figs. 7 and 2 once every dim exists."""
         have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
         share = float(os.environ.get("TRAIN_SHARE", "0.6"))
         if mode in ("auto", "train") and not have64:
@@ -194,22 +285,40 @@ class Lease:
             if mode == "auto":
                 self.experiments_stage(self.figs(), self.left() - 5)
             return
+        if not have64:
+            self.say("experiments: no celeba64-d64 generator in the zoo; run mode train first")
+            return
         if mode in ("auto", "experiments"):
-            if not have64:
-                self.say("experiments: no celeba64-d64 generator in the zoo; run mode train first")
-                return
             self.experiments_stage(self.figs(), (share if mode == "auto" else 1.0) * self.left() - 5)
+        if mode in ("auto", "train") and not self.has_encoder():
+            budget = min(float(os.environ.get("ENCODER_S", "90")), self.left() - 10)
+            if budget >= 30 or (self.dry and budget >= MIN_STAGE_S):
+                self.guarded("encoder", lambda: self.encoder_stage(64, budget))
+        if mode in ("auto", "experiments") and not self.has_gpu_bench() and self.has_encoder():
+            budget = min(float(os.environ.get("BENCH_S", "120")), self.left() - 10)
+            if budget >= MIN_STAGE_S:
+                self.guarded("bench", lambda: self.bench_stage(budget))
         if mode in ("auto", "train"):
-            missing = self.missing_dims()
-            for i, dim in enumerate(missing):
-                budget = (self.left() - 10) / (len(missing) - i)
-                if budget < MIN_STAGE_S:
-                    self.say(f"train d{dim}: skipped, no time left")
+            for dim in self.missing_dims():
+                need = self.train_estimate()
+                if need > self.left() - 10:
+                    self.say(f"train d{dim}: skipped, needs ~{need:.0f} s, {self.left():.0f} s left")
                     continue
-                self.train_stage(dim, budget, full=False)
+                self.guarded(f"train d{dim}", lambda dim=dim: self.train_stage(dim, self.left() - 10,
+                                                                               full=False))
         if mode in ("auto", "experiments") and not self.missing_dims() and \
                 (self.zoo() / f"{model_name(64, True)}.safetensors").is_file():
             self.experiments_stage(DIM_FIGS, self.left() - 5)
+
+    def guarded(self, what: str, stage) -> None:
+        """Run one stage; a failure is logged and the lease goes on to the next."""
+        try:
+            stage()
+        except LeaseStop:
+            raise
+        except Exception as e:  # noqa: BLE001
+            self.say(f"{what}: failed: {type(e).__name__}: {e}")
+            traceback.print_exc()
 
 
 class StageTimeout(Exception):
@@ -431,6 +540,10 @@ def main(argv: list[str] | None = None) -> int:
         lease.say("preflight failed: " + "; ".join(problems))
         return 3
     lease.say(f"preflight ok; mode {a.mode}")
+    if not a.dry:
+        import torch
+
+        torch.backends.cudnn.benchmark = True  # fixed shapes for thousands of steps
 
     def stop(signum, frame):  # noqa: ARG001
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop: packing must not be interrupted

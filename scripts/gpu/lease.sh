@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One GPU lease: bash scripts/gpu/lease.sh auto|train|experiments  (see scripts/gpu/README.md)
 # DEADLINE_S (default 540) bounds the whole run; every stage stops on time by itself and packs what
-# it finished into $OUT at once. DRY=1: the same on CPU, toy sizes, synthetic images (CI).
+# it finished into $OUT at once. DRY=1: the same on CPU, toy sizes, synthetic images (CI);
+# DRY_WORK=DIR keeps the dry zoo and results there, so a second dry lease takes the next stages.
 set -uo pipefail
 MODE=${1:-auto}
 t_start=$(date +%s)
@@ -22,7 +23,7 @@ if [ -z "${PY:-}" ]; then  # here: the project's venv; on the device (no venv): 
 fi
 export GANZ_COMMIT=${GANZ_COMMIT:-$(cat .commit 2>/dev/null || git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
 if [ "${DRY:-0}" = 1 ]; then
-  work=$(mktemp -d); flag=--dry
+  work=${DRY_WORK:-$(mktemp -d)}; flag=--dry; mkdir -p "$work"  # DRY_WORK: keep state for a next dry lease
   export GANZ_LEASE_WORK=$work GANZ_ZOO=$work/zoo GANZ_RESULTS=$work/results GANZ_CACHE=$work/cache
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 else
@@ -35,5 +36,5 @@ timeout -k 15 "$limit" \
   "$PY" -m ganz.study.lease "$MODE" --out "$OUT" $flag 2>&1 | tee -a "$OUT/lease.log"
 rc=${PIPESTATUS[0]}
 echo "lease.sh: exit $rc after $(( $(date +%s) - t_start )) s; $OUT: $(ls "$OUT" | tr '\n' ' ')" | tee -a "$OUT/lease.log"
-[ "${DRY:-0}" = 1 ] && rm -rf "$work"
+[ "${DRY:-0}" = 1 ] && [ -z "${DRY_WORK:-}" ] && rm -rf "$work"
 exit "$rc"

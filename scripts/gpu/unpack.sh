@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # After a lease, here: bash scripts/gpu/unpack.sh DIR  (DIR = the files that came back from $OUT)
-# Extracts every train-d*.tgz and results-paper.tgz into the repository: ganz/zoo/ (published
-# generators), results/paper/ (tables, jobs, training logs), runs/ (raw exports, logs, sample grids).
+# Extracts every train-d*.tgz, results-paper.tgz, encoder.tgz and bench.tgz into the repository:
+# ganz/zoo/ (published generators, encoders), results/paper/ (tables, jobs, training logs),
+# results/bench/ (the GPU benchmark), runs/ (raw exports, logs, sample grids).
 set -euo pipefail
 dir=${1:?usage: unpack.sh DIR}
 cd "$(dirname "$0")/../.."
 shopt -s nullglob
 n=0
-for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz; do
-  tar -tzf "$f" | grep -Ev '^(ganz/zoo/|results/paper/|runs/paper-d)' && { echo "unpack.sh: $f has unexpected paths" >&2; exit 1; }
+for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz "$dir"/encoder.tgz "$dir"/bench.tgz; do
+  tar -tzf "$f" | grep -Ev '^(ganz/zoo/|results/paper/|results/bench/|runs/paper-d)' && { echo "unpack.sh: $f has unexpected paths" >&2; exit 1; }
   tar -xzf "$f" --no-same-owner
   echo "unpacked $f: $(tar -tzf "$f" | wc -l) files"; n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "unpack.sh: nothing to unpack in $dir" >&2; exit 1; }
 [ -f "$dir/lease.log" ] && tail -5 "$dir/lease.log"
-echo "commit ganz/zoo/*.safetensors and results/paper/ (runs/ is git-ignored)"
+echo "commit ganz/zoo/*.safetensors, results/paper/ and results/bench/ (runs/ is git-ignored)"
