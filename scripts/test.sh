@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # The test command: unit tests + every notebook under nbval in the smoke profile (CPU, no ../shared),
-# then the GPU lease run dry (CPU, toy size, synthetic images): in full, and cut by a 20-s deadline.
+# then the GPU lease run dry (CPU, toy size, synthetic images): two leases in a row, and one cut by
+# a 20-s deadline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup.sh
 export GANZ_PROFILE=smoke GANZ_RESULTS="${GANZ_RESULTS:-$(mktemp -d)}" OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 .venv/bin/python -m pytest tests --nbval-lax notebooks -q "$@"
-for deadline in 540 20; do
-  out=$(mktemp -d)
-  DRY=1 OUT=$out DEADLINE_S=$deadline bash scripts/gpu/lease.sh auto > "$out.log" 2>&1 \
-    || { tail -20 "$out.log"; echo "dry lease (DEADLINE_S=$deadline) failed" >&2; exit 1; }
-  files=$(tar -tzf "$out/train-d64.tgz"; tar -tzf "$out/results-paper.tgz" 2>/dev/null || true)
-  grep -q 'final.safetensors$' <<< "$files" \
-    || { echo "dry lease (DEADLINE_S=$deadline): no generator in OUT" >&2; exit 1; }
-  if [ "$deadline" = 540 ]; then
-    grep -q '^results/paper/fig.*\.csv$' <<< "$files" \
-      || { echo "dry lease: no result tables in OUT" >&2; exit 1; }
+# lease 1 (no model: train d64, figures), then lease 2 on its state (figures left, encoder,
+# benchmark, other dims, figs. 7/2), then lease 1 cut by a 20-s deadline
+state=$(mktemp -d)
+for run in first second cut; do
+  out=$(mktemp -d); deadline=540; work=$state
+  [ "$run" = cut ] && { deadline=20; work=$(mktemp -d); }
+  DRY=1 DRY_WORK=$work OUT=$out DEADLINE_S=$deadline bash scripts/gpu/lease.sh auto > "$out.log" 2>&1 \
+    || { tail -20 "$out.log"; echo "dry lease ($run) failed" >&2; exit 1; }
+  files=$(for f in "$out"/*.tgz; do tar -tzf "$f"; done)
+  need='final.safetensors$'
+  [ "$run" = first ] && need='^results/paper/fig5-.*\.csv$'
+  [ "$run" = second ] && need='^ganz/zoo/celeba64-d512-final\.safetensors$'
+  grep -q "$need" <<< "$files" || { echo "dry lease ($run): nothing matching $need in OUT" >&2; exit 1; }
+  if [ "$run" = second ]; then  # every stage of lease 2 ran and packed its file
+    for f in '^ganz/zoo/celeba64-d64.encoder.safetensors$' '^results/bench/inversion-quick-cpu-summary.csv$' \
+             '^results/paper/fig2-.*\.csv$'; do
+      grep -q "$f" <<< "$files" || { tail -20 "$out.log"; echo "dry lease (second): no $f in OUT" >&2; exit 1; }
+    done
+    ! grep -q ': failed' "$out.log" || { grep ': failed' "$out.log"; echo "dry lease (second): a stage failed" >&2; exit 1; }
   fi
-  echo "dry lease (DEADLINE_S=$deadline): ok, $(tail -1 "$out.log" | cut -c1-60)"
+  echo "dry lease ($run, DEADLINE_S=$deadline): ok, $(ls "$out" | tr '\n' ' ')"
   rm -rf "$out" "$out.log"
+  [ "$run" = cut ] && rm -rf "$work"
 done
+rm -rf "$state"
