@@ -119,7 +119,7 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
     """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
     ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
     it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
-    holds one job, each later one as many jobs as the last call's seconds per image-step say fit
+    holds whole jobs up to ``FIRST_CALL_IMAGES`` (at least one), each later one as many jobs as the last call's seconds per image-step say fit
     (``OutOfTime`` when not even one does), so a stopped figure loses no finished job."""
     pending = list(todo)
     cap = prof.invert_max_images or sum(t["x"].shape[0] for t in todo)
@@ -128,8 +128,8 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
         fits = cap
         if DEADLINE is not None:
             left = DEADLINE - time.time()
-            if per_image_step is None:
-                fits = pending[0]["x"].shape[0]
+            if per_image_step is None:  # small calls cost about the same (launch-bound): measure
+                fits = min(cap, max(FIRST_CALL_IMAGES, pending[0]["x"].shape[0]))
             else:
                 fits = min(cap, int(SAFETY * left / (per_image_step * cfg.steps * cfg.restarts)))
             if fits < pending[0]["x"].shape[0]:
@@ -146,6 +146,7 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
 #: ``time.time()`` by which inversions must end (set by ``ganz.study.lease``); None: no limit
 DEADLINE: float | None = None
 SAFETY = 0.85  # share of the time left that a deadline-sized call may plan to use
+FIRST_CALL_IMAGES = 32  # the first call under a deadline: whole jobs up to this many images
 
 
 class OutOfTime(GanzError):
