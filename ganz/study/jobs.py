@@ -119,8 +119,9 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
     """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
     ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
     it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
-    holds whole jobs up to ``FIRST_CALL_IMAGES`` (at least one), each later one as many jobs as the last call's seconds per image-step say fit
-    (``OutOfTime`` when not even one does), so a stopped figure loses no finished job."""
+    holds whole jobs up to ``FIRST_CALL_IMAGES`` (at least one), each later one as many jobs as
+    the last call's seconds per image-step say fit (``OutOfTime`` when not even one does), so a
+    stopped figure loses no finished job."""
     pending = list(todo)
     cap = prof.invert_max_images or sum(t["x"].shape[0] for t in todo)
     per_image_step = None  # seconds, measured by the previous call
