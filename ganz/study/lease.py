@@ -151,6 +151,11 @@ class Lease:
                 self.say(f"publish {name} failed: {type(e).__name__}: {e}")
         log = self.results() / "training" / f"d{dim}.csv"
         members[f"results/paper/training/d{dim}.csv"] = log
+        if (run / "samples.png").is_file():  # the book's training page shows it
+            grid = self.results() / "training" / f"d{dim}-samples.png"
+            grid.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(run / "samples.png", grid)
+            members[f"results/paper/training/{grid.name}"] = grid
         self.pack(f"train-d{dim}.tgz", members)
 
     def experiments_stage(self, figs, budget: float) -> None:
