@@ -3,6 +3,7 @@ stored as ``results/<profile>/jobs/<key>.npz`` (the latents); a figure's table i
 ``results/<profile>/<figure>-<key>.csv``. Only what is missing is computed, in batched calls."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import zlib
@@ -30,6 +31,8 @@ from .profiles import Profile
 
 #: set by the report side (``ganz.report.recorded.read_only``): a missing result is an error, not computed
 READ_ONLY = False
+#: ``ganz.study.store.backfill``: read-only, but recorded tables without a sidecar get one
+SIDECARS_WHEN_READ_ONLY = False
 
 
 def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
@@ -269,16 +272,27 @@ def _table(rows: list[dict]) -> pd.DataFrame:
 
 
 def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
+    from . import store
+
     key = config_key(figure, params, sorted(gids))
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
+
+    def sidecar() -> None:
+        steps = params.get("steps") if isinstance(params, dict) else None
+        store.write_sidecar(path, figure, prof.name, key, params, gids,
+                            dataclasses.asdict(prof.inversion(steps)))
+
     if path.is_file():
         df = pd.read_csv(path)
         df.attrs["source"] = str(path)
+        if (SIDECARS_WHEN_READ_ONLY or not READ_ONLY) and not store.sidecar_path(path).is_file():
+            sidecar()  # a table recorded before sidecars existed
         return df
     if READ_ONLY and not prof.synthetic:
         raise stale(prof, f"{figure} table ({path.name})", figure)
     df = compute()
     write_csv(df, path)
+    sidecar()
     return df
 
 

@@ -15,4 +15,6 @@ for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz "$dir"/encoder.tgz "$dir"/
 done
 [ "$n" -gt 0 ] || { echo "unpack.sh: nothing to unpack in $dir" >&2; exit 1; }
 [ -f "$dir/lease.log" ] && tail -5 "$dir/lease.log"
+py=python3; [ -x .venv/bin/python ] && py=.venv/bin/python
+PYTHONPATH=$PWD "$py" -m ganz.study.store --profile paper  # index.csv and tidy.csv of results/paper/
 echo "commit ganz/zoo/*.safetensors, results/paper/ and results/bench/ (runs/ is git-ignored)"

@@ -1,0 +1,223 @@
+"""The results store: every recorded table of a profile in one tidy schema, with an index.
+
+Under ``results/<profile>/``:
+
+- ``<figure>-<key>.csv``: a figure's table as its run wrote it (``key`` hashes what changes it);
+- ``<figure>-<key>.json``: its sidecar: figure, profile, key, parameters, generator ids, the
+  inversion settings;
+- ``index.csv``: one row per table: figure, file, key, rows, commits, devices, torch, whether it
+  has a sidecar (a table without one is made by no current figure call: a leftover);
+- ``tidy.csv``: every table's rows in ``SCHEMA`` (one row per image × setting × method), and the
+  paper's published numbers as rows of the same schema (``source = paper``; ``approx``: read
+  off a plot).
+
+``python -m ganz.study.store [--profile P ...] [--backfill]`` rewrites the index and the tidy file
+from what is recorded; it never computes a result. ``--backfill`` first runs each figure with its
+defaults, read-only, so that recorded tables get their sidecars.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core.atomic import atomic_write, write_csv
+from ..core.paths import DATA_DIR, results_dir
+
+SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", "dim", "d_c",
+          "nominal_ratio", "ratio", "measurements", "m_over_n", "bits", "bytes", "bpp", "psnr",
+          "psnr_uint8", "ssim", "steps", "seed", "config_key", "commit", "device", "torch",
+          "generator", "approx"]
+FIGURE_TABLES = ("fig2", "fig3", "fig4", "fig5", "fig8")  # figures whose tables hold PSNR rows
+FLOAT_BITS = 32  # the figures' .ganz files hold float32 latents
+
+
+def sidecar_path(table: Path) -> Path:
+    return table.with_suffix(".json")
+
+
+def write_sidecar(table: Path, figure: str, profile: str, key: str, params: dict,
+                  generators: Sequence[str], inversion: dict | None = None) -> None:
+    """The parameters that made ``table`` (atomic; JSON beside it)."""
+    doc = {"figure": figure, "profile": profile, "key": key, "params": params,
+           "generators": sorted(generators), "inversion": inversion or {}}
+    atomic_write(sidecar_path(table), (json.dumps(doc, indent=1, sort_keys=True, default=list) + "\n").encode())
+
+
+def read_sidecar(table: Path) -> dict | None:
+    path = sidecar_path(table)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def tables(profile: str) -> list[Path]:
+    """The profile's recorded figure tables (``<figure>-<key>.csv``), sorted."""
+    root = results_dir() / profile
+    return sorted(p for p in root.glob("*-*.csv") if p.stem.split("-")[0] in FIGURE_TABLES)
+
+
+def _image_size(profile: str) -> int:
+    from .profiles import PROFILES
+
+    return PROFILES[profile].image_size
+
+
+def nominal_ratios(values: pd.Series, d_c: pd.Series, candidates: Sequence[float],
+                   n_pixels: int) -> pd.Series:
+    """The ratio each row was set to: the candidate R with round(N / R) = d_c, else the
+    recorded ratio itself (a layer whose size is not set by a ratio, e.g. keep_linear)."""
+    by_dc = {}
+    for r in sorted(candidates, reverse=True):
+        by_dc[round(n_pixels / r)] = float(r)
+    return pd.Series([by_dc.get(int(d), v) if pd.notna(d) else v for v, d in zip(values, d_c)],
+                     index=values.index, dtype=float)
+
+
+def _candidates(figure: str, side: dict | None) -> list[float]:
+    """Ratios a table's rows may have been set to: its sidecar's, else the figure's defaults and
+    the paper's published ratios."""
+    import inspect
+
+    from . import figures
+
+    params = (side or {}).get("params", {})
+    for name in ("ratios", "ratio"):
+        if name in params:
+            v = params[name]
+            return [float(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
+    out = set(pd.read_csv(DATA_DIR / "paper_numbers.csv")["ratio"].dropna().astype(float))
+    for name in ("ratio", "ratios"):
+        p = inspect.signature(getattr(figures, figure)).parameters.get(name)
+        if p is not None and p.default is not inspect.Parameter.empty:
+            d = p.default
+            out |= {float(x) for x in (d if isinstance(d, (list, tuple)) else [d])}
+    return sorted(out)
+
+
+def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | None = None,
+         image_size: int | None = None) -> pd.DataFrame:
+    """One recorded figure table in ``SCHEMA``."""
+    s = image_size or _image_size(profile)
+    n = 3 * s * s
+    out = pd.DataFrame(index=df.index)
+    for c in SCHEMA:
+        out[c] = df[c] if c in df else np.nan
+    out["figure"], out["profile"], out["source"], out["config_key"] = figure, profile, "ours", key
+    out["approx"] = False
+    ratio = pd.to_numeric(df.get("ratio"), errors="coerce")
+    out["d_c"] = (n / ratio).round()
+    out["nominal_ratio"] = nominal_ratios(ratio, out["d_c"], _candidates(figure, side), n)
+    ganz = df["method"].astype(str).eq("ganz")
+    out.loc[ganz & out["bytes"].notna(), "bits"] = FLOAT_BITS
+    out["bpp"] = pd.to_numeric(out["bytes"], errors="coerce") * 8 / (s * s)
+    if "m_over_n" not in df and "measurements" in df:
+        out["m_over_n"] = pd.to_numeric(df["measurements"], errors="coerce") / n
+    seed = (side or {}).get("inversion", {}).get("seed")
+    out.loc[ganz, "seed"] = seed if seed is not None else np.nan
+    return out[SCHEMA]
+
+
+def paper_rows() -> pd.DataFrame:
+    """The paper's published numbers (``data/paper_numbers.csv``) as rows of ``SCHEMA``."""
+    pub = pd.read_csv(DATA_DIR / "paper_numbers.csv", dtype={"figure": str, "split": str,
+                                                            "image": str})
+    n = 3 * 128 * 128  # the paper's images
+    out = pd.DataFrame(index=pub.index)
+    for c in SCHEMA:
+        out[c] = pub[c] if c in pub else np.nan
+    out["profile"], out["source"] = "paper (published)", "paper"
+    ratio = pd.to_numeric(pub["ratio"], errors="coerce")
+    out["nominal_ratio"], out["ratio"] = ratio, ratio
+    out["d_c"] = (n / ratio).round()
+    out["bytes"] = pd.to_numeric(pub["file_kb"], errors="coerce") * 1024
+    out["bpp"] = out["bytes"] * 8 / (128 * 128)
+    return out[SCHEMA]
+
+
+def index(profile: str) -> pd.DataFrame:
+    """One row per recorded table of ``profile``."""
+    rows = []
+    for path in tables(profile):
+        df = pd.read_csv(path)
+        side = read_sidecar(path)
+
+        def values(col: str) -> str:
+            return " ".join(sorted({str(v) for v in df[col].dropna()})) if col in df else ""
+
+        rows.append({"figure": path.stem.split("-")[0], "file": path.name,
+                     "key": path.stem.split("-", 1)[1], "rows": len(df), "commit": values("commit"),
+                     "device": values("device"), "torch": values("torch"),
+                     "sidecar": side is not None,
+                     "params": json.dumps(side["params"], sort_keys=True) if side else ""})
+    return pd.DataFrame(rows, columns=["figure", "file", "key", "rows", "commit", "device", "torch",
+                                       "sidecar", "params"])
+
+
+def build(profile: str, with_paper: bool = True) -> tuple[Path, Path]:
+    """Write ``index.csv`` and ``tidy.csv`` of ``profile`` from its recorded tables."""
+    root = results_dir() / profile
+    idx = index(profile)
+    parts = []
+    for row in idx.itertuples():
+        path = root / row.file
+        parts.append(tidy(pd.read_csv(path), row.figure, profile, row.key, read_sidecar(path)))
+    if with_paper:
+        parts.append(paper_rows())
+    parts = [p for p in parts if len(p)]
+    all_rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCHEMA)
+    write_csv(idx, root / "index.csv")
+    write_csv(all_rows, root / "tidy.csv")
+    return root / "index.csv", root / "tidy.csv"
+
+
+#: the calls whose tables are recorded: each figure's defaults (what the book shows), and the
+#: README's example ``papermill notebooks/fig5.ipynb out.ipynb -p ratio 24``
+RECORDED_CALLS = {fig: ({},) for fig in FIGURE_TABLES} | {"fig5": ({}, {"ratio": 24})}
+
+
+def backfill(profile: str, figures: Sequence[str] = FIGURE_TABLES) -> list[str]:
+    """Make each of ``RECORDED_CALLS``, read-only (nothing is computed), so that the tables they
+    find get their sidecars; returns the calls whose tables are not recorded."""
+    from . import figures as _figures
+    from . import jobs
+
+    missing = []
+    old = jobs.READ_ONLY, jobs.SIDECARS_WHEN_READ_ONLY
+    jobs.READ_ONLY = jobs.SIDECARS_WHEN_READ_ONLY = True
+    try:
+        for fig in figures:
+            for kw in RECORDED_CALLS[fig]:
+                try:
+                    getattr(_figures, fig)(profile=profile, device="cpu", **kw)
+                except Exception as e:  # noqa: BLE001 - a stale or image-less figure is reported
+                    missing.append(f"{fig}{kw or ''}: {type(e).__name__}: {e}")
+    finally:
+        jobs.READ_ONLY, jobs.SIDECARS_WHEN_READ_ONLY = old
+    return missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ganz.study.store", description=__doc__.splitlines()[0])
+    p.add_argument("--profile", nargs="+", default=["cpu-small", "paper"])
+    p.add_argument("--backfill", action="store_true", help="write sidecars of recorded tables first")
+    a = p.parse_args(argv)
+    for prof in a.profile:
+        if not (results_dir() / prof).is_dir():
+            print(f"{prof}: nothing recorded")
+            continue
+        if a.backfill:
+            for line in backfill(prof):
+                print(f"{prof}: not backfilled: {line}")
+        idx_path, tidy_path = build(prof)
+        idx = pd.read_csv(idx_path)
+        print(f"{prof}: {len(idx)} tables ({int((~idx['sidecar']).sum())} without a sidecar) -> "
+              f"{idx_path}, {len(pd.read_csv(tidy_path))} tidy rows -> {tidy_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -1,0 +1,45 @@
+"""The results store: tidy rows from recorded tables, and the committed index kept current."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ganz.core.paths import ROOT
+from ganz.study import store
+
+
+def test_tidy_rows_carry_dc_nominal_ratio_and_bits():
+    n = 3 * 32 * 32
+    df = pd.DataFrame({"method": ["ganz", "ganz", "wavelet_original_code"],
+                       "adapter": ["random_linear", "keep_linear", ""],
+                       "ratio": [n / round(n / 10), n / 64, n / round(n / 10)],
+                       "bytes": [1161, 300, 900], "psnr": [20.0, 18.0, 30.0], "split": "test"})
+    side = {"params": {"ratios": [10.0]}, "inversion": {"seed": 3}}
+    t = store.tidy(df, "fig5", "cpu-small", "k", side, image_size=32)
+    assert list(t.columns) == store.SCHEMA
+    assert t["d_c"].tolist() == [307, 64, 307]
+    assert t["nominal_ratio"].tolist() == [10.0, n / 64, 10.0]  # keep_linear: its own ratio
+    assert t["bits"].tolist()[:2] == [32, 32] and pd.isna(t["bits"].iloc[2])
+    assert t["bpp"].iloc[0] == pytest.approx(1161 * 8 / 1024)
+    assert t["seed"].tolist()[:2] == [3, 3] and pd.isna(t["seed"].iloc[2])
+    assert (t["source"] == "ours").all() and (t["config_key"] == "k").all()
+
+
+def test_paper_rows_share_the_schema():
+    p = store.paper_rows()
+    assert list(p.columns) == store.SCHEMA and (p["source"] == "paper").all()
+    assert {"fig2", "fig3", "fig4", "fig5", "fig8"} <= set(p["figure"])
+
+
+@pytest.mark.parametrize("profile", ["cpu-small", "paper"])
+def test_committed_index_lists_every_table_with_its_sidecar(profile, monkeypatch):
+    """Fails when a table is recorded without `python -m ganz.study.store` being run after it."""
+    monkeypatch.setenv("GANZ_RESULTS", str(ROOT / "results"))
+    root = ROOT / "results" / profile
+    committed = pd.read_csv(root / "index.csv")
+    now = store.index(profile)
+    assert committed["file"].tolist() == now["file"].tolist(), "run python -m ganz.study.store"
+    assert committed["rows"].tolist() == now["rows"].tolist()
+    assert now["sidecar"].all(), f"tables without a sidecar: {now.loc[~now['sidecar'], 'file'].tolist()}"
+    tidy = pd.read_csv(root / "tidy.csv")
+    assert len(tidy) == now["rows"].sum() + len(store.paper_rows())
