@@ -228,7 +228,7 @@ class Lease:
         from .bench import run_inversion
 
         t0 = time.monotonic()
-        n = 2 if self.dry else int(os.environ.get("BENCH_IMAGES", "32"))
+        n = 2 if self.dry else int(os.environ.get("BENCH_IMAGES", "16"))
         out = self.root / "bench"
         kw = dict(quick=True) if self.dry else dict(model=model_name(64))
         self.say(f"bench inversion: {n} test faces, R = 10, {budget:.0f} s at most")
