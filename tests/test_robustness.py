@@ -883,7 +883,7 @@ def test_kill_during_save_keeps_previous_checkpoint(reference_run, tmp_path, mon
     with pytest.raises(Died):
         t.run(progress=False)  # dies saving step 12
     monkeypatch.setattr(torch, "save", real_save)
-    assert (out / "latest.pt.tmp").exists()  # the partial write, beside the intact checkpoint
+    assert not list(out.glob(".latest.*"))  # the partial write is gone, the checkpoint intact
     assert torch.load(out / "latest.pt", weights_only=True)["step"] == 8
     with open(out / "log.csv", "a") as f:
         f.write("13,52,0.1")  # and a partial log line, as a kill mid-write would leave

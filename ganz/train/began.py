@@ -14,18 +14,16 @@ every ``log_every`` steps, the data and the per-step random numbers are on the G
 channels_last, Adam is fused, bf16 autocast by default (``precision``). A deadline or SIGTERM stops
 the loop between steps and the generator is still exported (``final.safetensors``, fp16).
 
-Randomness is a pure function of (seed, step, rank): the data order, flips and latents of step s are
-the same whether or not the run was interrupted, so a resumed run repeats no step and loses none.
+Randomness is a pure function of (seed, step, rank) (``ganz.train.batches``), so a resumed run
+repeats no step and loses none; the log, samples grid and SIGTERM handling are ``ganz.train.runfiles``.
 Launch with ``torchrun --nproc_per_node=P -m ganz train ...`` for DistributedDataParallel: each rank
 takes its slice of the global batch (batch_size × P images per step); rank 0 writes everything.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
-import signal
 import time
 import warnings
 from contextlib import nullcontext
@@ -36,8 +34,8 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from ..core.adapters import make_adapter
-from ..core.atomic import atomic_write
+from ..core.adapters import decode, make_adapter
+from ..core.atomic import atomic_path, atomic_write
 from ..core.config import InvertConfig, ModelConfig, TrainConfig, to_jsonable
 from ..core.errors import GanzError
 from ..core.invert import invert
@@ -45,69 +43,13 @@ from ..core.metrics import psnr_model
 from ..core.models import Discriminator, Generator
 from ..core.pixels import uint8_to_model
 from ..core.zoo import export_generator
+from .batches import batch_indices, epoch_permutation, step_seed, steps_per_epoch
+from .runfiles import LOG_FIELDS, open_log, save_grid, stop_on_sigterm
 
-LOG_FIELDS = ["step", "images_seen", "loss_real", "loss_fake", "loss_d", "loss_g", "k",
-              "m_global", "lr", "seconds", "images_per_s", "val_psnr"]
+__all__ = ["LOG_FIELDS", "STATS", "Trainer", "batch_indices", "save_grid", "stop_on_sigterm", "train"]
+
 STATS = ["loss_real", "loss_fake", "loss_d", "loss_g", "k", "m_global"]
 IPS_REPORT_S = 30.0  # images/s is printed once, this long after the loop starts
-
-
-def _seed(seed: int, step: int, stream: int) -> int:
-    return ((seed * 1_000_003 + step) * 31 + stream) % (2**63)
-
-
-def _rng(seed: int, step: int, stream: int) -> torch.Generator:
-    return torch.Generator().manual_seed(_seed(seed, step, stream))
-
-
-def steps_per_epoch(n: int, global_batch: int) -> int:
-    per_epoch = n // global_batch
-    if per_epoch == 0:
-        raise GanzError(f"training set of {n} images is smaller than the batch {global_batch}")
-    return per_epoch
-
-
-def batch_indices(n: int, step: int, global_batch: int, seed: int, shuffle: bool = True) -> torch.Tensor:
-    """Indices of step ``step`` (drop-last epochs), a pure function of step: a seeded permutation
-    per epoch, or (``shuffle=False``, the original code) the sorted order every epoch."""
-    epoch, pos = divmod(step, steps_per_epoch(n, global_batch))
-    if not shuffle:
-        return torch.arange(pos * global_batch, (pos + 1) * global_batch)
-    perm = torch.randperm(n, generator=_rng(seed, epoch, 101))
-    return perm[pos * global_batch:(pos + 1) * global_batch]
-
-
-def _complete_row(row: dict, fields) -> bool:
-    """A log row written in full (a kill or a full disk can leave a last, partial line)."""
-    if None in row or any(row.get(k) is None for k in fields or ()):
-        return False
-    try:
-        int(row.get("step") or "")
-    except ValueError:
-        return False
-    return True
-
-
-def save_grid(G: Generator, path: Path | str, n: int = 64, seed: int = 0) -> None:
-    """An 8-wide PNG grid of G(z) for fixed seeded latents z ~ U(-1, 1)."""
-    from PIL import Image
-
-    from ..core.pixels import to_uint8
-
-    device = next(G.parameters()).device
-    z = torch.rand(n, G.cfg.latent_dim, generator=torch.Generator().manual_seed(seed)) * 2 - 1
-    with torch.no_grad():
-        imgs = to_uint8(G(z.to(device)))
-    cols = min(8, n)
-    rows, s = math.ceil(n / cols), G.cfg.image_size
-    grid = np.zeros((rows * s, cols * s, 3), np.uint8)
-    for i, im in enumerate(imgs):
-        grid[(i // cols) * s:(i // cols + 1) * s, (i % cols) * s:(i % cols + 1) * s] = im
-    import io
-
-    buf = io.BytesIO()
-    Image.fromarray(grid).save(buf, format="PNG")
-    atomic_write(Path(path), buf.getvalue())
 
 
 class Trainer:
@@ -183,9 +125,8 @@ class Trainer:
         if self.rank != 0:
             return
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = self.checkpoint_path.with_suffix(".pt.tmp")
-        torch.save(self.state(), tmp)
-        os.replace(tmp, self.checkpoint_path)  # atomic: a kill mid-save leaves the old checkpoint
+        with atomic_path(self.checkpoint_path) as tmp:  # a kill mid-save leaves the old checkpoint
+            torch.save(self.state(), tmp)
 
     def load(self, path: Path | None = None) -> bool:
         path = path or self.checkpoint_path
@@ -225,7 +166,7 @@ class Trainer:
         start = pos * B * self.world + self.rank * B
         if cfg.shuffle:
             if self._perm_epoch != epoch:  # one copy to the device per epoch
-                perm = torch.randperm(len(self.images), generator=_rng(cfg.seed, epoch, 101))
+                perm = epoch_permutation(len(self.images), epoch, cfg.seed)
                 self._perm, self._perm_epoch = perm.to(self.images.device), epoch
             xb = self.images[self._perm[start:start + B]]
         else:
@@ -237,7 +178,7 @@ class Trainer:
         """(x, z_1 … z_latents): the step's images (flipped if asked) and uniform latents."""
         cfg, B = self.cfg, self.cfg.batch_size
         x = self._images(step)
-        seed = _seed(cfg.seed, step, 1000 + self.rank)
+        seed = step_seed(cfg.seed, step, 1000 + self.rank)
         g = torch.Generator().manual_seed(seed) if self._gen is None else self._gen.manual_seed(seed)
         dev = self.device
         if cfg.hflip:
@@ -333,30 +274,11 @@ class Trainer:
         for p, r in zip(self.G.parameters(), params):
             p.requires_grad_(r)
         self.G.train()
-        from ..core.adapters import decode
-
         with torch.no_grad():
             rec = decode(self.G, adapter, res.z.to(self.device))
         return float(psnr_model(x.to(self.device), rec).mean())
 
     # ------------------------------------------------------------------ loop
-    def _log_writer(self) -> tuple:
-        path = self.out / "log.csv"
-        rows = []
-        if path.is_file():  # keep only rows up to the resumed step (no repeats after a kill)
-            with open(path, newline="") as f:
-                reader = csv.DictReader(f)
-                rows = [r for r in reader
-                        if _complete_row(r, reader.fieldnames) and int(r["step"]) <= self.step]
-        tmp = path.with_suffix(".csv.tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, LOG_FIELDS, extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, path)
-        f = open(path, "a", newline="")
-        return f, csv.DictWriter(f, LOG_FIELDS)
-
     def export(self, name: str, **meta) -> str:
         return export_generator(self.G, self.out / f"{name}.safetensors", step=self.step,
                                 images_seen=self.step * self.cfg.batch_size * self.world,
@@ -378,7 +300,7 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             atomic_write(self.out / "config.json", json.dumps(
                 {"model": to_jsonable(self.mcfg), "train": to_jsonable(self.cfg)}, indent=1).encode())
-            logf, writer = self._log_writer()
+            logf, writer = open_log(self.out / "log.csv", self.step)
         end = self.total_steps if stop_after is None else min(self.total_steps, self.step + stop_after)
         snaps, reason = self._snapshot_steps(), "end"
         bar = None
@@ -476,23 +398,3 @@ def train(model_cfg: ModelConfig, cfg: TrainConfig, out_dir: Path | str, device:
         dist.barrier()
     return trainer
 
-
-class stop_on_sigterm:
-    """While active (main thread only), SIGTERM asks ``trainer`` to stop after its current step."""
-
-    def __init__(self, trainer: Trainer):
-        self.trainer, self.old = trainer, None
-
-    def _handle(self, signum, frame) -> None:  # noqa: ARG002
-        self.trainer.stop_requested = True
-
-    def __enter__(self) -> "stop_on_sigterm":
-        try:
-            self.old = signal.signal(signal.SIGTERM, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self.old = None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
