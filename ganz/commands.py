@@ -104,9 +104,9 @@ def cmd_train(a: argparse.Namespace) -> None:
 
 
 def cmd_train_encoder(a: argparse.Namespace) -> None:
-    from .core.encoder import main as train_encoder_main
+    from .train.encoder import main as train_encoder_main
 
-    train_encoder_main(a.args)
+    train_encoder_main(a.args, prog="ganz train-encoder")
 
 
 def add_commands(sub, positive_int, positive_float) -> None:

@@ -31,6 +31,7 @@ def test_help(command, flags, capsys):
         main([command, "--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
+    assert out.startswith(f"usage: ganz {command} "), out.splitlines()[0]  # not `python -m ...`
     for flag in flags:
         assert flag in out, f"{command} --help lacks {flag}"
 

@@ -6,12 +6,12 @@ import torch
 from ganz.core.adapters import decode, make_adapter
 from ganz.cli import main
 from ganz.core.config import InvertConfig
-from ganz.core.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder, load_encoder,
-                          train_encoder)
+from ganz.core.encoder import encoder_path_for, export_encoder, load_encoder
 from ganz.core.errors import GanzError
 from ganz.core.fast import FastConfig, invert_fast, project
 from ganz.core.invert import invert
 from ganz.core.zoo import export_generator, load_generator
+from ganz.train.encoder import EncoderTrainConfig, train_encoder
 
 from tiny import tiny_generator
 

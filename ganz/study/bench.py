@@ -52,7 +52,7 @@ from ..core.adapters import decode, make_adapter
 from ..core.atomic import atomic_write, write_csv
 from ..core.config import InvertConfig, ModelConfig
 from ..core.pixels import to_uint8
-from ..core.encoder import EncoderTrainConfig, encoder_flops, find_encoder, train_encoder
+from ..core.encoder import encoder_flops, find_encoder
 from ..core.errors import GanzError
 from ..core.fast import FastConfig, invert_fast
 from ..core.invert import invert
@@ -60,6 +60,7 @@ from ..core.metrics import psnr
 from ..core.models import Generator, conv_module_flops
 from ..core.paths import ROOT, results_dir
 from ..core.zoo import weights_id
+from ..train.encoder import EncoderTrainConfig, train_encoder
 
 SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
 SPLITS = ("test", "ood")
