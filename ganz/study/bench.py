@@ -36,15 +36,13 @@ so the whole pipeline runs in seconds (CI). Quick numbers only show that the cod
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -61,6 +59,13 @@ from ..core.models import Generator, conv_module_flops
 from ..core.paths import ROOT, results_dir
 from ..core.zoo import weights_id
 from ..train.encoder import EncoderTrainConfig, train_encoder
+from .benchplot import METHOD_STYLE, plot_time_to_psnr
+from .benchsummary import (BF16_PEAK, COST_COLUMNS, PER_IMAGE_COLUMNS, BenchResult, bf16_peak,
+                           speedup_table, summarize)
+
+__all__ = ["BF16_PEAK", "COLUMNS", "COMMITTED_DIR", "COST_COLUMNS", "METHOD_STYLE", "PER_IMAGE_COLUMNS",
+           "BenchResult", "bf16_peak", "load_results", "plot_time_to_psnr", "provenance",
+           "run_inversion", "speedup_table", "summarize"]
 
 SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
 SPLITS = ("test", "ood")
@@ -68,37 +73,9 @@ METHODS = ("paper", "fast")
 QUICK_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 QUICK_PAPER_STEPS = 300
 QUICK_FAST = FastConfig(steps=30)
-# dense bf16 tensor-core peaks (FLOP/s) of GPUs we may be lent, for the fraction-of-peak column
-BF16_PEAK = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
 COLUMNS = ["method", "adapter", "ratio", "split", "image", "step", "seconds", "psnr", "mse",
            "evals", "gflops", "device", "torch", "commit", "model", "generator"]
 COMMITTED_DIR = ROOT / "results" / "bench"
-
-
-@dataclass
-class BenchResult:
-    table: pd.DataFrame  # tidy time-to-PSNR curves
-    summary: pd.DataFrame  # per image and per split
-    meta: dict = field(default_factory=dict)
-
-    def speedups(self) -> pd.DataFrame:
-        return speedup_table(self.summary)
-
-    def costs(self) -> pd.DataFrame:
-        """FLOPs per image, images per minute and fraction of the bf16 peak, per split."""
-        return self.summary.loc[self.summary["image"] == "ALL", COST_COLUMNS].reset_index(drop=True)
-
-    def per_image(self) -> pd.DataFrame:
-        """Each image's final PSNRs, times to the paper's final PSNR and speed-up."""
-        return self.summary.loc[self.summary["image"] != "ALL", PER_IMAGE_COLUMNS].round(3)
-
-
-COST_COLUMNS = ["adapter", "split", "flops_per_step_per_image", "paper_flops_per_image",
-                "fast_flops_per_image", "paper_images_per_min", "fast_images_per_min",
-                "paper_fraction_bf16_peak", "fast_fraction_bf16_peak", "gpu_note"]
-PER_IMAGE_COLUMNS = ["adapter", "split", "image", "paper_final_psnr", "fast_start_psnr",
-                     "fast_final_psnr", "psnr_gap_db", "fast_evals", "paper_time_to_final",
-                     "fast_time_to_paper_final", "speedup"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -131,16 +108,6 @@ def _profile_tag(model: str) -> str:
         if model in prof.models.values():
             return prof.name
     return Path(str(model)).name.removesuffix(".safetensors")
-
-
-def bf16_peak(dev: torch.device) -> float | None:
-    if dev.type != "cuda":
-        return None
-    name = torch.cuda.get_device_name(dev)
-    for key, peak in BF16_PEAK.items():
-        if key in name:
-            return peak
-    return None
 
 
 def _sync(dev: torch.device) -> None:
@@ -291,125 +258,7 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
     return BenchResult(table, summary, meta)
 
 
-def _first_time(curve: pd.DataFrame, target: float, col: str = "seconds") -> float:
-    hit = curve[curve["psnr"] >= target - 1e-9]
-    return float(hit[col].iloc[0]) if len(hit) else float("nan")
-
-
-def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastConfig,
-              paper: InvertConfig, dev: torch.device) -> pd.DataFrame:
-    """Speed-up per image and per (adapter, split): see the module docstring."""
-    rows = []
-    conv = flops["conv_forward"]
-    step_flops = 3 * conv  # forward + backward (≈ 2× forward) per image per step
-    k_cands = len(fast.starts) + fast.random_starts
-    fast_fixed = flops["encoder_forward"] + (k_cands + 1) * conv
-    paper_flops = paper.restarts * (paper.steps + 1) * step_flops
-    peak = bf16_peak(dev)
-    for (adapter, split), grp in table.groupby(["adapter", "split"], sort=False):
-        run = runs[(runs.adapter == adapter) & (runs.split == split)].set_index("method")
-        per = []
-        for image, g in grp.groupby("image", sort=False):
-            p = g[g.method == "paper"].sort_values("step")
-            f = g[g.method == "fast"].sort_values("step")
-            target = float(p["psnr"].iloc[-1])
-            tp, tf = _first_time(p, target), _first_time(f, target)
-            gp, gf = _first_time(p, target, "gflops"), _first_time(f, target, "gflops")
-            tf05 = _first_time(f, target - 0.05)
-            fast_final = float(f["psnr"].iloc[-1])
-            per.append({"adapter": adapter, "split": split, "image": image,
-                        "paper_final_psnr": target, "fast_final_psnr": fast_final,
-                        "fast_start_psnr": float(f["psnr"].iloc[0]),
-                        "psnr_gap_db": fast_final - target, "fast_lower": fast_final < target,
-                        "fast_evals": int(f["evals"].iloc[-1]),
-                        "paper_time_to_final": tp, "fast_time_to_paper_final": tf,
-                        "speedup": tp / tf if tf > 0 else float("nan"),
-                        "speedup_flops": gp / gf if gf > 0 else float("nan"),
-                        "speedup_within_0.05dB": tp / tf05 if tf05 > 0 else float("nan"),
-                        "paper_total_seconds": float(p["seconds"].iloc[-1]),
-                        "fast_total_seconds": float(f["seconds"].iloc[-1]),
-                        "reached": bool(np.isfinite(tf))})
-        per_df = pd.DataFrame(per)
-        # the split as a whole: mean PSNR curves over its images (same steps for all images)
-        mp = grp[grp.method == "paper"].groupby("step").agg(seconds=("seconds", "first"),
-                                                             psnr=("psnr", "mean")).reset_index()
-        mf = grp[grp.method == "fast"].groupby("step").agg(seconds=("seconds", "first"),
-                                                            psnr=("psnr", "mean")).reset_index()
-        target = float(mp["psnr"].iloc[-1])
-        tp, tf = _first_time(mp, target), _first_time(mf, target)
-        n = int(run.loc["paper", "images"])
-        sp = per_df["speedup"]
-        fast_flops = fast_fixed + float(per_df["fast_evals"].mean()) * step_flops
-        agg = {"adapter": adapter, "split": split, "image": "ALL",
-               "paper_final_psnr": target, "fast_final_psnr": float(mf["psnr"].iloc[-1]),
-               "fast_start_psnr": float(mf["psnr"].iloc[0]),
-               "paper_time_to_final": tp, "fast_time_to_paper_final": tf,
-               "speedup": tp / tf if tf > 0 else float("nan"),
-               # the headline: both methods run to their own end (paper: its steps; fast: its
-               # stopping rule), whole batch, recording left out
-               "speedup_full_run": float(run.loc["paper", "seconds"]) / float(run.loc["fast", "seconds"]),
-               "paper_run_seconds": float(run.loc["paper", "seconds"]),
-               "fast_run_seconds": float(run.loc["fast", "seconds"]),
-               "psnr_gap_mean_db": float(per_df["psnr_gap_db"].mean()),
-               "psnr_gap_min_db": float(per_df["psnr_gap_db"].min()),
-               "images_fast_lower": int(per_df["fast_lower"].sum()),
-               "fast_evals_mean": float(per_df["fast_evals"].mean()),
-               "fast_evals_max": int(per_df["fast_evals"].max()),
-               "speedup_median_image": float(sp.median()) if sp.notna().any() else float("nan"),
-               "speedup_min_image": float(sp.min()) if sp.notna().all() else float("nan"),
-               "speedup_flops_median_image": float(per_df["speedup_flops"].median()),
-               "speedup_within_0.05dB_median_image": float(per_df["speedup_within_0.05dB"].median()),
-               "images_reached": int(per_df["reached"].sum()), "images": n,
-               "paper_total_seconds": float(mp["seconds"].iloc[-1]),
-               "fast_total_seconds": float(mf["seconds"].iloc[-1]),
-               "paper_cpu_seconds_per_image": float(run.loc["paper", "cpu_seconds"]) / n,
-               "fast_cpu_seconds_per_image": float(run.loc["fast", "cpu_seconds"]) / n,
-               "paper_images_per_min": 60 * n / float(run.loc["paper", "seconds"]),
-               "fast_images_per_min": 60 * n / float(run.loc["fast", "seconds"]),
-               "flops_per_step_per_image": step_flops,
-               "paper_flops_per_image": paper_flops, "fast_flops_per_image": fast_flops,
-               "paper_steps": paper.steps, "fast_steps": fast.steps,
-               "d_c": int(run.loc["paper", "d_c"])}
-        if peak is not None:
-            for m, fl in (("paper", paper_flops), ("fast", fast_flops)):
-                achieved = fl * n / float(run.loc[m, "seconds"])
-                agg[f"{m}_fraction_bf16_peak"] = achieved / peak
-            agg["gpu_note"] = f"measured on {_device_name(dev)} (fp32 kernels vs bf16 peak)"
-        else:
-            agg["paper_fraction_bf16_peak"] = agg["fast_fraction_bf16_peak"] = float("nan")
-            agg["gpu_note"] = "not measured (no GPU in this run)"
-        rows += per + [agg]
-    return pd.DataFrame(rows)
-
-
-def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per (adapter, split): the headline (full run vs full run, each method stopping by
-    its own rule) with the PSNR it reaches, then the oracle-stopped ratios (secondary)."""
-    s = summary[summary["image"] == "ALL"]
-    out = pd.DataFrame({
-        "adapter": s["adapter"], "split": s["split"],
-        "speed-up, full runs": s["speedup_full_run"].round(1),
-        "paper s (7500 steps)": s["paper_run_seconds"].round(2),
-        "fast s (own stop)": s["fast_run_seconds"].round(2),
-        "paper PSNR (final)": s["paper_final_psnr"].round(2),
-        "fast PSNR (final)": s["fast_final_psnr"].round(2),
-        "fast − paper dB (mean)": s["psnr_gap_mean_db"].round(3),
-        "images fast lower": s["images_fast_lower"].astype(int).astype(str) + "/" + s["images"].astype(int).astype(str),
-        "fast evals/image": s["fast_evals_mean"].round(0).astype(int),
-        "fast PSNR (start)": s["fast_start_psnr"].round(2),
-        "oracle: paper s to final": s["paper_time_to_final"].round(2),
-        "oracle: fast s to same": s["fast_time_to_paper_final"].round(3),
-        "oracle speed-up (split mean)": s["speedup"].round(1),
-        "oracle speed-up (median image)": s["speedup_median_image"].round(1),
-        "oracle speed-up in FLOPs (median image)": s["speedup_flops_median_image"].round(1),
-        "images reached (oracle)": s["images_reached"].astype(int).astype(str) + "/" + s["images"].astype(int).astype(str),
-        "paper CPU s/image": s["paper_cpu_seconds_per_image"].round(2),
-        "fast CPU s/image": s["fast_cpu_seconds_per_image"].round(2),
-    })
-    return out.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- loading, plotting
+# --------------------------------------------------------------------------- loading
 def _find(tag: str, device: str) -> Path | None:
     devs = ["cuda", "cpu"] if device == "auto" else [device.split(":")[0]]
     for folder in dict.fromkeys([results_dir() / "bench", COMMITTED_DIR]):
@@ -444,74 +293,6 @@ def load_results(profile: str | None = None, device: str = "auto") -> BenchResul
 def provenance(meta: dict) -> str:
     keys = ("source", "model", "device", "threads", "torch", "commit", "created")
     return " · ".join(f"{k}: {meta[k]}" for k in keys if meta.get(k) not in (None, ""))
-
-
-class _Figure:
-    """Holds a matplotlib Figure and shows it once as PNG in Jupyter (no pyplot state)."""
-
-    def __init__(self, fig):
-        self.figure = fig
-
-    def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        return buf.getvalue()
-
-    def savefig(self, *a, **k):
-        return self.figure.savefig(*a, **k)
-
-
-METHOD_STYLE = {"paper": ("#7f7f7f", "paper (Adam, 7500 steps, random start)"),
-                "fast": ("#1f77b4", "fast (encoder start + projected L-BFGS)")}
-
-
-def plot_time_to_psnr(table: pd.DataFrame, summary: pd.DataFrame | None = None) -> _Figure:
-    """PSNR (uint8-decoded) against wall time, log scale: one panel per adapter × split.
-
-    Thin lines are images, thick lines the split's mean; the dotted line is the paper's final
-    mean PSNR and the markers where each method first reaches it."""
-    from matplotlib.figure import Figure
-
-    adapters = list(dict.fromkeys(table["adapter"]))
-    splits = list(dict.fromkeys(table["split"]))
-    fig = Figure(figsize=(4.4 * len(splits), 3.3 * len(adapters)), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(len(adapters), len(splits), squeeze=False))
-    for r, adapter in enumerate(adapters):
-        for c, split in enumerate(splits):
-            ax = axes[r, c]
-            cell = table[(table.adapter == adapter) & (table.split == split)]
-            ratio = cell["ratio"].iloc[0]
-            tmin = max(cell.loc[cell.seconds > 0, "seconds"].min() / 2, 1e-4)
-            for method in ("paper", "fast"):
-                m = cell[cell.method == method]
-                if m.empty:
-                    continue
-                color, label = METHOD_STYLE.get(method, ("k", method))
-                for _, g in m.groupby("image"):
-                    ax.plot(g["seconds"].clip(lower=tmin), g["psnr"], color=color, lw=0.6, alpha=0.35)
-                mean = m.groupby("step").agg(seconds=("seconds", "first"), psnr=("psnr", "mean"))
-                ax.plot(mean["seconds"].clip(lower=tmin), mean["psnr"], color=color, lw=2.2,
-                        label=label if (r, c) == (0, 0) else None)
-            if summary is not None:
-                s = summary[(summary.adapter == adapter) & (summary.split == split) & (summary.image == "ALL")]
-                if len(s):
-                    s = s.iloc[0]
-                    ax.axhline(s["paper_final_psnr"], color="k", ls=":", lw=1)
-                    for method, col in (("paper", "paper_time_to_final"), ("fast", "fast_time_to_paper_final")):
-                        if np.isfinite(s[col]):
-                            ax.plot([max(s[col], tmin)], [s["paper_final_psnr"]], "o",
-                                    color=METHOD_STYLE[method][0], ms=7, mec="k")
-                    if np.isfinite(s.get("speedup_full_run", np.nan)):
-                        ax.text(0.97, 0.05, f"full runs: {s['speedup_full_run']:.0f}×",
-                                transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
-            ax.set_xscale("log")
-            name = "keep_linear" if adapter == "keep_linear" else f"{adapter}, R = {ratio:.3g}"
-            ax.set_title(f"{name} · {split}", fontsize=10)
-            ax.set_xlabel("wall time (s, log)")
-            ax.set_ylabel("PSNR (dB)")
-            ax.grid(alpha=0.3, which="both", lw=0.5)
-    fig.legend(loc="outside lower center", ncols=2, frameon=False)
-    return _Figure(fig)
 
 
 # --------------------------------------------------------------------------- command line
