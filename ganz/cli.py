@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .commands import add_commands
-from .core.atomic import atomic_write, check_inputs, check_outputs
+from .core.atomic import atomic_write, check_inputs, check_outputs, write_csv
 from .core.errors import GanzError
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
@@ -244,7 +244,7 @@ def cmd_eval(a: argparse.Namespace) -> None:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if a.csv:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
-        atomic_write(a.csv, table.to_csv(index=False).encode())
+        write_csv(table, a.csv)
 
 
 # --------------------------------------------------------------------------- parser

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .atomic import atomic_path
+from .atomic import atomic_path, atomic_write
 from .errors import GanzError, MissingDataError
 from .paths import CACHE_DIR, DATA_DIR
 from .pixels import to_model
@@ -365,6 +365,5 @@ def eval_image(split: str, name: str, image_size: int, root: Path | None = None)
 
 if __name__ == "__main__":  # python -m ganz.core.data: (re)make the evaluation manifest
     m = make_eval_manifest()
-    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
-    MANIFEST_PATH.write_text(json.dumps(m, indent=1) + "\n")
+    atomic_write(MANIFEST_PATH, (json.dumps(m, indent=1) + "\n").encode())
     print(f"wrote {MANIFEST_PATH} ({len(m['images'])} images)")
