@@ -3,7 +3,9 @@
 Every codec is one :class:`Codec` entry in :data:`CODECS`: an in-memory encoder taking a
 quality knob, a decoder, the knob's range, and a check saying whether it can run here.
 The knob is the codec's own: JPEG/WebP/AVIF quality, the JPEG 2000 compression rate, the
-JPEG XL distance, or the number of wavelet coefficients kept per channel.
+JPEG XL distance, or the number of wavelet coefficients kept per channel. The functions below
+take a registered name or a :class:`Codec` itself: GANZ, which needs a loaded generator, is one
+made on demand (``ganz.baselines.ganzcodec``; its knob is d_c, the number of latent values).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from .wavelet import check_rgb8, wavelet_decode, wavelet_encode
 
 @dataclass(frozen=True)
 class Codec:
-    """One codec. ``larger_with_knob``: whether files grow as the knob grows."""
+    """One codec. ``larger_with_knob``: whether files grow as the knob grows. ``encode_batch``:
+    several images (n, H, W, 3) at one knob in one call, one file each (None: ``encode`` per image)."""
 
     name: str
     encode: Callable[[np.ndarray, float], bytes]
@@ -32,6 +35,7 @@ class Codec:
     missing: Callable[[], str | None]  # why it cannot run here, or None
     larger_with_knob: bool = True
     log_scale: bool = False
+    encode_batch: Callable[[np.ndarray, float], list[bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,11 @@ def available_codecs() -> list[str]:
     return [name for name, codec in CODECS.items() if codec.missing() is None]
 
 
-def _get(codec_name: str) -> Codec:
-    codec = CODECS.get(codec_name)
+def _get(codec_name: str | Codec) -> Codec:
+    if isinstance(codec_name, Codec):
+        codec_name, codec = codec_name.name, codec_name
+    else:
+        codec = CODECS.get(codec_name)
     if codec is None:
         raise GanzError(f"unknown codec {codec_name!r} (known: {', '.join(CODECS)})")
     reason = codec.missing()
@@ -141,14 +148,33 @@ def _point(codec: Codec, image: np.ndarray, quality: float, data: bytes,
                       psnr(image, recon), ssim(image, recon), recon, reachable)
 
 
-def encode_at_quality(codec_name: str, image: np.ndarray, quality: float) -> CodecPoint:
+def _knob(codec: Codec, quality: float, height: int, width: int) -> float:
+    lo, hi = codec.quality_range(height, width)
+    if not lo <= quality <= hi:
+        raise GanzError(f"{codec.name} quality must be in [{lo:g}, {hi:g}], got {quality}")
+    return int(round(quality)) if codec.integer_quality else float(quality)
+
+
+def encode_at_quality(codec_name: str | Codec, image: np.ndarray, quality: float) -> CodecPoint:
     """Encode ``image`` with the codec's knob at ``quality`` and measure the result."""
     codec, image = _get(codec_name), check_rgb8(image)
-    lo, hi = codec.quality_range(*image.shape[:2])
-    if not lo <= quality <= hi:
-        raise GanzError(f"{codec_name} quality must be in [{lo:g}, {hi:g}], got {quality}")
-    quality = int(round(quality)) if codec.integer_quality else float(quality)
+    quality = _knob(codec, quality, *image.shape[:2])
     return _point(codec, image, quality, codec.encode(image, quality))
+
+
+def encode_images(codec_name: str | Codec, images, quality: float) -> list[CodecPoint]:
+    """Several images (a sequence or an (n, H, W, 3) array) at one knob: one file and one point
+    (its own byte count, PSNR, SSIM) per image; a codec with ``encode_batch`` encodes them in one call."""
+    codec = _get(codec_name)
+    images = [check_rgb8(im) for im in images]
+    if not images:
+        return []
+    quality = _knob(codec, quality, *images[0].shape[:2])
+    if codec.encode_batch is not None and len({im.shape for im in images}) == 1:
+        files = codec.encode_batch(np.stack(images), quality)
+    else:
+        files = [codec.encode(im, quality) for im in images]
+    return [_point(codec, im, quality, data) for im, data in zip(images, files)]
 
 
 class _Search:
@@ -210,7 +236,7 @@ def _check_budget(max_bytes: int) -> None:
         raise GanzError(f"byte budget must be >= 1, got {max_bytes}")
 
 
-def encode_at_budget(codec_name: str, image: np.ndarray, max_bytes: int,
+def encode_at_budget(codec_name: str | Codec, image: np.ndarray, max_bytes: int,
                      steps: int = 14) -> CodecPoint:
     """The largest file ≤ ``max_bytes``, by bisection over the codec's knob.
 
@@ -224,7 +250,7 @@ def encode_at_budget(codec_name: str, image: np.ndarray, max_bytes: int,
     return _Search(codec, image, steps).at_budget(max_bytes)
 
 
-def rd_curve(codec_name: str, image: np.ndarray, budgets_bytes: list[int],
+def rd_curve(codec_name: str | Codec, image: np.ndarray, budgets_bytes: list[int],
              steps: int = 14) -> list[CodecPoint]:
     """One :func:`encode_at_budget` point per budget (unreachable ones flagged, not dropped)."""
     codec, image = _get(codec_name), check_rgb8(image)

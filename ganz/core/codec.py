@@ -116,14 +116,15 @@ class GanzCodec:
 
     def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
                  layer_seed: int = 0, seed: int | None = None, cfg=None, bits: int = 32,
-                 progress: bool = False) -> list[bytes]:
+                 progress: bool = False, dim: int | None = None) -> list[bytes]:
         """Invert a batch and serialize one .ganz file per image.
 
         ``layer_seed`` is stored in the files; ``seed`` (the optimizer's start, not stored)
         replaces ``cfg.seed`` when given (``cfg``: an ``InvertConfig`` or ``FastConfig``).
+        ``dim``: the number of latent values d_c of ``random_linear``, in place of ``ratio``.
         """
         ad = self.adapter(adapter, ratio if adapter == "random_linear" else None,
-                          layer_seed=layer_seed)
+                          dim if adapter == "random_linear" else None, layer_seed=layer_seed)
         if seed is not None:
             cfg = dataclasses.replace(cfg or self.default_config(), seed=seed)
         res = self.invert(x, ad, cfg, progress=progress)
