@@ -104,35 +104,45 @@ INFO_CASES = {  # expected file -> (folder, argv)
                                  "--model", "tiny.safetensors"]),
 }
 M = ["--model", "tiny.safetensors", "--device", "cpu"]
+
+
+def compress(*args: str) -> list[str]:  # with the tiny model, on the CPU
+    return ["compress", *args, *M]
+
+
+def decompress(*args: str) -> list[str]:
+    return ["decompress", *args, *M]
+
+
 ERROR_CASES = {  # name -> argv, run in the folder ``error_folder`` makes
     "no_command": [],
-    "compress_output_is_input": ["compress", "face.png", "-o", "face.png", "-f", *M],
-    "compress_output_is_model": ["compress", "face.png", "-o", "tiny.safetensors", "-f", *M],
-    "compress_output_exists": ["compress", "face.png", "-o", "keep.ganz", *M],
-    "compress_output_not_ganz": ["compress", "face.png", "-o", "face2.png", *M],
-    "compress_input_folder": ["compress", "sub", "-o", "x.ganz", *M],
-    "compress_input_missing": ["compress", "nope.png", "-o", "x.ganz", *M],
-    "compress_output_folder_missing": ["compress", "face.png", "-o", "nodir/x.ganz", *M],
-    "compress_several_folder_missing": ["compress", "face.png", "other.png", "-o", "newdir", *M],
-    "compress_several_one_exists": ["compress", "face.png", "other.png", "-o", "sub", *M],
-    "compress_ratio_and_adapter": ["compress", "face.png", "-o", "x.ganz", "--ratio", "5",
-                                   "--adapter", "keep_linear", *M],
-    "compress_layer_seed_keep": ["compress", "face.png", "-o", "x.ganz", "--adapter", "keep_linear",
-                                 "--layer-seed", "2", *M],
-    "compress_layer_seed_range": ["compress", "face.png", "-o", "x.ganz", "--layer-seed", "-1", *M],
-    "compress_bad_ratio": ["compress", "face.png", "-o", "x.ganz", "--ratio", "-3", *M],
-    "compress_image_size": ["compress", "big.png", "-o", "x.ganz", *M],
-    "decompress_output_is_input": ["decompress", "f.ganz", "-o", "f.ganz", "-f", *M],
-    "decompress_output_exists": ["decompress", "f.ganz", "-o", "keep.png", *M],
-    "decompress_jpeg": ["decompress", "f.ganz", "-o", "out.jpg", *M],
-    "decompress_webp": ["decompress", "f.ganz", "-o", "out.webp", *M],
-    "decompress_txt": ["decompress", "f.ganz", "-o", "out.txt", *M],
-    "decompress_no_extension": ["decompress", "f.ganz", "-o", "out", *M],
-    "decompress_quality_png": ["decompress", "f.ganz", "-o", "out.png", "--lossy-quality", "80", *M],
-    "decompress_bad_quality": ["decompress", "f.ganz", "-o", "out.jpg", "--lossy-quality", "0", *M],
-    "decompress_input_folder": ["decompress", "sub", "-o", "out.png", *M],
-    "decompress_corrupt": ["decompress", "bitflip.ganz", "-o", "out.png", *M],
-    "decompress_wrong_generator": ["decompress", "wronggen.ganz", "-o", "out.png", *M],
+    "compress_output_is_input": compress("face.png", "-o", "face.png", "-f"),
+    "compress_output_is_model": compress("face.png", "-o", "tiny.safetensors", "-f"),
+    "compress_output_exists": compress("face.png", "-o", "keep.ganz"),
+    "compress_output_not_ganz": compress("face.png", "-o", "face2.png"),
+    "compress_input_folder": compress("sub", "-o", "x.ganz"),
+    "compress_input_missing": compress("nope.png", "-o", "x.ganz"),
+    "compress_output_folder_missing": compress("face.png", "-o", "nodir/x.ganz"),
+    "compress_several_folder_missing": compress("face.png", "other.png", "-o", "newdir"),
+    "compress_several_one_exists": compress("face.png", "other.png", "-o", "sub"),
+    "compress_ratio_and_adapter": compress("face.png", "-o", "x.ganz", "--ratio", "5", "--adapter",
+                                           "keep_linear"),
+    "compress_layer_seed_keep": compress("face.png", "-o", "x.ganz", "--adapter", "keep_linear",
+                                         "--layer-seed", "2"),
+    "compress_layer_seed_range": compress("face.png", "-o", "x.ganz", "--layer-seed", "-1"),
+    "compress_bad_ratio": compress("face.png", "-o", "x.ganz", "--ratio", "-3"),
+    "compress_image_size": compress("big.png", "-o", "x.ganz"),
+    "decompress_output_is_input": decompress("f.ganz", "-o", "f.ganz", "-f"),
+    "decompress_output_exists": decompress("f.ganz", "-o", "keep.png"),
+    "decompress_jpeg": decompress("f.ganz", "-o", "out.jpg"),
+    "decompress_webp": decompress("f.ganz", "-o", "out.webp"),
+    "decompress_txt": decompress("f.ganz", "-o", "out.txt"),
+    "decompress_no_extension": decompress("f.ganz", "-o", "out"),
+    "decompress_quality_png": decompress("f.ganz", "-o", "out.png", "--lossy-quality", "80"),
+    "decompress_bad_quality": decompress("f.ganz", "-o", "out.jpg", "--lossy-quality", "0"),
+    "decompress_input_folder": decompress("sub", "-o", "out.png"),
+    "decompress_corrupt": decompress("bitflip.ganz", "-o", "out.png"),
+    "decompress_wrong_generator": decompress("wronggen.ganz", "-o", "out.png"),
     "info_not_ganz": ["info", "face.png"],
     "info_input_folder": ["info", "sub"],
     "info_truncated": ["info", "f.ganz", "truncated.ganz"],

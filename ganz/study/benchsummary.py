@@ -146,33 +146,40 @@ def summarize(table: pd.DataFrame, runs: pd.DataFrame, flops: dict, fast: FastCo
     return pd.DataFrame(rows)
 
 
-def _of(part: pd.Series, whole: pd.Series) -> pd.Series:
-    """Counts as text, "3/4"."""
-    return part.astype(int).astype(str) + "/" + whole.astype(int).astype(str)
+# the speed-up table, in reading order: (heading, summary column, decimals; "of": "n/images")
+SPEEDUP_COLUMNS = (
+    ("speed-up, full runs", "speedup_full_run", 1),
+    ("paper s (7500 steps)", "paper_run_seconds", 2),
+    ("fast s (own stop)", "fast_run_seconds", 2),
+    ("paper PSNR (final)", "paper_final_psnr", 2),
+    ("fast PSNR (final)", "fast_final_psnr", 2),
+    ("fast − paper dB (mean)", "psnr_gap_mean_db", 3),
+    ("images fast lower", "images_fast_lower", "of"),
+    ("fast evals/image", "fast_evals_mean", 0),
+    ("fast PSNR (start)", "fast_start_psnr", 2),
+    ("oracle: paper s to final", "paper_time_to_final", 2),
+    ("oracle: fast s to same", "fast_time_to_paper_final", 3),
+    ("oracle speed-up (split mean)", "speedup", 1),
+    ("oracle speed-up (median image)", "speedup_median_image", 1),
+    ("oracle speed-up in FLOPs (median image)", "speedup_flops_median_image", 1),
+    ("images reached (oracle)", "images_reached", "of"),
+    ("paper CPU s/image", "paper_cpu_seconds_per_image", 2),
+    ("fast CPU s/image", "fast_cpu_seconds_per_image", 2),
+)
+
+
+def _shown(s: pd.DataFrame, column: str, decimals: int | str) -> pd.Series:
+    if decimals == "of":  # counts as text, "3/4"
+        return s[column].astype(int).astype(str) + "/" + s["images"].astype(int).astype(str)
+    rounded = s[column].round(decimals)
+    return rounded.astype(int) if decimals == 0 else rounded
 
 
 def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per (adapter, split): the headline (full run vs full run, each method stopping by
     its own rule) with the PSNR it reaches, then the oracle-stopped ratios (secondary)."""
     s = summary[summary["image"] == "ALL"]
-    out = pd.DataFrame({
-        "adapter": s["adapter"], "split": s["split"],
-        "speed-up, full runs": s["speedup_full_run"].round(1),
-        "paper s (7500 steps)": s["paper_run_seconds"].round(2),
-        "fast s (own stop)": s["fast_run_seconds"].round(2),
-        "paper PSNR (final)": s["paper_final_psnr"].round(2),
-        "fast PSNR (final)": s["fast_final_psnr"].round(2),
-        "fast − paper dB (mean)": s["psnr_gap_mean_db"].round(3),
-        "images fast lower": _of(s["images_fast_lower"], s["images"]),
-        "fast evals/image": s["fast_evals_mean"].round(0).astype(int),
-        "fast PSNR (start)": s["fast_start_psnr"].round(2),
-        "oracle: paper s to final": s["paper_time_to_final"].round(2),
-        "oracle: fast s to same": s["fast_time_to_paper_final"].round(3),
-        "oracle speed-up (split mean)": s["speedup"].round(1),
-        "oracle speed-up (median image)": s["speedup_median_image"].round(1),
-        "oracle speed-up in FLOPs (median image)": s["speedup_flops_median_image"].round(1),
-        "images reached (oracle)": _of(s["images_reached"], s["images"]),
-        "paper CPU s/image": s["paper_cpu_seconds_per_image"].round(2),
-        "fast CPU s/image": s["fast_cpu_seconds_per_image"].round(2),
-    })
+    out = pd.DataFrame({"adapter": s["adapter"], "split": s["split"],
+                        **{heading: _shown(s, column, decimals)
+                           for heading, column, decimals in SPEEDUP_COLUMNS}})
     return out.reset_index(drop=True)
