@@ -90,12 +90,12 @@ class Lease:
 
     def pack(self, name: str, members: dict[str, Path]) -> None:
         """``OUT/name`` := a tgz of ``{path in the repository: file here}``, written atomically."""
-        part = self.out / f"{name}.part"
-        with tarfile.open(part, "w:gz") as tar:
+        from ..core.atomic import atomic_path
+
+        with atomic_path(self.out / name) as part, tarfile.open(part, "w:gz") as tar:
             for arc, src in sorted(members.items()):
                 if src.is_file():
                     tar.add(src, arcname=arc)
-        os.replace(part, self.out / name)
         self.say(f"packed {name} ({(self.out / name).stat().st_size / 1e6:.2f} MB, {len(members)} files)")
 
     def zoo(self) -> Path:
@@ -196,9 +196,10 @@ class Lease:
         """Train the fast method's encoder for ``celeba64-d<dim>`` for ``budget`` seconds and
         pack it beside the generator (with its log), so ``ganz compress`` starts from it."""
         from ..core.data import celeba_array
-        from ..core.encoder import (EncoderTrainConfig, encoder_path_for, export_encoder,
-                                    train_encoder, uint8_to_model)
+        from ..core.encoder import encoder_path_for, export_encoder
+        from ..core.pixels import uint8_to_model
         from ..core.zoo import load_generator
+        from ..train.encoder import EncoderTrainConfig, train_encoder
 
         name = model_name(dim)
         t0 = time.monotonic()
