@@ -70,14 +70,14 @@ def test_ganz_bytes_are_real_file_sizes(result):
                      InvertConfig(steps=SMALL["steps"], seed=0), torch.device("cpu"))
     t = result.table
     for bits in SMALL["bits"]:
-        files, rec = rd.ganz_files(G, gid, job["adapter"], job["z"], bits)
+        files, rec = rd.ganz_files(G, gid, job.adapter, job.z, bits)
         rows = t[(t["method"] == "ganz") & (t["split"] == "test") & (t["bits"] == bits)
                  & (t["adapter"] == "random_linear") & np.isclose(t["ratio"], 20, rtol=0.02)]
         assert list(rows["bytes"]) == [len(f) for f in files]
         f = unpack(files[0])
-        assert f.bits == bits and len(f.z) == job["adapter"].input_dim
+        assert f.bits == bits and len(f.z) == job.adapter.input_dim
         with torch.no_grad():
-            direct = to_uint8(decode(G, job["adapter"], torch.from_numpy(f.z)[None]))[0]
+            direct = to_uint8(decode(G, job.adapter, torch.from_numpy(f.z)[None]))[0]
         assert np.array_equal(direct, rec[0])
 
 

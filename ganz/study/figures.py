@@ -149,7 +149,7 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
             images[f"ganz/{tag}"] = reconstruct(G, job)[0]
             if x is None:
                 continue
-            r = G.cfg.num_pixels / job["adapter"].input_dim
+            r = G.cfg.num_pixels / job.adapter.input_dim
             images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], ratio or r,
                                                         "original_code").recon
             if with_rows:
@@ -240,7 +240,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
                     for row in r:
                         row.update(measurements=M, m_over_n=M / N)
                     rows += r
-                    rows += lasso_cs_rows(names, x, split, job["A"], base, train_x)  # lasso_dct
+                    rows += lasso_cs_rows(names, x, split, job.A, base, train_x)  # lasso_dct
                 else:
                     rec = reconstruct(G, job)
                 for i, name in enumerate(names):

@@ -43,9 +43,21 @@ def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
 
 
 # --------------------------------------------------------------------------- inversion jobs
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One inversion job's record: latents of its images, seconds per image, its adapter, the
+    device that computed it, and (compressive sensing) the measurement matrix."""
+
+    z: torch.Tensor
+    seconds: float
+    adapter: Adapter
+    device: str
+    A: torch.Tensor | None = None
+
+
 def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
             names: list[str], x: torch.Tensor | None, cfg: InvertConfig, dev: torch.device,
-            measurements: int | None = None, cache: bool = True) -> dict:
+            measurements: int | None = None, cache: bool = True) -> Job:
     """Invert images ``x`` (cached by everything that determines the result); returns z and timing.
 
     ``x = None`` (images not on this machine) only reads a recorded result."""
@@ -55,7 +67,7 @@ def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: flo
 
 def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
              parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
-             dev: torch.device, measurements: int | None = None, cache: bool = True) -> list[dict]:
+             dev: torch.device, measurements: int | None = None, cache: bool = True) -> list[Job]:
     """``run_job`` for several image sets (e.g. the splits) at one setting (see ``run_settings``)."""
     return run_settings(prof, G, gid, [(adapter_name, ratio)], parts, cfg, dev, (measurements,),
                         cache)[(adapter_name, ratio, measurements)]
@@ -80,25 +92,25 @@ def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: lis
 def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple[str, float | None]],
                  parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
                  dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
-                 style: str | None = None) -> dict[tuple, list[dict]]:
+                 style: str | None = None) -> dict[tuple, list[Job]]:
     """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
     ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
     points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
     separate calls up to float rounding). ``style``: adapter style (None: the generator's own)."""
-    out: dict[tuple, list[dict | None]] = {}
+    out: dict[tuple, list[Job | None]] = {}
     todo: list[dict] = []
     for adapter_name, ratio in settings:
         ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None,
                           seed=cfg.seed, style=style)
         for M in measurements:
             A = _measurement_matrix(M, G.cfg.num_pixels, cfg.seed)
-            jobs: list[dict | None] = []
+            jobs: list[Job | None] = []
             for names, x in parts:
                 path = job_path(prof, gid, ad, cfg, names, M)
                 if cache and path.is_file():
                     d = np.load(path)
-                    jobs.append({"z": torch.from_numpy(d["z"]), "seconds": float(d["seconds"]),
-                                 "adapter": ad, "device": str(d["device"]), "A": A})
+                    jobs.append(Job(torch.from_numpy(d["z"]), float(d["seconds"]), ad,
+                                    str(d["device"]), A))
                 elif READ_ONLY and not prof.synthetic:
                     raise stale(prof, f"latents for {adapter_name} (job {path.stem})")
                 elif x is None:
@@ -180,8 +192,7 @@ def _invert_chunk(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.dev
             if t["path"] is not None:
                 write_npz(t["path"], z=z.numpy(), seconds=np.float64(per_image),
                           device=np.str_(device_name(dev)), names=np.array(t["names"]))
-            t["out"][t["index"]] = {"z": z, "seconds": per_image, "adapter": t["adapter"],
-                                    "device": device_name(dev), "A": t["A"]}
+            t["out"][t["index"]] = Job(z, per_image, t["adapter"], device_name(dev), t["A"])
 
 
 def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None:
@@ -192,21 +203,21 @@ def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None
     return torch.randn(m, n, generator=g) / m**0.5
 
 
-def job_rows(job: dict, G: Generator, gid: str, names: list[str], x: torch.Tensor, split: str,
+def job_rows(job: Job, G: Generator, gid: str, names: list[str], x: torch.Tensor, split: str,
              base: dict, steps: int) -> tuple[list[dict], np.ndarray]:
     """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions."""
-    ad = job["adapter"]
+    ad = job.adapter
     rec = reconstruct(G, job)
     orig = to_uint8(x)
     size = G.cfg.image_size
     rows = []
     for i, name in enumerate(names):
-        nbytes = latent_file_bytes(ad, size, gid, job["z"][i].numpy())
+        nbytes = latent_file_bytes(ad, size, gid, job.z[i].numpy())
         rows.append({**base, "image": name, "split": split, "adapter": ad.name,
                      "ratio": G.cfg.num_pixels / ad.input_dim, "method": "ganz",
                      "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
-                     "bytes": nbytes if job.get("A") is None else np.nan, "steps": steps,
-                     "seconds": job["seconds"], "device": job["device"], "generator": gid})
+                     "bytes": nbytes if job.A is None else np.nan, "steps": steps,
+                     "seconds": job.seconds, "device": job.device, "generator": gid})
     return rows, rec
 
 
@@ -227,11 +238,11 @@ def latent_file_bytes(ad: Adapter, size: int, gid: str, z: np.ndarray) -> int:
     return n - payload(clipped) + payload(z)
 
 
-def reconstruct(G: Generator, job: dict) -> np.ndarray:
+def reconstruct(G: Generator, job: Job) -> np.ndarray:
     """A job's images decoded and quantized: uint8 (n, H, W, 3)."""
     dev = next(G.parameters()).device
     with torch.no_grad():
-        return to_uint8(decode(G, job["adapter"], job["z"].to(dev)))
+        return to_uint8(decode(G, job.adapter, job.z.to(dev)))
 
 
 def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict,

@@ -227,13 +227,13 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
             ganz_rows: list[dict] = []
             for adapter_name, ratio in _settings(ratios, keep_linear):
                 job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
-                ad = job["adapter"]
+                ad = job.adapter
                 fields = {"split": split, "adapter": ad.name, "ratio": G.cfg.num_pixels / ad.input_dim,
-                          "device": job["device"]}
+                          "device": job.device}
                 for b in bits:
-                    latents = [("ganz", job["z"])]
+                    latents = [("ganz", job.z)]
                     if qat_steps and b in QUANT_BITS:
-                        latents.append(("ganz_qat", _qat_job(prof, G, gid, ad, names, x, job["z"],
+                        latents.append(("ganz_qat", _qat_job(prof, G, gid, ad, names, x, job.z,
                                                              b, cfg, qat_steps, QAT_LR)))
                     for method, z in latents:
                         files, rec = ganz_files(G, gid, ad, z, b)
@@ -291,7 +291,7 @@ def example_points(profile: str | None = None, device: str = "auto",
         images[f"{split}/{name}/original"] = orig[index]
         for ratio, b in settings:
             job = run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev)
-            files, rec = ganz_files(G, gid, job["adapter"], job["z"][index:index + 1], b)
+            files, rec = ganz_files(G, gid, job.adapter, job.z[index:index + 1], b)
             tag = f"R{ratio:g}@{b}bit"
             budget = len(files[0])
             images[f"{split}/{name}/{tag}/ganz"] = rec[0]
