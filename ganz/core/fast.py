@@ -329,13 +329,13 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
             ar = torch.arange(b, device=mm.device)
             return zz.view(k, b, -1)[best, ar], mm[best, ar]
 
-        cb = None
-        if callback is not None:
-            def cb(step, seconds, zz, mm, _start=start, _off=offset):
-                tc = time.perf_counter()
-                zb_, mb_ = reduce(zz, mm)
-                callback(step, seconds + _off, zb_, mb_, _start, 0)
-                paused[0] += time.perf_counter() - tc
+        def report(step, seconds, zz, mm, _start=start, _off=offset):
+            tc = time.perf_counter()
+            zb_, mb_ = reduce(zz, mm)
+            callback(step, seconds + _off, zb_, mb_, _start, 0)
+            paused[0] += time.perf_counter() - tc
+
+        cb = report if callback is not None else None
 
         stats: dict = {}
         if cfg.optimizer == "lbfgs":
