@@ -136,6 +136,10 @@ def cmd_compress(a: argparse.Namespace) -> None:
                   file=sys.stderr)
     else:
         cfg = InvertConfig(steps=a.steps or InvertConfig().steps, seed=a.seed, batch_size=a.batch_size)
+        if a.method == "auto" and codec.device.type == "cpu" and not a.quiet:
+            print(f"note: no encoder is committed for this model yet, so this runs the paper's "
+                  f"{cfg.steps}-step optimization: minutes per batch on a CPU (--method fast starts "
+                  f"from zeros; --model cpu-small-d64 is the fast 32×32 model)", file=sys.stderr)
     x = to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None,
                        layer_seed=a.layer_seed)
