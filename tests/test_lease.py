@@ -149,3 +149,30 @@ def test_second_lease_takes_the_next_stages(dry, monkeypatch):
     assert {"results-paper.tgz", "encoder.tgz", "bench.tgz"} <= names
     assert not any(n.startswith("train-d") for n in names)
     assert "ganz/zoo/celeba64-d64.encoder.safetensors" in members(dry.out / "encoder.tgz")
+
+
+def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch, capsys):
+    """fig. 5's inversions under the stage's deadline: the first call finishes and is packed;
+    the next does not fit, so the figure stops with OutOfTime instead of overrunning."""
+    torch.manual_seed(0)
+    from ganz.core.models import Generator
+    from ganz.core.zoo import export_generator
+    from ganz.study import jobs
+
+    export_generator(Generator(dry.model_cfg(64)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
+    real = jobs._invert_chunk
+
+    def slow(*a, **k):
+        time.sleep(3.0)
+        return real(*a, **k)
+
+    monkeypatch.setattr(jobs, "_invert_chunk", slow)
+    monkeypatch.setattr(jobs, "FIRST_CALL_IMAGES", 1)
+    dry.experiments_stage(["fig5"], budget=8.0)
+    said = capsys.readouterr().out
+    assert "fig5: out of time" in said and "jobs left" in said
+    got = members(dry.out / "results-paper.tgz")
+    assert any(n.startswith("results/paper/jobs/") for n in got)  # the finished call's latents
+    assert not any(n.startswith("results/paper/fig5-") for n in got)  # no table from part of a figure
+    assert jobs.DEADLINE is None
