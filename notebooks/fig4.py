@@ -28,7 +28,7 @@
 # **What we run.** We run the same ratios on the same picture with our dim-64 generators, under
 # two profiles where both are recorded. The `paper` profile (64×64 pictures, N = 12288, the
 # original code's generator layout, trained and inverted with 7,500 steps on a lent GPU) is the
-# closer reproduction, and the verdict rests on it. The `cpu-small` profile (32×32, N = 3072, a
+# closer reproduction, and where a GPU session recorded it the verdict rests on it. The `cpu-small` profile (32×32, N = 3072, a
 # small generator trained on CPU) follows as a second comparison. The smaller pictures change
 # two things. At R = 768 only d_c = 16 (64×64) or 4 (32×32) values are left. And the trained
 # layer's d = 64 corresponds to R = N/64 (192 or 48), not 768, so the figure adds that ratio
