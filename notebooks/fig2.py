@@ -71,7 +71,7 @@ res.compare()
 # %% [markdown]
 # ## Our results in full
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.table().groupby(["profile", "split", "method", "dim"], sort=False,
                                 dropna=False)["psnr"].describe())
 

@@ -72,7 +72,7 @@ res.compare(published_only=True)
 #
 # PSNR (dB) per profile, split and method.
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.table().groupby(["profile", "split", "method", "adapter"], sort=False,
                                 dropna=False)["psnr"].describe())
 

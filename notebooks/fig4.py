@@ -74,7 +74,7 @@ res.compare()
 # %% [markdown]
 # ## Our results in full
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.table(["method", "adapter", "ratio", "psnr", "ssim", "bytes", "steps", "seconds"]))
 
 # %%

@@ -76,7 +76,7 @@ res.compare(published_only=True)
 # Median PSNR (dB) per profile and ratio R = N / d_c (rows) for each split and method (columns). The tidy
 # table behind it, one row per image × method × ratio, is offered whole below.
 
-# %%
+# %% tags=["full-width"]
 med = res.table()
 med["method"] += med["adapter"].fillna("").map(lambda a: "" if a in ("", "random_linear") else f" ({a})")
 tables.show(med.pivot_table(index=["profile", "ratio"], columns=["split", "method"], values="psnr",

@@ -52,7 +52,7 @@ res.pictures(pictures.fig7_images)
 # %% [markdown]
 # ## The generators
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.table().assign(generator=lambda t: t["generator"].str[:12]))
 
 # %% tags=["remove-cell"]

@@ -72,7 +72,7 @@ res.compare()
 # %% [markdown]
 # ## Our results in full
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.table().groupby(["profile", "split", "method", "measurements"], sort=False
                                 )["psnr"].describe())
 

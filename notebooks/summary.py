@@ -42,7 +42,7 @@ r = runs.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
 # Which profile each figure's verdict rests on, and where its numbers come from (the run that
 # made them, not this build):
 
-# %%
+# %% tags=["full-width"]
 tables.show(runs.provenance_table(r))
 
 # %% [markdown]

@@ -50,7 +50,7 @@ runs.training_plot(logs)
 # Images seen, wall-clock seconds and throughput (images per second) at the end of each run,
 # with BEGAN's k, the convergence measure and the two autoencoder losses, as logged.
 
-# %%
+# %% tags=["full-width"]
 tables.show(runs.training_last(logs))
 
 # %% tags=["remove-cell"]

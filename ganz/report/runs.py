@@ -262,7 +262,7 @@ def training_logs(profile: str | None = None) -> dict[str, pd.DataFrame]:
 def _training_label(profile: str) -> str:
     size = get_profile(profile).image_size
     gpus = ", ".join(dict.fromkeys(s["gpu"] for s in recorded.gpu_sessions(profile)))
-    return (f"profile {profile}: {size}×{size} images, "
+    return (f"Profile {profile}: {size}×{size} images, "
             + (f"trained on {gpus}" if gpus else "trained on CPU (the log records no device)"))
 
 
@@ -285,7 +285,8 @@ def training_last(logs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     cols = ["step", "images_seen", "seconds", "images_per_s", "k", "m_global", "loss_real",
             "loss_fake", "val_psnr"]
     return pd.concat([log.groupby("dim").tail(1).assign(profile=p) for p, log in logs.items()],
-                     ignore_index=True).set_index(["profile", "dim"])[cols]
+                     ignore_index=True).set_index(["profile", "dim"])[cols].rename(
+        columns={"seconds": "elapsed (s)", "images_per_s": "images per second"})
 
 
 def training_verdict(logs: Mapping[str, pd.DataFrame]) -> verdicts.Verdict:
@@ -298,6 +299,6 @@ def training_verdict(logs: Mapping[str, pd.DataFrame]) -> verdicts.Verdict:
                 f"session's deadline, not ended by a schedule. " if stopped else "")
         v = verdicts.training(log)
         parts[p] = verdicts.Verdict(v.figure, note + v.text, v.facts)
-    text = "\n\n".join(f"**{_training_label(p)}.** {v.text}" for p, v in parts.items())
+    text = "\n\n".join(f"**{_training_label(p)}.**\n\n{v.text}" for p, v in parts.items())
     facts = {f"{p.replace('-', '_')}_{k}": x for p, v in parts.items() for k, x in v.facts.items()}
     return verdicts.Verdict("training", text, facts)
