@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -168,22 +169,32 @@ def stack(figs: Mapping[str, object], titled: bool = False):
 
 
 def stacked(panels: Mapping[str, object]) -> BookFigure:
-    """Figures (anything with ``_repr_png_``) one below the other, each under its title, as one
-    figure at the figures' own resolution."""
-    dpi, title_px = BookFigure.dpi_png, 34
+    """Figures (anything with ``_repr_png_``) each under its title, as one figure at the figures'
+    own resolution: one below the other, or side by side when they are tall (picture grids)."""
+    dpi, line_px = BookFigure.dpi_png, 20
     images = [mpimg.imread(io.BytesIO(fig._repr_png_()), format="png") for fig in panels.values()]
-    width = max(im.shape[1] for im in images)
-    height = sum(im.shape[0] + title_px for im in images)
+    side = all(im.shape[0] > 1.5 * im.shape[1] for im in images)
+    titles = [textwrap.fill(t, max(20, im.shape[1] // 8)) if side else t
+              for t, im in zip(panels, images)]
+    title_px = line_px * max(t.count("\n") + 1 for t in titles) + 14
+    if side:
+        width, height = sum(im.shape[1] for im in images), max(im.shape[0] for im in images) + title_px
+    else:
+        width, height = max(im.shape[1] for im in images), sum(im.shape[0] + title_px for im in images)
     out = BookFigure(figsize=(width / dpi, height / dpi))
-    y = height
-    for title, im in zip(panels, images):
+    x, y = 0, height
+    for title, im in zip(titles, images):
         h, w = im.shape[:2]
-        out.text(6 / width, (y - title_px / 2) / height, title, fontsize=11, fontweight="bold",
-                 va="center")
-        y -= title_px + h
-        ax = out.add_axes((0, y / height, w / width, h / height))
+        out.text((x + 6) / width, (y - 4) / height, title, fontsize=11, fontweight="bold",
+                 va="top")
+        top = y - title_px
+        ax = out.add_axes((x / width, (top - h) / height, w / width, h / height))
         ax.imshow(im, interpolation="none")
         ax.set_axis_off()
+        if side:
+            x += w
+        else:
+            y = top - h
     return out
 
 
