@@ -141,13 +141,6 @@ def provenance_md(p: Mapping, extra: str = "") -> str:
     return "\n\n".join(lines)
 
 
-def show_provenance(res: ExperimentResult, extra: str = ""):
-    """The provenance block of a figure page, as displayable Markdown."""
-    from IPython.display import Markdown
-
-    return Markdown(provenance_md(provenance(res), extra))
-
-
 def training_provenance(profile: str | None = None):
     """The training page's provenance: each model's facts and the date its log was recorded."""
     from IPython.display import Markdown
