@@ -73,11 +73,11 @@ with recorded.read_only():
     res = rd.rd_experiment(profile, device, bits=bits)
 
 # %% [markdown]
-# What produced these numbers: the profile, the generator and its hash, the device that ran the
-# inversions, and the commit.
+# What produced these numbers (the recorded run, not this build): the profile, commit, date and
+# device of the run, the results file, and the model.
 
 # %%
-print(figure.provenance(res.meta))
+recorded.show_provenance(res)
 
 # %%
 res.meta["codec_versions"]

@@ -141,6 +141,13 @@ def provenance_md(p: Mapping, extra: str = "") -> str:
     return "\n\n".join(lines)
 
 
+def show_provenance(res: ExperimentResult, extra: str = ""):
+    """A result's provenance block, as displayable Markdown."""
+    from IPython.display import Markdown
+
+    return Markdown(provenance_md(provenance(res), extra))
+
+
 def training_provenance(profile: str | None = None):
     """The training page's provenance: each model's facts and the date its log was recorded."""
     from IPython.display import Markdown
