@@ -72,18 +72,23 @@ class Runs:
                 f"`{shown}` alone.")
 
     def provenance(self, extra: str = ""):
-        """Each shown profile's provenance block under its label, then what is not shown and why."""
+        """Each shown profile's provenance block under its label, then the runs' note (once when
+        they share it, e.g. images missing from this build) and what is not shown and why."""
         from IPython.display import Markdown
 
+        notes = {name: _sentence(res.meta.get("note", "")) for name, res in self.results.items()}
+        shared = next(iter(notes.values())) if len(set(notes.values())) == 1 else ""
         blocks = []
         for name, res in self.results.items():
             role = ("" if len(self.results) == 1 else
                     " (the verdict rests on it)" if name == self.main_profile else
                     " (secondary comparison)")
-            note = " ".join(x for x in (res.meta.get("note", ""), extra) if x)
-            blocks.append(f"**{self.label(name)[:1].upper() + self.label(name)[1:]}**{role}\n\n"
-                          + recorded.provenance_md(recorded.provenance(res), note))
-        return Markdown("\n\n".join(blocks + [self._missing_note()]).strip())
+            label = self.label(name)
+            blocks.append(f"**{label[:1].upper() + label[1:]}**{role}\n\n"
+                          + recorded.provenance_md(recorded.provenance(res),
+                                                   "" if shared else notes[name]))
+        blocks += [f"**Note:** {shared}" if shared else "", _sentence(extra), self._missing_note()]
+        return Markdown("\n\n".join(b for b in blocks if b))
 
     def pictures(self, draw: Callable[..., object]):
         """``draw(images, table)`` per profile (``pictures.figN_images``), see ``_stack``."""
@@ -126,6 +131,14 @@ class Runs:
         if self.missing:
             text.append(self._missing_note())
         return verdicts.Verdict(self.figure, "\n\n".join(text), facts)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a closing full stop ("" stays "")."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", ")")) else ".")
 
 
 def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> Runs:
