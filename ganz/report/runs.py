@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ class Runs:
         if not self.missing:
             return ""
         shown = self.main_profile
-        why = "; ".join(f"`{p}`: {reason}" for p, reason in self.missing.items())
+        why = "; ".join(self.missing.values())
         return (f"**Not shown:** this figure has no recorded result for profile "
                 f"{', '.join(f'`{p}`' for p in self.missing)} yet ({why}). The page shows "
                 f"`{shown}` alone.")
@@ -152,7 +153,9 @@ def load(figure: str, profile: str | None = None, device: str = "auto", **params
         except GanzError as e:
             if i == len(names) - 1 and not results:
                 raise
-            missing[name] = str(e).split(" (committed models")[0]
+            model = re.search(r"unknown model '([^']+)'", str(e))
+            missing[name] = (f"its generator `{model.group(1)}` is not committed yet" if model
+                             else str(e))
     return Runs(figure, results, missing)
 
 
