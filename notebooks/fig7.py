@@ -21,8 +21,10 @@
 # drop in reconstruction quality in [Figure 2](fig2.ipynb).
 #
 # **What we run.** Each of our generators gets the same fixed latent seed and draws six samples
-# from a uniform latent in [-1, 1]^d_t, BEGAN's prior. Under `cpu-small` the generators are
-# small 32×32 models after a short CPU training run. Their samples are much blurrier than the
+# from a uniform latent in [-1, 1]^d_t, BEGAN's prior. The `paper` profile's generators (64×64,
+# the original code's layout, trained on a lent GPU) are shown first wherever all four are
+# committed, with `cpu-small`'s beside them; otherwise the page shows `cpu-small` alone and says
+# so. Those are small 32×32 models after a short CPU training run. Their samples are much blurrier than the
 # paper's and should be read as a check of *relative* quality across d_t. The table beside the
 # grid gives each model's training length in images seen. Compare models only at equal training
 # length.
@@ -35,26 +37,26 @@ n = 6
 seed = 0
 
 # %%
-from ganz.report import pictures, plots, recorded, tables, verdicts
+from ganz.report import pictures, runs, tables
 
 # %%
-res = recorded.load("fig7", profile, device, dims=dims, n=n, seed=seed)
-r2 = recorded.load("fig2", profile, device)
+res = runs.load("fig7", profile, device, dims=dims, n=n, seed=seed)
+r2 = runs.load("fig2", profile, device)
 
 # %%
-recorded.show_provenance(r2, "The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
+r2.provenance("The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
-# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
-pictures.fig7_images(res.images, res.table)
+# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
+res.pictures(pictures.fig7_images)
 
 # %% [markdown]
 # ## The generators
 
-# %%
-tables.show(res.table.assign(generator=res.table["generator"].str[:12]))
+# %% tags=["full-width"]
+tables.show(res.table().assign(generator=lambda t: t["generator"].str[:12]))
 
 # %% tags=["remove-cell"]
-verdicts.fig7(res.table, r2.table).glue()
+res.verdict(fig2=r2).glue()
 
 # %% [markdown]
 # ## Verdict

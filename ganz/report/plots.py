@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from .figure import (ADAPTER_LABELS, METHOD_COLORS, METHOD_LABELS, PAPER_STYLE, SPLIT_LABELS, _boxplot,
                      _check, _figure, _legend, _methods, _palette, _paper_rows, _ratio_axis, _splits)
@@ -245,6 +246,7 @@ def training(logs: pd.DataFrame) -> Figure:
                         ms=3)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("images seen")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         ax.grid(alpha=0.3)
     handles = [Line2D([], [], color=palette[d]) for d in dims]
     _legend(fig, handles, [f"d = {d}" for d in dims])

@@ -360,7 +360,7 @@ def qat_gain(table: pd.DataFrame) -> pd.DataFrame:
     if qat.empty:
         return pd.DataFrame(columns=["split", "bits", "psnr_plain", "psnr_qat", "gain_db",
                                      "max_gain_db", "ssim_gain", "n"])
-    j = plain.join(qat, rsuffix="_qat", how="inner").reset_index()
+    j = plain.join(qat.add_suffix("_qat"), how="inner").reset_index()
     j["gain"] = j["psnr_qat"] - j["psnr"]
     out = j.groupby(["split", "bits"]).agg(psnr_plain=("psnr", "mean"), psnr_qat=("psnr_qat", "mean"),
                                            gain_db=("gain", "mean"), max_gain_db=("gain", "max"),

@@ -85,7 +85,7 @@ def model_facts(model: str) -> dict:
     cfg = G.cfg
     return {"model": model, "image_size": cfg.image_size, "width": cfg.width,
             "latent_dim": cfg.latent_dim, "images_seen": int(meta.get("images_seen") or 0),
-            "train_steps": int(meta.get("step") or 0)}
+            "train_steps": int(meta.get("step") or 0), "stopped": meta.get("stopped", "")}
 
 
 def provenance(res: ExperimentResult) -> dict:
@@ -142,7 +142,7 @@ def provenance_md(p: Mapping, extra: str = "") -> str:
 
 
 def show_provenance(res: ExperimentResult, extra: str = ""):
-    """The provenance block of a figure page, as displayable Markdown."""
+    """A result's provenance block, as displayable Markdown."""
     from IPython.display import Markdown
 
     return Markdown(provenance_md(provenance(res), extra))
@@ -159,12 +159,34 @@ def training_provenance(profile: str | None = None):
     lines = []
     for dim in sorted(set(prof.models) | set(prof.dim_models)):
         log = results_dir() / prof.name / "training" / f"d{dim}.csv"
+        if not log.is_file():
+            continue
         names = [n for n in dict.fromkeys([prof.models.get(dim), prof.dim_models.get(dim)]) if n]
-        date = recorded_date(str(log)) if log.is_file() else ""
+        date = recorded_date(str(log))
         rel = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log.name
         lines.append(f"- d_t = {dim}: " + "; ".join(model_line(model_facts(n)) for n in names)
                      + f". Log `{rel}`, recorded {date or 'on an unknown date'}.")
-    return Markdown(f"**Profile** `{prof.name}`. Models used by the figures:\n\n" + "\n".join(lines))
+    where = "; ".join(f"{s['gpu']} (commit `{s['commit']}`, torch {s['torch']}, session log "
+                      f"`{s['log']}`)" for s in gpu_sessions(prof.name))
+    where = f" Trained on {where}." if where else ""
+    return Markdown(f"**Profile** `{prof.name}` ({prof.image_size}×{prof.image_size} images).{where} "
+                    f"Models used by the figures:\n\n" + "\n".join(lines))
+
+
+def gpu_sessions(profile: str) -> list[dict]:
+    """The GPU sessions recorded for a profile (``results/<profile>/lease-*.log``, whose first
+    lines are ``GPU: NAME, …`` and ``commit: C; torch T; …``): gpu, commit, torch, log."""
+    out = []
+    for log in sorted((results_dir() / profile).glob("lease-*.log")):
+        head = dict(line.split(": ", 1) for line in log.read_text().splitlines()[:2]
+                    if ": " in line)
+        if "GPU" not in head:
+            continue
+        run = [part.strip() for part in head.get("commit", "").split(";")]
+        torch = next((x.split(" ", 1)[1] for x in run[1:] if x.startswith("torch ")), "?")
+        out.append({"gpu": head["GPU"].split(",")[0].strip(), "commit": run[0] or "?",
+                    "torch": torch, "log": str(log.relative_to(ROOT))})
+    return out
 
 
 def num_pixels(profile: str | None = None) -> int:

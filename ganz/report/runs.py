@@ -1,0 +1,331 @@
+"""Which profiles a figure page shows, and everything it shows once per profile.
+
+The book leads with the ``paper`` profile (64×64 generators with the original code's layout and
+recipe, trained and inverted on a lent GPU) wherever a lease has recorded a figure, and keeps
+``cpu-small`` (32×32, CPU) beside it as the secondary comparison. A figure the paper profile has
+not recorded yet falls back to ``cpu-small`` alone, and the page says so. Nothing here computes:
+``load`` goes through ``recorded.load`` (read only), and a missing paper result is the
+``stale`` error that names the command which would record it.
+
+A notebook set to one profile (its ``profile`` parameter, or ``GANZ_PROFILE``, e.g. ``smoke``
+under nbval) shows that profile alone.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.image as mpimg
+import pandas as pd
+
+from ..core.errors import GanzError
+from ..study.profiles import ExperimentResult, get_profile
+from . import paper, recorded, tables, verdicts
+from .figure import BookFigure
+
+#: the profiles a figure page shows when none is set, the closer reproduction first
+BOOK_PROFILES = ("paper", "cpu-small")
+
+
+def book_profiles(profile: str | None = None) -> tuple[str, ...]:
+    """The profiles to show: the one asked for (parameter or ``GANZ_PROFILE``), else the book's."""
+    if profile or os.environ.get("GANZ_PROFILE"):
+        return (get_profile(profile).name,)
+    return BOOK_PROFILES
+
+
+@dataclass
+class Runs:
+    """One figure's recorded results per profile (the first is the one the verdict rests on) and
+    the profiles left out, each with the reason (e.g. the ``stale`` error naming the command)."""
+
+    figure: str
+    results: dict[str, ExperimentResult]
+    missing: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def main(self) -> ExperimentResult:
+        return next(iter(self.results.values()))
+
+    @property
+    def main_profile(self) -> str:
+        return next(iter(self.results))
+
+    def label(self, profile: str) -> str:
+        """``profile `paper`: 64×64, `celeba64-d64`, NVIDIA H200`` (model and device as recorded)."""
+        p = recorded.provenance(self.results[profile])
+        size = get_profile(profile).image_size
+        models = ", ".join(m["model"] for m in p["models"]) or "untrained smoke generator"
+        return (f"profile {profile}: {size}×{size} images, {models}, "
+                f"{', '.join(p['devices']) or 'device not recorded'}")
+
+    def _missing_note(self) -> str:
+        if not self.missing:
+            return ""
+        shown = self.main_profile
+        why = "; ".join(self.missing.values())
+        return (f"**Not shown:** this figure has no recorded result for profile "
+                f"{', '.join(f'`{p}`' for p in self.missing)} yet ({why}). The page shows "
+                f"`{shown}` alone.")
+
+    def provenance(self, extra: str = ""):
+        """Each shown profile's provenance block under its label, then the runs' note (once when
+        they share it, e.g. images missing from this build) and what is not shown and why."""
+        from IPython.display import Markdown
+
+        notes = {name: _sentence(res.meta.get("note", "")) for name, res in self.results.items()}
+        shared = next(iter(notes.values())) if len(set(notes.values())) == 1 else ""
+        blocks = []
+        for name, res in self.results.items():
+            role = ("" if len(self.results) == 1 else
+                    " (the verdict rests on it)" if name == self.main_profile else
+                    " (secondary comparison)")
+            label = self.label(name)
+            blocks.append(f"**{label[:1].upper() + label[1:]}**{role}\n\n"
+                          + recorded.provenance_md(recorded.provenance(res),
+                                                   "" if shared else notes[name]))
+        blocks += [f"**Note:** {shared}" if shared else "", _sentence(extra), self._missing_note()]
+        return Markdown("\n\n".join(b for b in blocks if b))
+
+    def pictures(self, draw: Callable[..., object]):
+        """``draw(images, table)`` per profile (``pictures.figN_images``), see ``_stack``."""
+        return self._stack({n: draw(r.images, r.table) for n, r in self.results.items()})
+
+    def plot(self, draw: Callable[..., object], **kwargs):
+        """``draw(table, **kwargs)`` per profile (``plots.figN``), see ``_stack``."""
+        return self._stack({n: draw(r.table, **kwargs) for n, r in self.results.items()})
+
+    def _stack(self, figs: dict[str, object]):
+        return stack({self.label(name): fig for name, fig in figs.items()}, bool(self.missing))
+
+    def table(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The results tables (``columns`` of them, default all), stacked under a leading
+        ``profile`` column, the verdict's profile first."""
+        return pd.concat([(r.table if columns is None else r.table[columns]).assign(profile=n)
+                          for n, r in self.results.items()], ignore_index=True
+                         ).pipe(lambda t: t[["profile", *[c for c in t if c != "profile"]]])
+
+    def compare(self, published_only: bool = False) -> tables.Table:
+        """Paper vs ours per profile (the verdict's first), as one table with a ``profile`` column."""
+        parts, approx = [], []
+        for name, res in self.results.items():
+            cmp = paper.compare(self.figure, res.table, published_only=published_only)
+            approx += verdicts.paper_approx(self.figure, cmp)
+            parts.append(cmp.assign(profile=name)[["profile", *cmp.columns]])
+        return tables.paper_vs_ours(pd.concat(parts, ignore_index=True), approx)
+
+    def verdict(self, **params) -> verdicts.Verdict:
+        """The verdict on the main profile, then the others' as a secondary comparison; its
+        numbers are glued under ``<figure>_<name>`` (main) and ``<figure>_<profile>_<name>``."""
+        parts = {name: verdict_for(self.figure, res, **params)
+                 for name, res in self.results.items()}
+        main = parts.pop(self.main_profile)
+        text = [f"*Resting on {self.label(self.main_profile)}.*", main.text]
+        facts = dict(main.facts)
+        for name, v in parts.items():
+            text.append(f"**Secondary comparison, {self.label(name)}:**\n\n{v.text}")
+            facts.update({f"{name.replace('-', '_')}_{k}": x for k, x in v.facts.items()})
+        if self.missing:
+            text.append(self._missing_note())
+        return verdicts.Verdict(self.figure, "\n\n".join(text), facts)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a closing full stop ("" stays "")."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", ")")) else ".")
+
+
+def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> Runs:
+    """``recorded.load`` for each of ``book_profiles(profile)``; a profile other than the last
+    that has nothing recorded is left out (with the reason), the last one must exist."""
+    names = book_profiles(profile)
+    results, missing = {}, {}
+    for i, name in enumerate(names):
+        try:
+            results[name] = recorded.load(figure, name, device, **params)
+        except GanzError as e:
+            if i == len(names) - 1 and not results:
+                raise
+            model = re.search(r"unknown model '([^']+)'", str(e))
+            missing[name] = (f"its generator `{model.group(1)}` is not committed yet" if model
+                             else str(e))
+    return Runs(figure, results, missing)
+
+
+def verdict_for(figure: str, res: ExperimentResult, **params) -> verdicts.Verdict:
+    """A figure's verdict from one profile's result; the image size, N and the models come from
+    the result. ``params``: the page's ratios (figs. 4, 5) or, for fig. 7, ``fig2`` (a Runs)."""
+    prof = res.meta.get("profile") or get_profile(None).name
+    models = recorded.provenance(res)["models"]
+    if figure in ("fig4", "fig5"):
+        n = recorded.num_pixels(prof)
+        d = next((m["latent_dim"] for m in models if "latent_dim" in m), 64)
+        ratios = list(params["ratios"])
+        return getattr(verdicts, figure)(res.table, [*ratios, n / d], n, models)
+    if figure == "fig7":
+        fig2 = params.get("fig2")
+        t2 = fig2.results[prof].table if fig2 is not None and prof in fig2.results else None
+        return verdicts.fig7(res.table, t2)
+    return getattr(verdicts, figure)(res.table, models)
+
+
+def stack(figs: Mapping[str, object], titled: bool = False):
+    """One figure per profile (keyed by its label), stacked top to bottom under the labels; a
+    single one is shown as it is unless ``titled`` (e.g. when another profile is missing)."""
+    if len(figs) == 1 and not titled:
+        return next(iter(figs.values()))
+    return stacked(figs)
+
+
+def stacked(panels: Mapping[str, object]) -> BookFigure:
+    """Figures (anything with ``_repr_png_``) each under its title, as one figure at the figures'
+    own resolution: one below the other, or side by side when they are tall (picture grids)."""
+    dpi, line_px = BookFigure.dpi_png, 20
+    images = [mpimg.imread(io.BytesIO(fig._repr_png_()), format="png") for fig in panels.values()]
+    side = all(im.shape[0] > 1.5 * im.shape[1] for im in images)
+    titles = [textwrap.fill(t, max(20, im.shape[1] // 8)) if side else t
+              for t, im in zip(panels, images)]
+    title_px = line_px * max(t.count("\n") + 1 for t in titles) + 14
+    if side:
+        width, height = sum(im.shape[1] for im in images), max(im.shape[0] for im in images) + title_px
+    else:
+        width, height = max(im.shape[1] for im in images), sum(im.shape[0] + title_px for im in images)
+    out = BookFigure(figsize=(width / dpi, height / dpi))
+    x, y = 0, height
+    for title, im in zip(titles, images):
+        h, w = im.shape[:2]
+        out.text((x + 6) / width, (y - 4) / height, title, fontsize=11, fontweight="bold",
+                 va="top")
+        top = y - title_px
+        ax = out.add_axes((x / width, (top - h) / height, w / width, h / height))
+        ax.imshow(im, interpolation="none")
+        ax.set_axis_off()
+        if side:
+            x += w
+        else:
+            y = top - h
+    return out
+
+
+def load_figures(figures: Sequence[str], profile: str | None = None, device: str = "auto"
+                 ) -> dict[str, Runs]:
+    """``load`` for several figures at their default parameters (the summary page)."""
+    return {f: load(f, profile, device) for f in figures}
+
+
+def _role(r: Runs, profile: str) -> str:
+    return "verdict" if profile == r.main_profile else "secondary"
+
+
+def provenance_table(runs: Mapping[str, Runs]) -> pd.DataFrame:
+    """Per figure and shown profile: its role, the run's commit, date, device and source file."""
+    rows = []
+    for f, r in runs.items():
+        for name, res in r.results.items():
+            p = recorded.provenance(res)
+            rows.append({"figure": f, "profile": name, "role": _role(r, name),
+                         "image size": f"{get_profile(name).image_size}²",
+                         "model": ", ".join(m["model"] for m in p["models"]) or "—",
+                         "commit": ", ".join(p["commits"]) or "—", "recorded": p["date"] or "—",
+                         "device": ", ".join(p["devices"]) or "—",
+                         "source": p["source"] or "computed on the spot"})
+        for name in r.missing:
+            rows.append({"figure": f, "profile": name, "role": "not recorded yet",
+                         "image size": f"{get_profile(name).image_size}²", "model": "—",
+                         "commit": "—", "recorded": "—", "device": "—", "source": "—"})
+    return pd.DataFrame(rows)
+
+
+def _per_profile(runs: Mapping[str, Runs], build: Callable[[dict], pd.DataFrame]) -> pd.DataFrame:
+    """``build({figure: table})`` for each figure and profile, stacked with ``profile`` and
+    ``role`` columns after ``figure`` (the verdict's profile first within each figure)."""
+    parts = []
+    for f, r in runs.items():
+        for name, res in r.results.items():
+            t = build({f: res.table})
+            t = t.reset_index() if t.index.names != [None] else t
+            t.insert(1 if "figure" in t else 0, "profile", name)
+            t.insert(2 if "figure" in t else 1, "role", _role(r, name))
+            parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary_numbers(runs: Mapping[str, Runs]) -> pd.DataFrame:
+    """``paper.summary`` (settings the paper gave numbers for) per figure and profile."""
+    return _per_profile(runs, paper.summary).set_index(["figure", "profile", "role", "setting",
+                                                        "method"])
+
+
+def summary_claims(runs: Mapping[str, Runs]) -> pd.DataFrame:
+    """``paper.claims`` (the paper's qualitative findings) tested per figure and profile."""
+    return _per_profile(runs, paper.claims)
+
+
+# ---------------------------------------------------------------------------- training page
+
+def training_logs(profile: str | None = None) -> dict[str, pd.DataFrame]:
+    """Each shown profile's recorded training logs (``figures.training_logs``), by profile;
+    a profile with no log yet is left out (the last one must have logs)."""
+    from ..study import figures
+
+    names = book_profiles(profile)
+    out = {}
+    for i, name in enumerate(names):
+        try:
+            out[name] = figures.training_logs(name)
+        except GanzError:
+            if i == len(names) - 1 and not out:
+                raise
+    return out
+
+
+def _training_label(profile: str) -> str:
+    size = get_profile(profile).image_size
+    gpus = ", ".join(dict.fromkeys(s["gpu"] for s in recorded.gpu_sessions(profile)))
+    return (f"Profile {profile}: {size}×{size} images, "
+            + (f"trained on {gpus}" if gpus else "trained on CPU (the log records no device)"))
+
+
+def training_provenance(logs: Mapping[str, pd.DataFrame]):
+    """The training page's provenance, one block per profile (models, logs, device)."""
+    from IPython.display import Markdown
+
+    return Markdown("\n\n".join(recorded.training_provenance(p).data for p in logs))
+
+
+def training_plot(logs: Mapping[str, pd.DataFrame]):
+    """``plots.training`` per profile, stacked under each profile's label."""
+    from . import plots
+
+    return stack({_training_label(p): plots.training(log) for p, log in logs.items()})
+
+
+def training_last(logs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The last logged step of each run: images seen, throughput, k and the losses."""
+    cols = ["step", "images_seen", "seconds", "images_per_s", "k", "m_global", "loss_real",
+            "loss_fake", "val_psnr"]
+    return pd.concat([log.groupby("dim").tail(1).assign(profile=p) for p, log in logs.items()],
+                     ignore_index=True).set_index(["profile", "dim"])[cols].rename(
+        columns={"seconds": "elapsed (s)", "images_per_s": "images per second"})
+
+
+def training_verdict(logs: Mapping[str, pd.DataFrame]) -> verdicts.Verdict:
+    """``verdicts.training`` per profile, under each profile's label."""
+    parts = {}
+    for p, log in logs.items():
+        stopped = [m for m in get_profile(p).models.values()
+                   if recorded.model_facts(m).get("stopped") == "deadline"]
+        note = (f"Training of {', '.join(f'`{m}`' for m in stopped)} was cut by the GPU "
+                f"session's deadline, not ended by a schedule. " if stopped else "")
+        v = verdicts.training(log)
+        parts[p] = verdicts.Verdict(v.figure, note + v.text, v.facts)
+    text = "\n\n".join(f"**{_training_label(p)}.**\n\n{v.text}" for p, v in parts.items())
+    facts = {f"{p.replace('-', '_')}_{k}": x for p, v in parts.items() for k, x in v.facts.items()}
+    return verdicts.Verdict("training", text, facts)
