@@ -3,8 +3,8 @@
 Two families share one blob format:
 
 * :func:`wavelet_keep` (the codec of the rate-distortion chapter): an exact number of the largest
-  coefficients per channel, transformed on pixel values 0–255, level capped by
-  :func:`wavelet_level`.
+  coefficients per channel, transformed on pixel values 0–255, at :func:`wavelet_level` (4, as
+  the baseline, wherever the image has room for it).
 * :func:`wavelet_baseline` (the figures' baseline), both variants by the original code's rule:
   db4, periodization, **level 4 at every size** (periodization allows levels beyond pywt's
   ``dwt_max_level``; pywt's warning about it is silenced), the image as float32 in [0, 1], per
@@ -63,9 +63,10 @@ def check_rgb8(image: np.ndarray) -> np.ndarray:
 
 
 def wavelet_level(size: int) -> int:
-    """The codec's decomposition level for a side of ``size`` pixels: 4, capped by db4's
-    maximum level (the baseline always uses level 4, as the original code)."""
-    level = min(MAX_LEVEL, pywt.dwt_max_level(size, WAVELET))
+    """The codec's decomposition level for a side of ``size`` pixels: 4, as the original code and
+    the figures' baseline (periodization allows it beyond pywt's ``dwt_max_level``), capped only
+    where a band would have no sample left (sides under 16)."""
+    level = min(MAX_LEVEL, _top_level(size, size))
     if level < 1:
         raise GanzError(f"image side {size} is too small for a {WAVELET} wavelet decomposition")
     return level
@@ -147,9 +148,8 @@ def wavelet_keep(image: np.ndarray, keep_per_channel: int, level: int | None = N
     """
     image = check_rgb8(image)
     height, width = image.shape[:2]
-    top = pywt.dwt_max_level(min(height, width), WAVELET)
     level = wavelet_level(min(height, width)) if level is None else level
-    _check_level(height, width, level, top)
+    _check_level(height, width, level, _top_level(height, width))
     if keep_per_channel < 1:
         raise GanzError(f"must keep at least one coefficient per channel, got {keep_per_channel}")
 

@@ -141,10 +141,10 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
     level = wavelet_level(size)
     figs = _figure_wavelet_claims(profile, device)
     wave = (f"That wavelet is this chapter's byte-counted codec: the k largest {WAVELET} "
-            f"coefficients per channel, stored as float32 values with a zlib-packed bitmap, the "
-            f"decomposition level capped by pywt's `dwt_max_level` ({level} at {size}×{size}). "
-            f"It is not the figures' baseline, which keeps about 3·d_c coefficients at level "
-            f"{MAX_LEVEL} by the original code's rule and counts coefficients, not bytes")
+            f"coefficients per channel at level {level} ({size}×{size}), stored as float32 "
+            f"values with a zlib-packed bitmap. The figures' baseline uses the same transform "
+            f"(level {MAX_LEVEL}, periodization) but keeps about 3·d_c coefficients by the "
+            f"original code's rule and counts coefficients, not bytes")
     gaps = "; ".join(f"{fig} {ev}" for fig, _, ev in figs)
     beaten = [fig for fig, holds, _ in figs if holds]
     wave += (f". That baseline beats GANZ at every ratio of {_list(beaten)} of this profile "

@@ -62,7 +62,8 @@ QAT_LR = 1.0  # Adam learning rate in units of the quantizer's step 2 / (2^b −
 COLUMNS = ["experiment", "profile", "image", "split", "method", "codec", "adapter", "ratio", "bits",
            "target", "budget", "quality", "bytes", "bpp", "psnr", "ssim", "reachable", "device",
            "torch", "commit", "generator"]
-_FORMAT_VERSION = 1  # bump when the rows change meaning (part of the table's cache key)
+_FORMAT_VERSION = 2  # bump when the rows change meaning (part of the table's cache key); 2: the
+# wavelet codec at level 4 (was capped by pywt's dwt_max_level: 2 at 32×32)
 
 
 # --------------------------------------------------------------------------- GANZ points
