@@ -6,8 +6,10 @@
 Stages share the time left until ``GANZ_LEASE_END`` (Unix seconds): training the paper profile's
 generators (original layout and recipe), publishing them, the paper profile's figures. Each stage
 packs what it finished into ``OUT`` the moment it ends (``train-d<dim>.tgz``, ``results-paper.tgz``,
-``encoder.tgz``, ``bench.tgz``; at most 8 files with ``lease.log``), paths relative to the repository, so ``scripts/gpu/unpack.sh``
-only extracts them. ``--dry`` runs the same code on CPU at toy size on synthetic images.
+``encoder.tgz``, ``bench.tgz``; at most 8 files with ``lease.log``), paths relative to the
+repository, so ``scripts/gpu/unpack.sh`` only extracts them. ``--dry`` runs the same code on CPU at
+toy size on synthetic images. Preflight and the dry run's images: ``ganz.study.leasecheck``; the
+FLOP plan: ``ganz.study.leaseplan``.
 """
 from __future__ import annotations
 
@@ -22,12 +24,12 @@ import time
 import traceback
 from pathlib import Path
 
+from .leasecheck import make_dry_data, preflight
+
 PAPER_FIGS = ("fig4", "fig3", "fig8", "fig5")  # dim 64 only; cheapest first
 DIM_FIGS = ("fig7", "fig2")  # need every dim at equal images seen
 OTHER_DIMS = (128, 256, 512)
 MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
-PEAK_FLOPS = 990e12  # H100 SXM dense bf16
-EFFICIENCY = 0.30
 
 
 class LeaseStop(Exception):
@@ -350,183 +352,6 @@ class alarm:
         signal.signal(signal.SIGALRM, self.old)
 
 
-# --------------------------------------------------------------------------- preflight
-def preflight(dry: bool, min_free_gib: float = 20.0) -> list[str]:
-    """Problems that would waste the lease (empty list: go). Seconds, before anything expensive."""
-    problems = []
-    for mod in ("torch", "numpy", "pandas", "pywt", "safetensors", "PIL", "skimage", "seaborn"):
-        try:
-            __import__(mod)
-        except Exception as e:  # noqa: BLE001
-            problems.append(f"import {mod}: {type(e).__name__}: {e}")
-    import torch
-
-    if not dry:
-        if not torch.cuda.is_available():
-            problems.append("no CUDA device")
-        else:
-            free, total = torch.cuda.mem_get_info()
-            print(f"GPU: {torch.cuda.get_device_name()}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
-            if free < min_free_gib * 2**30:
-                problems.append(f"only {free / 2**30:.1f} GiB free on the GPU")
-    from ..core.data import celeba_dir, load_manifest, ood_dir
-
-    try:
-        n = len(list(celeba_dir().glob("*.jpg")))
-        ood_dir()
-        load_manifest()
-        if n < 100:
-            problems.append(f"only {n} CelebA images under $GANZ_DATA")
-    except Exception as e:  # noqa: BLE001
-        problems.append(f"data: {e}")
-    print(f"commit: {os.environ.get('GANZ_COMMIT', 'unknown')}; torch {torch.__version__}; "
-          f"python {sys.version.split()[0]}")
-    if not dry and os.environ.get("GANZ_COMMIT", "unknown") == "unknown":
-        problems.append("GANZ_COMMIT not set (prepare.sh writes .commit)")
-    return problems
-
-
-# --------------------------------------------------------------------------- dry-run data
-def make_dry_data(root: Path) -> None:
-    """Synthetic stand-ins under the manifest's names (and ~100 training fillers), and the
-    manifest's checksums replaced by theirs, in this process only."""
-    import numpy as np
-    from PIL import Image
-
-    from ..core import data
-
-    real = data.load_manifest()
-    entries = [dict(e) for e in real["images"]]
-    original = dict(real.get("original", {}), images=[dict(e) for e in
-                                                       real.get("original", {}).get("images", [])])
-    (root / "celeba").mkdir(parents=True, exist_ok=True)
-    (root / "ood").mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:109, 0:89] / 100.0
-    every = entries + original["images"]  # both image sets: seeded (cpu-small) and original (paper)
-    names = {f"{i:06d}.jpg" for i in range(1, 101)} | {e["name"] for e in every if e["split"] != "ood"}
-    for name in sorted(names):
-        a, b, c = rng.uniform(0.2, 0.8, 3)
-        img = np.stack([a + 0.3 * xx, b + 0.3 * yy, c - 0.2 * xx * yy], -1)
-        img = np.clip(img + 0.05 * rng.standard_normal(img.shape), 0, 1)
-        Image.fromarray((img * 255).astype(np.uint8)).save(root / "celeba" / name, quality=90)
-    for name in sorted({e["name"] for e in every if e["split"] == "ood"}):
-        Image.fromarray(rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)).save(root / "ood" / name)
-    for e in every:
-        folder = root / ("ood" if e["split"] == "ood" else "celeba")
-        e["sha256"] = data.sha256_file(folder / e["name"])
-    manifest = {"images": entries, **({"original": original} if original["images"] else {})}
-    data.load_manifest = lambda *a, **k: manifest
-    os.environ["GANZ_DATA"] = str(root)
-
-
-# --------------------------------------------------------------------------- FLOP plan
-def step_flops(mcfg, tcfg) -> int:
-    """FLOPs of one training step (counted on meta tensors, the step's own passes)."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from ..core.models import Discriminator, Generator
-
-    B, s = tcfg.batch_size, mcfg.image_size
-    with torch.device("meta"):
-        G, D = Generator(mcfg), Discriminator(mcfg)
-        x, z = torch.zeros(B, 3, s, s), torch.zeros(B, mcfg.latent_dim)
-        with FlopCounterMode(display=False) as fc:
-            D.requires_grad_(False)
-            f = G(z)
-            (f - D(f)).abs().mean().backward()
-            D.requires_grad_(True)
-            with torch.no_grad():
-                fd = G(z)
-            (torch.cat([x, fd]) - D(torch.cat([x, fd]))).abs().mean().backward()
-    return fc.get_total_flops()
-
-
-def inversion_flops(mcfg) -> int:
-    """FLOPs of one inversion step of one image (conv module forward + input gradient)."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from ..core.models import Generator
-
-    with torch.device("meta"):
-        G = Generator(mcfg).requires_grad_(False)
-        h = torch.zeros(1, mcfg.conv_input_dim, requires_grad=True)
-        with FlopCounterMode(display=False) as fc:
-            G.conv(G.first_tensor(h)).sum().backward()
-    return fc.get_total_flops()
-
-
-def plan(n_train: int = 8550, image_steps: dict | None = None) -> str:
-    """The README's table: per stage, FLOPs and the time at 30 % of the H100's bf16 peak."""
-    lease = Lease.__new__(Lease)
-    lease.dry = False
-    rate = PEAK_FLOPS * EFFICIENCY
-    rows = ["| stage | work | FLOPs | time at 30 % of 990 TFLOP/s |", "| --- | --- | --- | --- |"]
-    tcfg = lease.train_cfg()
-    per_epoch = n_train // tcfg.batch_size
-    eq_steps = int(os.environ.get("EQUAL_EPOCHS", "15")) * per_epoch
-    for dim in (64, *OTHER_DIMS):
-        f = step_flops(lease.model_cfg(dim), tcfg)
-        steps = tcfg.epochs * per_epoch if dim == 64 else eq_steps
-        what = f"{tcfg.epochs} epochs" if dim == 64 else f"{steps // per_epoch} epochs (equal images)"
-        rows.append(f"| train d{dim} | {steps:,} steps × {f / 1e12:.2f} TFLOP ({what}) | "
-                    f"{steps * f / 1e15:.1f} PFLOP | {steps * f / rate:.0f} s |")
-    fi = inversion_flops(lease.model_cfg(64))
-    for fig, n in (image_steps or {}).items():
-        rows.append(f"| {fig} | {n:,} image-steps × {fi / 1e9:.2f} GFLOP | {n * fi / 1e15:.1f} PFLOP | "
-                    f"{n * fi / rate:.0f} s |")
-    return "\n".join(rows)
-
-
-def count_image_steps(figs=PAPER_FIGS + DIM_FIGS) -> dict[str, int]:
-    """Image-steps each figure inverts at the paper profile's settings (counted by running the
-    figures with 1 step on toy generators and synthetic images, × the profile's 7,500 steps)."""
-    import tempfile
-
-    from ..core import invert
-    from . import jobs, profiles
-    from .experiments import run
-
-    counts: dict[str, int] = {}
-    real = invert.invert_batch
-    current = [""]
-
-    def counting(G, adapter, x, cfg, z0, *a, **k):
-        counts[current[0]] = counts.get(current[0], 0) + x.shape[0]
-        return real(G, adapter, x, cfg.__class__(**{**cfg.__dict__, "steps": 1}), z0, *a, **k)
-
-    real_many = jobs.invert_many
-
-    def counting_many(G, jobs, cfg=None, *a, **k):
-        cfg = cfg or invert.InvertConfig()
-        counts[current[0]] = counts.get(current[0], 0) + cfg.restarts * sum(j.x.shape[0] for j in jobs)
-        return real_many(G, jobs, cfg.__class__(**{**cfg.__dict__, "steps": 1}), *a, **k)
-
-    invert.invert_batch = counting
-    jobs.invert_many = counting_many
-    prof = profiles.PROFILES["paper"]
-    toy = dataclasses.replace(prof, synthetic=True, image_size=16)
-    profiles.PROFILES["paper-count"] = toy
-    old = os.environ.get("GANZ_RESULTS")
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GANZ_RESULTS"] = tmp
-        try:
-            for fig in figs:
-                current[0] = fig
-                run([fig], "paper-count", "cpu", steps=1, log=lambda line: None)
-        finally:
-            invert.invert_batch = real
-            jobs.invert_many = real_many
-            del profiles.PROFILES["paper-count"]
-            if old is None:
-                os.environ.pop("GANZ_RESULTS", None)
-            else:
-                os.environ["GANZ_RESULTS"] = old
-    return {f: c * prof.steps for f, c in counts.items()}
-
-
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ganz.study.lease", description=__doc__.splitlines()[0])
@@ -535,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dry", action="store_true", help="CPU, toy sizes, synthetic images")
     a = p.parse_args(argv)
     if a.mode == "plan":
+        from .leaseplan import count_image_steps, plan
+
         print(plan(image_steps=count_image_steps()))
         return 0
     end = float(os.environ.get("GANZ_LEASE_END", time.time() + 540))
