@@ -45,6 +45,15 @@ runs.training_provenance(logs)
 runs.training_plot(logs)
 
 # %% [markdown]
+# ## What the generators draw
+#
+# Random samples of each recorded run at its last step, as its training session saved them (where
+# a session saved a grid): 64 latents drawn uniformly from [−1, 1], one image each.
+
+# %% mystnb={"figure": {"caption": "Samples of the generators at their last training step, one grid per recorded run (64 random latents each).", "name": "training-samples"}, "image": {"alt": "Grids of 64 generated faces per recorded training run."}}
+runs.training_samples(logs)
+
+# %% [markdown]
 # ## The last logged step of each run
 #
 # Images seen, wall-clock seconds and throughput (images per second) at the end of each run,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 
 from ..core.errors import GanzError
@@ -305,6 +306,25 @@ def training_plot(logs: Mapping[str, pd.DataFrame]):
     from . import plots
 
     return stack({_training_label(p): plots.training(log) for p, log in logs.items()})
+
+
+def training_samples(logs: Mapping[str, pd.DataFrame]):
+    """The sample grids recorded beside the shown profiles' logs
+    (``results/<profile>/training/d<dim>-samples.png``), side by side; a note where none is."""
+    from PIL import Image
+
+    from ..core.paths import results_dir
+    from .figure import _figure, message_figure
+
+    grids = [(p, g) for p in logs for g in sorted((results_dir() / p / "training").glob("d*-samples.png"))]
+    if not grids:
+        return message_figure("No sample grid is recorded for these profiles yet.")
+    fig, axes = _figure(len(grids), width=4.6, height=4.9, sharey=False)
+    for ax, (p, g) in zip(axes[0], grids):
+        ax.imshow(np.asarray(Image.open(g).convert("RGB")))
+        ax.set_axis_off()
+        ax.set_title(f"{p}: {g.stem.split('-')[0]}, last step", fontsize=10)
+    return fig
 
 
 def training_last(logs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
