@@ -95,16 +95,13 @@ def plot_rd(table: pd.DataFrame, metric: str = "psnr", splits: Sequence[str] | N
     return fig
 
 
-def rd_examples(profile: str | None = None, device: str = "auto",
-                settings: Sequence[tuple[float, int]] = ((100, 8), (10, 8)),
-                picks: Sequence[tuple[str, int]] = (("test", 0), ("ood", 0)),
-                codecs: Sequence[str] | None = None, n_images: int | None = None,
-                steps: int | None = None) -> Figure:
+def rd_examples(profile: str | None = None, device: str = "auto", **params) -> Figure:
     """Side by side: original, GANZ, and every codec at the GANZ file's byte budget, for a low
-    and a mid rate (``settings`` = (ratio, bits) pairs). A codec that cannot make a file that
+    and a mid rate (``params``: those of
+    :func:`ganz.study.ratedistortion.example_points`). A codec that cannot make a file that
     small shows its smallest file, titled in red with its real size."""
     try:
-        res = example_points(profile, device, settings, picks, codecs, n_images, steps)
+        res = example_points(profile, device, **params)
     except MissingDataError as e:  # every panel is made from the original pictures
         return message_figure(f"Example pictures not shown: {e}")
     t = res.table

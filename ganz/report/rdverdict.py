@@ -16,13 +16,13 @@ import pandas as pd
 
 from ..baselines.wavelet import MAX_LEVEL, WAVELET, wavelet_level
 from ..study.profiles import ExperimentResult
+from ..study.ratedistortion import EXAMPLE_SETTINGS
 from . import paper, rdanalysis as ra, recorded
 from .verdicts import Verdict
 
 SPLIT_WORDS = {"test": "faces", "ood": "out-of-domain images"}
 CODEC_NAMES = {"jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
                "jpegxl": "JPEG XL", "wavelet": "the chapter's wavelet"}
-EXAMPLE_SETTINGS = ((100, 8), (10, 8))  # (ratio, bits): ``rdplots.rd_examples``' defaults
 STANDARD = ("jpeg", "webp", "jpeg2000", "avif", "jpegxl")
 
 

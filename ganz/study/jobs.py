@@ -289,9 +289,8 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
 
     def sidecar() -> None:
-        steps = params.get("steps") if isinstance(params, dict) else None
         store.write_sidecar(path, figure, prof.name, key, params, gids,
-                            dataclasses.asdict(prof.inversion(steps)))
+                            dataclasses.asdict(prof.inversion(params.get("steps"))))
 
     if path.is_file():
         df = pd.read_csv(path)

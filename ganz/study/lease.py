@@ -14,7 +14,6 @@ FLOP plan: ``ganz.study.leaseplan``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 import signal
@@ -34,14 +33,6 @@ MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
 
 class LeaseStop(Exception):
     """SIGTERM from outside (the command's own timeout): pack and leave."""
-
-
-def torch_device_name(device: str) -> str:
-    import torch
-
-    from ..core.runtime import device_name
-
-    return device_name(torch.device(device))
 
 
 def model_name(dim: int, equal_budget: bool = False) -> str:
@@ -71,8 +62,7 @@ class Lease:
 
         size = dict(image_size=16, base_size=4, width=8) if self.dry else \
             dict(image_size=64, base_size=4, width=128)
-        arch = {"arch": "original"} if "arch" in {f.name for f in dataclasses.fields(ModelConfig)} else {}
-        return ModelConfig(latent_dim=dim, **size, **arch)
+        return ModelConfig(latent_dim=dim, arch="original", **size)
 
     def train_cfg(self, steps: int | None = None, snapshot_images: tuple[int, ...] = ()):
         from ..core.config import TrainConfig
@@ -197,27 +187,14 @@ class Lease:
     def encoder_stage(self, dim: int, budget: float) -> None:
         """Train the fast method's encoder for ``celeba64-d<dim>`` for ``budget`` seconds and
         pack it beside the generator (with its log), so ``ganz compress`` starts from it."""
-        from ..core.data import celeba_array
-        from ..core.encoder import encoder_path_for, export_encoder
-        from ..core.pixels import uint8_to_model
-        from ..core.zoo import load_generator
-        from ..train.encoder import EncoderTrainConfig, train_encoder
+        from ..train.encoder import EncoderTrainConfig, train_for_model
 
-        name = model_name(dim)
         t0 = time.monotonic()
-        G, gid, meta = load_generator(name, self.device())
-        s = G.cfg.image_size
-        train = celeba_array(s, "train", 64)
-        val = uint8_to_model(celeba_array(s, "validation", 64)[:32])
         cfg = EncoderTrainConfig(steps=20 if self.dry else 200_000, batch_size=8 if self.dry else 256,
                                  log_every=5 if self.dry else 100, max_seconds=budget - 15)
         log = self.results() / "training" / f"encoder-d{dim}.csv"
-        self.say(f"encoder d{dim}: {len(train)} images, {budget:.0f} s, batch {cfg.batch_size}")
-        E, df = train_encoder(G, train, cfg, self.device(), val_images=val, log_path=log)
-        out = encoder_path_for(meta["path"])
-        export_encoder(E, out, gid, train=dataclasses.asdict(cfg), steps_done=int(df["step"].iloc[-1]),
-                       seconds=round(time.monotonic() - t0, 1), train_images=int(len(train)),
-                       device=torch_device_name(self.device()))
+        self.say(f"encoder d{dim}: {budget:.0f} s, batch {cfg.batch_size}")
+        out, df = train_for_model(model_name(dim), cfg, self.device(), log_path=log)
         last = df.iloc[-1]
         psnrs = ", ".join(f"{k} {last[k]:.2f}" for k in df.columns if k.startswith("psnr"))
         self.say(f"encoder d{dim}: {int(last['step'])} steps, {int(last['images_seen'])} images in "

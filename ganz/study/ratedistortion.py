@@ -273,9 +273,13 @@ def _normalize(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+EXAMPLE_SETTINGS = ((100, 8), (10, 8))  # (ratio, bits) of the example pictures: a low and a mid rate
+EXAMPLE_PICKS = (("test", 0), ("ood", 0))  # (split, index) of the pictured images
+
+
 def example_points(profile: str | None = None, device: str = "auto",
-                   settings: Sequence[tuple[float, int]] = ((100, 8), (10, 8)),
-                   picks: Sequence[tuple[str, int]] = (("test", 0), ("ood", 0)),
+                   settings: Sequence[tuple[float, int]] = EXAMPLE_SETTINGS,
+                   picks: Sequence[tuple[str, int]] = EXAMPLE_PICKS,
                    codecs: Sequence[str] | None = None, n_images: int | None = None,
                    steps: int | None = None) -> ExperimentResult:
     """Reconstructions behind :func:`rd_examples`: for each picked image and (ratio, bits), the

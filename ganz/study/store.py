@@ -18,6 +18,7 @@ defaults, read-only, so that recorded tables get their sidecars.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import Sequence
@@ -34,6 +35,13 @@ SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", 
           "generator", "approx"]
 FIGURE_TABLES = ("fig2", "fig3", "fig4", "fig5", "fig8")  # figures whose tables hold PSNR rows
 FLOAT_BITS = 32  # the figures' .ganz files hold float32 latents
+
+
+@functools.lru_cache(maxsize=1)
+def _published() -> pd.DataFrame:
+    """``data/paper_numbers.csv`` (the paper's numbers), read once."""
+    return pd.read_csv(DATA_DIR / "paper_numbers.csv", dtype={"figure": str, "split": str,
+                                                            "image": str})
 
 
 def sidecar_path(table: Path) -> Path:
@@ -88,7 +96,7 @@ def _candidates(figure: str, side: dict | None) -> list[float]:
         if name in params:
             v = params[name]
             return [float(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
-    out = set(pd.read_csv(DATA_DIR / "paper_numbers.csv")["ratio"].dropna().astype(float))
+    out = set(_published()["ratio"].dropna().astype(float))
     for name in ("ratio", "ratios"):
         p = inspect.signature(getattr(figures, figure)).parameters.get(name)
         if p is not None and p.default is not inspect.Parameter.empty:
@@ -122,8 +130,7 @@ def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | Non
 
 def paper_rows() -> pd.DataFrame:
     """The paper's published numbers (``data/paper_numbers.csv``) as rows of ``SCHEMA``."""
-    pub = pd.read_csv(DATA_DIR / "paper_numbers.csv", dtype={"figure": str, "split": str,
-                                                            "image": str})
+    pub = _published()
     n = 3 * 128 * 128  # the paper's images
     out = pd.DataFrame(index=pub.index)
     for c in SCHEMA:
@@ -137,38 +144,43 @@ def paper_rows() -> pd.DataFrame:
     return out[SCHEMA]
 
 
+INDEX_COLUMNS = ["figure", "file", "key", "rows", "commit", "device", "torch", "sidecar", "params"]
+
+
+def _recorded(profile: str):
+    """Each recorded table of ``profile``: (path, figure, key, table, sidecar), read once."""
+    for path in tables(profile):
+        figure, key = path.stem.split("-", 1)
+        yield path, figure, key, pd.read_csv(path), read_sidecar(path)
+
+
+def _index_row(path: Path, figure: str, key: str, df: pd.DataFrame, side: dict | None) -> dict:
+    def values(col: str) -> str:
+        return " ".join(sorted({str(v) for v in df[col].dropna()})) if col in df else ""
+
+    return {"figure": figure, "file": path.name, "key": key, "rows": len(df),
+            "commit": values("commit"), "device": values("device"), "torch": values("torch"),
+            "sidecar": side is not None,
+            "params": json.dumps(side["params"], sort_keys=True) if side else ""}
+
+
 def index(profile: str) -> pd.DataFrame:
     """One row per recorded table of ``profile``."""
-    rows = []
-    for path in tables(profile):
-        df = pd.read_csv(path)
-        side = read_sidecar(path)
-
-        def values(col: str) -> str:
-            return " ".join(sorted({str(v) for v in df[col].dropna()})) if col in df else ""
-
-        rows.append({"figure": path.stem.split("-")[0], "file": path.name,
-                     "key": path.stem.split("-", 1)[1], "rows": len(df), "commit": values("commit"),
-                     "device": values("device"), "torch": values("torch"),
-                     "sidecar": side is not None,
-                     "params": json.dumps(side["params"], sort_keys=True) if side else ""})
-    return pd.DataFrame(rows, columns=["figure", "file", "key", "rows", "commit", "device", "torch",
-                                       "sidecar", "params"])
+    return pd.DataFrame([_index_row(*t) for t in _recorded(profile)], columns=INDEX_COLUMNS)
 
 
 def build(profile: str, with_paper: bool = True) -> tuple[Path, Path]:
     """Write ``index.csv`` and ``tidy.csv`` of ``profile`` from its recorded tables."""
     root = results_dir() / profile
-    idx = index(profile)
-    parts = []
-    for row in idx.itertuples():
-        path = root / row.file
-        parts.append(tidy(pd.read_csv(path), row.figure, profile, row.key, read_sidecar(path)))
+    rows, parts = [], []
+    for path, figure, key, df, side in _recorded(profile):
+        rows.append(_index_row(path, figure, key, df, side))
+        parts.append(tidy(df, figure, profile, key, side))
     if with_paper:
         parts.append(paper_rows())
     parts = [p for p in parts if len(p)]
     all_rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCHEMA)
-    write_csv(idx, root / "index.csv")
+    write_csv(pd.DataFrame(rows, columns=INDEX_COLUMNS), root / "index.csv")
     write_csv(all_rows, root / "tidy.csv")
     return root / "index.csv", root / "tidy.csv"
 

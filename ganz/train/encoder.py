@@ -160,13 +160,37 @@ def train_encoder(G: Generator, images: np.ndarray | None, cfg: EncoderTrainConf
     return E, pd.DataFrame(rows)
 
 
+def train_for_model(model: str | Path, cfg: EncoderTrainConfig, device: str = "cpu",
+                    log_path: Path | None = None, out: Path | None = None,
+                    init: Path | None = None, progress: bool = False) -> tuple[Path, pd.DataFrame]:
+    """Train the encoder of a committed model (or generator file) on the train split, with 32
+    validation faces logged, and export it (default: beside the generator, with the device, the
+    training config, steps and seconds in its metadata). Returns the file and the log."""
+    from ..core.data import celeba_array
+    from ..core.paths import results_dir
+    from ..core.runtime import device_name
+    from ..core.zoo import load_generator
+
+    t0 = time.perf_counter()
+    G, gid, meta = load_generator(model, device)
+    s = G.cfg.image_size
+    train = celeba_array(s, "train", 64)
+    val = uint8_to_model(celeba_array(s, "validation", 64)[:32])
+    name = Path(meta["path"]).name.removesuffix(".safetensors")
+    log_path = log_path or results_dir() / "bench" / f"encoder-{name}.csv"
+    E0 = load_encoder(init, gid, device)[0] if init else None
+    E, df = train_encoder(G, train, cfg, device, val_images=val, log_path=log_path,
+                          progress=progress, E=E0)
+    out = out or encoder_path_for(meta["path"])
+    export_encoder(E, out, gid, train=asdict(cfg), steps_done=int(df["step"].iloc[-1]),
+                   seconds=round(time.perf_counter() - t0, 1), train_images=int(len(train)),
+                   device=device_name(torch.device(device)))
+    return out, df
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m ganz.train.encoder") -> int:
     """``ganz train-encoder --model cpu-small-d64``: train and export the model's encoder."""
     import argparse
-
-    from ..core.data import celeba_array
-    from ..core.paths import results_dir
-    from ..core.zoo import load_generator
 
     p = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     p.add_argument("--model", required=True, help="committed model name or generator path")
@@ -185,25 +209,13 @@ def main(argv: list[str] | None = None, prog: str = "python -m ganz.train.encode
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    G, gid, meta = load_generator(a.model, a.device)
-    s = G.cfg.image_size
-    train = celeba_array(s, "train", 64)
-    val = uint8_to_model(celeba_array(s, "validation", 64)[:32])
     cfg = EncoderTrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, channels=a.channels,
                              fake_fraction=a.fake_fraction, seed=a.seed,
                              max_seconds=None if a.max_minutes is None else a.max_minutes * 60)
-    name = Path(meta["path"]).name.removesuffix(".safetensors")
-    log = a.log or results_dir() / "bench" / f"encoder-{name}.csv"
     t0 = time.perf_counter()
-    E0 = None
-    if a.init:
-        E0, _ = load_encoder(a.init, gid, a.device)
-    E, df = train_encoder(G, train, cfg, a.device, val_images=val, log_path=log, progress=True, E=E0)
-    out = a.out or encoder_path_for(meta["path"])
-    export_encoder(E, out, gid, train=asdict(cfg), steps_done=int(df["step"].iloc[-1]),
-                   seconds=round(time.perf_counter() - t0, 1), train_images=int(len(train)))
+    out, df = train_for_model(a.model, cfg, a.device, a.log, a.out, a.init, progress=True)
     print(f"encoder: {out} ({out.stat().st_size / 1024:.0f} KiB), {df['step'].iloc[-1]} steps in "
-          f"{time.perf_counter() - t0:.0f} s; log {log}")
+          f"{time.perf_counter() - t0:.0f} s")
     print(df.tail(1).T.to_string())
     return 0
 
