@@ -103,3 +103,24 @@ def test_load_side_is_read_only(tmp_path, monkeypatch):
     pd.DataFrame({"adapter": ["keep_linear"]}).to_csv(d / "stop-tuning-cpu-small-images.csv")
     got = speedbook.load_side("tuning", "cpu-small")
     assert got["meta"] == {} and len(got["table"]) == 1
+
+
+def test_lbfgs_turns_cudnn_autotuning_off_and_restores_it(problem, monkeypatch):
+    """Its shapes change as images stop: autotuning each one stalled the GPU benchmark."""
+    import torch
+
+    from ganz.core import fast
+
+    G, ad, x, z0 = problem
+    seen = []
+    real = fast._loss_grad
+
+    def spy(*a, **k):
+        seen.append(torch.backends.cudnn.benchmark)
+        return real(*a, **k)
+
+    monkeypatch.setattr(fast, "_loss_grad", spy)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    lbfgs_batch(G, ad, x, z0, 5, 3)
+    assert seen and not any(seen)
+    assert torch.backends.cudnn.benchmark is True

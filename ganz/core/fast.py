@@ -23,8 +23,10 @@ Without an encoder it still works (zeros / random starts), only less well.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -153,6 +155,21 @@ def _loss_grad(G: Generator, adapter: Adapter, z: torch.Tensor, x: torch.Tensor
     return loss.detach(), grad
 
 
+@contextlib.contextmanager
+def no_autotuning() -> Iterator[None]:
+    """cuDNN's autotuning (``cudnn.benchmark``) off inside the block, restored after. L-BFGS's
+    batch shrinks as images stop and each backtracking pass evaluates a subset, so most passes
+    bring a new shape, and with autotuning on each new shape is timed afresh: in the second
+    lease's GPU benchmark (H100, ``results/bench/inversion-paper-cuda.csv``) 14 such stalls took
+    42.8 s of the fast method's 54.0 s, the steady iterations 9.7 s."""
+    old = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = old
+
+
 def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, steps: int,
                 memory: int = 10, trace_every: int = 0, progress=None, callback=None,
                 first_step: float = 0.1, max_backtracks: int = 8, bound_eps: float = 0.0,
@@ -169,6 +186,15 @@ def lbfgs_batch(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tenso
     ``ganz.core.invert.invert_batch``: (z, mse, trace rows); ``stats``, when given, receives per-image
     ``evals`` (forward+backward passes) and ``iterations`` (CPU tensors).
     """
+    with no_autotuning():
+        return _lbfgs(G, adapter, x, z0, steps, memory, trace_every, progress, callback, first_step,
+                      max_backtracks, bound_eps, tol_db, tol_window, stats)
+
+
+def _lbfgs(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, steps: int,
+           memory: int, trace_every: int, progress, callback, first_step: float,
+           max_backtracks: int, bound_eps: float, tol_db: float, tol_window: int,
+           stats: dict | None) -> tuple:
     b, d = z0.shape
     dev = x.device
     z = z0.detach().clone().to(dev).clamp_(-1, 1)

@@ -240,6 +240,7 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
     summary = summarize(table, pd.DataFrame(runs), flops, fast, paper_cfg, dev)
     meta = {"tag": tag, "device": _device_name(dev), "device_type": dev.type,
             "threads": torch.get_num_threads(), "torch": torch.__version__, "commit": _commit(),
+            "cudnn_benchmark": torch.backends.cudnn.benchmark,  # fast turns it off for its L-BFGS
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "model": model_label, "generator": gid, "images_per_split": n,
             "encoder": None if E is None else {"heads": [list(h) for h in E.cfg.heads],
