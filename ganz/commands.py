@@ -15,7 +15,7 @@ from pathlib import Path
 def cmd_run(a: argparse.Namespace) -> None:
     from .study.experiments import run
 
-    run(a.figures, a.profile, a.device, a.steps, a.n_images, a.together,
+    run(a.figures, a.profile, a.device, a.steps, a.n_images, a.together, a.so_far,
         log=lambda line: print(line, flush=True))
 
 
@@ -156,6 +156,9 @@ def add_commands(sub, positive_int, positive_float) -> None:
     r.add_argument("--n-images", type=positive_int, help="images per split (default: the profile's)")
     r.add_argument("--together", action="store_true",
                    help="first invert every missing job of the figures in batched calls (GPU)")
+    r.add_argument("--so-far", action="store_true",
+                   help="invert nothing: record a partial table from the jobs recorded so far "
+                        "(figures 2, 3, 5; the book shows it until the whole table exists)")
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("bench", help="benchmarks: inversion (paper vs fast), tune, command")

@@ -80,3 +80,31 @@ def test_precision_parity_reports_each_image(tiny_model):
     assert len(df) == 2 * 2 * 2 and set(df["precision"]) == {"bf16", "tf32"}
     assert (df.query("precision == 'tf32'")["diff_db"] == 0).all()  # no TF32 on a CPU
     assert df["diff_db"].abs().max() < 1.0 and np.isfinite(df["psnr"]).all()
+
+
+def test_so_far_records_a_partial_table_until_the_whole_one_exists(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    figures.fig5("smoke", "cpu", ratio=[10], steps=3, keep_linear=False)  # a lease cut here
+    whole = dict(ratio=[10], steps=3, keep_linear=True)
+
+    def refuse(*a, **k):
+        raise AssertionError("so-far inverted a job")
+    monkeypatch.setattr(job_cache, "invert_many", refuse)
+    monkeypatch.setattr(job_cache, "SO_FAR", True)
+    part = figures.fig5("smoke", "cpu", **whole)
+    monkeypatch.setattr(job_cache, "SO_FAR", False)
+    assert part.meta["missing"] == ["keep_linear on train", "keep_linear on test", "keep_linear on ood"]
+    assert "not recorded yet" in part.meta["note"]
+    assert set(part.table["ratio"].round()) == {10} and "keep_linear" not in set(part.table["adapter"])
+    (partial,) = (tmp_path / "smoke").glob("fig5-*.partial.csv")
+    assert not (tmp_path / "smoke" / partial.name.replace(".partial", "")).exists()
+    from ganz.report import recorded  # the book reads the partial table, and what it lacks
+    shown = recorded.load("fig5", "smoke", "cpu", **whole)
+    assert shown.meta["missing"] == part.meta["missing"] and len(shown.table) == len(part.table)
+    monkeypatch.undo()
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    done = figures.fig5("smoke", "cpu", **whole)  # the next lease: the whole table replaces it
+    assert "missing" not in done.meta and "keep_linear" in set(done.table["adapter"])
+    assert not partial.exists() and not partial.with_suffix(".json").exists()
+    with pytest.raises(Exception, match="so-far"):
+        experiments.run(["fig4"], "smoke", "cpu", so_far=True)

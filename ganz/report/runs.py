@@ -126,6 +126,11 @@ class Runs:
                  for name, res in self.results.items()}
         main = parts.pop(self.main_profile)
         text = [f"*Resting on {self.label(self.main_profile)}.*", main.text]
+        missing = self.results[self.main_profile].meta.get("missing")
+        if missing:
+            from ..study.figures import partial_note
+
+            text.append(f"**{_sentence(partial_note(missing))}**")
         facts = dict(main.facts)
         for name, v in parts.items():
             text.append(f"**Secondary comparison, {self.label(name)}:**\n\n{v.text}")

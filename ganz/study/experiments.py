@@ -54,14 +54,30 @@ def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile:
     return done
 
 
+#: figures whose tables can be made from the jobs recorded so far (``run(..., so_far=True)``)
+SO_FAR_FIGURES = ("fig2", "fig3", "fig5")
+
+
 def run(figures: Sequence[str], profile: str | None = None, device: str = "auto",
         steps: int | None = None, n_images: int | None = None, together: bool = False,
-        log=print) -> dict:
+        so_far: bool = False, log=print) -> dict:
     """Run (or load) figures' experiments; ``together`` first inverts every missing job in
-    batched calls (GPU). Returns ``{figure: ExperimentResult}`` and logs one line per figure."""
+    batched calls (GPU); ``so_far`` inverts nothing: a figure with jobs not recorded yet gets a
+    partial table of the others (``jobs.SO_FAR``). Returns ``{figure: ExperimentResult}`` and
+    logs one line per figure."""
     unknown = [f for f in figures if f not in FIGURES]
     if unknown:
         raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(FIGURES)}")
+    if so_far:
+        other = [f for f in figures if f not in SO_FAR_FIGURES]
+        if other or together:
+            raise GanzError(f"--so-far makes tables of {', '.join(SO_FAR_FIGURES)} only, without "
+                            f"--together" + (f" (not {other[0]})" if other else ""))
+        before, _jobs.SO_FAR = _jobs.SO_FAR, True
+        try:
+            return run(figures, profile, device, steps, n_images, log=log)
+        finally:
+            _jobs.SO_FAR = before
     if together:
         t0 = time.perf_counter()
         kw = {k: v for k, v in (("steps", steps), ("n_images", n_images)) if v is not None}
@@ -75,9 +91,34 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
         if name not in ("fig4", "fig7"):
             kw["n_images"] = n_images
         res = out[name] = getattr(_figures, name)(profile=profile, device=device, **kw)
+        lacks = f"; partial, not recorded yet: {', '.join(res.meta['missing'])}" \
+            if res.meta.get("missing") else ""
         log(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "
-            f"({res.meta['profile']}, {res.meta['device']})")
+            f"({res.meta['profile']}, {res.meta['device']}){lacks}")
     return out
+
+
+def record_so_far(profile: str = "paper", device: str = "cpu", log=print) -> None:
+    """``run(..., so_far=True)`` for each recorded call (``store.RECORDED_CALLS``) of
+    ``SO_FAR_FIGURES`` (after a lease that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
+    figure whose generators are not all trained yet is skipped."""
+    from .store import RECORDED_CALLS
+
+    before, _jobs.SO_FAR = _jobs.SO_FAR, True
+    try:
+        for fig in SO_FAR_FIGURES:
+            for params in RECORDED_CALLS[fig]:
+                t0 = time.perf_counter()
+                try:
+                    res = getattr(_figures, fig)(profile, device, **params)
+                except GanzError as e:
+                    log(f"{fig} {params or ''}: skipped: {e}")
+                    continue
+                lacks = ", ".join(res.meta.get("missing", [])) or "nothing (whole table)"
+                log(f"{fig} {params or ''}: {len(res.table)} rows in "
+                    f"{time.perf_counter() - t0:.0f} s; not recorded yet: {lacks}")
+    finally:
+        _jobs.SO_FAR = before
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,9 +25,9 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                  n_images: int | None, steps: int | None, seed: int = 0,
                  keep_images: bool = False, equal_budget: bool = False) -> tuple[pd.DataFrame, dict, dict]:
     """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
-    steps = steps or prof.steps
+    steps, dims = steps or prof.steps, tuple(dims)
     cfg = prof.inversion(steps, seed)
-    rows, images, gens = [], {}, {}
+    rows, images, gens, missing = [], {}, {}, []
     for dim in dims:
         G, gid, gmeta = generator_for(prof, dim, dev, equal_budget)
         gens[dim] = (gid, gmeta.get("model"))
@@ -41,6 +41,10 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
         for adapter_name, ratio in settings:
             jobs = all_jobs[(adapter_name, ratio, None)]
             for (split, (names, x)), job in zip(parts.items(), jobs):
+                tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
+                if job is None:  # jobs.SO_FAR: not recorded yet
+                    missing.append(f"{tag} on {split}" + (f" (dim {dim})" if len(dims) > 1 else ""))
+                    continue
                 if x is None:  # recorded latents, no pictures to measure against: pictures only
                     rec = reconstruct(G, job)
                 else:
@@ -48,14 +52,15 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                     by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"], base,
                                                         ratio or r[0]["ratio"])
                 if keep_images:
-                    tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
                     for i, name in enumerate(names):
                         if x is not None:
                             images[f"{split}/{name}/original"] = to_uint8(x[i:i + 1])[0]
                         images[f"{split}/{name}/{tag}"] = rec[i]
         for split_rows in by_split.values():  # split-major, as the tables always were
             rows += split_rows
-    return _table(rows), images, gens
+    table = _table(rows)
+    table.attrs["missing"] = missing
+    return table, images, gens
 
 
 def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, settings, splits,
@@ -80,7 +85,17 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
     meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
                     generator=", ".join(g[:12] for g in gids),
                     computed_on=", ".join(sorted(set(df["device"].dropna().astype(str)) - {""})))
-    return ExperimentResult(df, images or {}, _with_note(meta, images or {}))
+    meta = _with_note(meta, images or {})
+    if df.attrs.get("missing"):
+        meta["missing"] = list(df.attrs["missing"])
+        meta["note"] = "; ".join(filter(None, [partial_note(meta["missing"]), meta.get("note")]))
+    return ExperimentResult(df, images or {}, meta)
+
+
+def partial_note(missing: list[str]) -> str:
+    """What a table made from the jobs recorded so far lacks (``jobs.SO_FAR``)."""
+    return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
+            f"GPU lease runs them), so they are absent from this page's plots, tables and verdict")
 
 
 def _with_note(meta: dict, images: dict) -> dict:

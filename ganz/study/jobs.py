@@ -33,6 +33,9 @@ from .profiles import Profile
 READ_ONLY = False
 #: ``ganz.study.store.backfill``: read-only, but recorded tables without a sidecar get one
 SIDECARS_WHEN_READ_ONLY = False
+#: ``ganz run --so-far``: a job not recorded yet is left out (None), never computed, and the table
+#: made from the others is recorded as ``<figure>-<key>.partial.csv`` (read until the whole exists)
+SO_FAR = False
 
 
 def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
@@ -111,6 +114,8 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
                     d = np.load(path)
                     jobs.append(Job(torch.from_numpy(d["z"]), float(d["seconds"]), ad,
                                     str(d["device"]), A))
+                elif SO_FAR:
+                    jobs.append(None)
                 elif READ_ONLY and not prof.synthetic:
                     raise stale(prof, f"latents for {adapter_name} (job {path.stem})")
                 elif x is None:
@@ -287,22 +292,35 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
 
     key = config_key(figure, params, sorted(gids))
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
+    partial = store.partial_path(path)
 
-    def sidecar() -> None:
-        store.write_sidecar(path, figure, prof.name, key, params, gids,
-                            dataclasses.asdict(prof.inversion(params.get("steps"))))
+    def sidecar(table: Path, missing: list[str] | None = None) -> None:
+        store.write_sidecar(table, figure, prof.name, key, params, gids,
+                            dataclasses.asdict(prof.inversion(params.get("steps"))), missing)
 
     if path.is_file():
         df = pd.read_csv(path)
         df.attrs["source"] = str(path)
         if (SIDECARS_WHEN_READ_ONLY or not READ_ONLY) and not store.sidecar_path(path).is_file():
-            sidecar()  # a table recorded before sidecars existed
+            sidecar(path)  # a table recorded before sidecars existed
+        return df
+    if READ_ONLY and partial.is_file():  # the jobs recorded so far, and which are not
+        df = pd.read_csv(partial)
+        df.attrs["source"] = str(partial)
+        df.attrs["missing"] = (store.read_sidecar(partial) or {}).get("missing") or ["unknown"]
         return df
     if READ_ONLY and not prof.synthetic:
         raise stale(prof, f"{figure} table ({path.name})", figure)
     df = compute()
+    missing = df.attrs.get("missing")
+    if missing:  # SO_FAR: only the jobs recorded so far
+        write_csv(df, partial)
+        sidecar(partial, missing)
+        return df
     write_csv(df, path)
-    sidecar()
+    sidecar(path)
+    for old in (partial, store.sidecar_path(partial)):  # the whole table replaces the partial one
+        old.unlink(missing_ok=True)
     return df
 
 

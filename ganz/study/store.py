@@ -48,11 +48,20 @@ def sidecar_path(table: Path) -> Path:
     return table.with_suffix(".json")
 
 
+def partial_path(table: Path) -> Path:
+    """Where a figure's table made from the jobs recorded so far goes (``ganz run --so-far``)."""
+    return table.with_name(table.stem + ".partial.csv")
+
+
 def write_sidecar(table: Path, figure: str, profile: str, key: str, params: dict,
-                  generators: Sequence[str], inversion: dict | None = None) -> None:
-    """The parameters that made ``table`` (atomic; JSON beside it)."""
+                  generators: Sequence[str], inversion: dict | None = None,
+                  missing: Sequence[str] | None = None) -> None:
+    """The parameters that made ``table`` (atomic; JSON beside it); ``missing``: the settings a
+    partial table still lacks."""
     doc = {"figure": figure, "profile": profile, "key": key, "params": params,
            "generators": sorted(generators), "inversion": inversion or {}}
+    if missing:
+        doc["missing"] = list(missing)
     atomic_write(sidecar_path(table), (json.dumps(doc, indent=1, sort_keys=True, default=list) + "\n").encode())
 
 
@@ -144,7 +153,8 @@ def paper_rows() -> pd.DataFrame:
     return out[SCHEMA]
 
 
-INDEX_COLUMNS = ["figure", "file", "key", "rows", "commit", "device", "torch", "sidecar", "params"]
+INDEX_COLUMNS = ["figure", "file", "key", "rows", "commit", "device", "torch", "sidecar", "params",
+                 "missing"]
 
 
 def _recorded(profile: str):
@@ -161,7 +171,8 @@ def _index_row(path: Path, figure: str, key: str, df: pd.DataFrame, side: dict |
     return {"figure": figure, "file": path.name, "key": key, "rows": len(df),
             "commit": values("commit"), "device": values("device"), "torch": values("torch"),
             "sidecar": side is not None,
-            "params": json.dumps(side["params"], sort_keys=True) if side else ""}
+            "params": json.dumps(side["params"], sort_keys=True) if side else "",
+            "missing": "; ".join((side or {}).get("missing", []))}
 
 
 def index(profile: str) -> pd.DataFrame:

@@ -16,5 +16,9 @@ done
 [ "$n" -gt 0 ] || { echo "unpack.sh: nothing to unpack in $dir" >&2; exit 1; }
 [ -f "$dir/lease.log" ] && tail -5 "$dir/lease.log"
 py=python3; [ -x .venv/bin/python ] && py=.venv/bin/python
+# a figure the lease cut short: its table from the jobs recorded so far (needs the images, CPU, ~1 min)
+PYTHONPATH=$PWD GANZ_DATA=${GANZ_DATA:-../shared/data} "$py" -c \
+  'from ganz.study.experiments import record_so_far; record_so_far("paper")' \
+  || echo "unpack.sh: partial tables not made (set GANZ_DATA to the images)" >&2
 PYTHONPATH=$PWD "$py" -m ganz.study.store --profile paper  # index.csv and tidy.csv of results/paper/
 echo "commit ganz/zoo/*.safetensors, results/paper/ and results/bench/ (runs/ is git-ignored)"
