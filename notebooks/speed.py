@@ -139,6 +139,39 @@ else:
     tables.show(command["summary"].drop(columns=["threads"], errors="ignore"))
 
 # %% [markdown]
+# ## On a GPU (paper profile)
+#
+# A GPU lease ran the same benchmark with the paper profile's 64×64 generator
+# (`celeba64-d64` and its encoder) on {glue:text}`speed_gpu_device`:
+# {glue:text}`speed_gpu_images:.0f` held-out faces at R = 10, all in one batch. There the paper's
+# 7,500 Adam steps took {glue:text}`speed_gpu_paper_s:.1f` s and the fast method
+# {glue:text}`speed_gpu_fast_s:.1f` s, a full-run ratio of {glue:text}`speed_gpu_full:.2f`×,
+# although it spent {glue:text}`speed_gpu_flops_ratio:.0f`× fewer FLOPs (mean PSNR difference
+# {glue:text}`speed_gpu_gap:.2f` dB, fast lower on {glue:text}`speed_gpu_lower:.0f` images). A
+# batch of 16 small images leaves the GPU waiting on kernel launches, so FLOPs do not set the
+# time. The trace shows where the fast run's time went:
+# {glue:text}`speed_gpu_start_s:.1f` s for the encoder and the choice of start,
+# {glue:text}`speed_gpu_steady_s:.1f` s of steady L-BFGS iterations, and
+# {glue:text}`speed_gpu_stall_s:.1f` s in {glue:text}`speed_gpu_stalls:.0f` stalls (intervals
+# more than 10× the median). cuDNN autotuning was {glue:text}`speed_gpu_autotuning` in this run.
+# With autotuning on, cuDNN times its algorithms again for every new input shape. The fast
+# method's batch shrinks as images stop, and each line search evaluates a subset, so its shapes
+# keep changing. The fast method now turns autotuning off for its refinement
+# (`ganz.core.fast.no_autotuning`). The next lease measures both methods again that way, the way
+# `ganz compress` runs them.
+
+# %%
+gpu = speedbook.gpu_side(profile)
+for name, value in speedbook.gpu_facts(gpu).items():
+    glue(f"speed_{name}", value, display=False)
+if gpu is None:
+    print("no GPU benchmark recorded for the paper profile (a lease's bench stage records one)")
+else:
+    print(bench.provenance(gpu.meta))
+    tables.show(gpu.speedups())
+    tables.show(speedbook.stalls(gpu.table).round(2), caption="where each run's time went")
+
+# %% [markdown]
 # ## Tuning the stopping rule (training faces only)
 #
 # `python -m ganz.study.bench tune` ran the paper's method and the fast method without a stopping rule

@@ -124,3 +124,18 @@ def test_lbfgs_turns_cudnn_autotuning_off_and_restores_it(problem, monkeypatch):
     lbfgs_batch(G, ad, x, z0, 5, 3)
     assert seen and not any(seen)
     assert torch.backends.cudnn.benchmark is True
+
+
+def test_stalls_split_a_trace_into_steady_time_and_stalls():
+    from ganz.report.speedbook import stalls
+
+    steps = np.arange(0, 60, 3)
+    fast = 0.5 + 0.01 * np.arange(len(steps))
+    fast[10:] += 2.0  # one 2-s stall between recorded steps 27 and 30
+    rows = [{"method": "fast", "step": s, "seconds": t, "image": i} for s, t in zip(steps, fast)
+            for i in range(2)]
+    rows += [{"method": "paper", "step": s, "seconds": 0.02 * s, "image": 0} for s in steps]
+    out = stalls(pd.DataFrame(rows)).set_index("method")
+    assert out.loc["fast", "stalls"] == 1 and abs(out.loc["fast", "stall_seconds"] - 2.01) < 1e-9
+    assert abs(out.loc["fast", "steady_seconds"] - 0.01 * 18) < 1e-9
+    assert out.loc["fast", "start_seconds"] == 0.5 and out.loc["paper", "stalls"] == 0

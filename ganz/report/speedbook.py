@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pandas as pd
 
 from ..study.bench import COMMITTED_DIR, BenchResult
@@ -101,3 +102,57 @@ def speed_facts(res: BenchResult, command: dict | None = None, tuning: dict | No
             f[f"tune_nostop_evals_{short}"] = float(imgs.loc[imgs.adapter == ad, "fast_full_evals"].mean())
         f["tune_max_steps"] = int(m.get("max_steps", 0)) or nan
     return f
+
+
+# ---------------------------------------------------------------------------- on a GPU
+def gpu_side(profile: str | None = None) -> BenchResult | None:
+    """The benchmark a GPU lease recorded for the paper profile (``inversion-paper-cuda``), read
+    only; None when there is none, or when the page is set to one profile (e.g. smoke)."""
+    from ..study.bench import _find, load_results
+
+    if (profile or os.environ.get("GANZ_PROFILE")) and (profile or os.environ["GANZ_PROFILE"]) != "paper":
+        return None
+    if _find("paper", "cuda") is None:
+        return None
+    return load_results("paper", "cuda")
+
+
+def stalls(table: pd.DataFrame, factor: float = 10.0) -> pd.DataFrame:
+    """Per method: its run's seconds split into steady progress and stalls, from the recorded
+    trace (the time of each recorded step): an interval between two recorded steps more than
+    ``factor`` times the method's median interval is a stall (e.g. cuDNN timing a new shape)."""
+    rows = []
+    for method, t in table.groupby("method", sort=False):
+        at = t.groupby("step")["seconds"].max().sort_index()
+        dt = at.diff().dropna()
+        dt = dt[dt > 0]
+        slow = dt[dt > factor * dt.median()] if len(dt) else dt
+        rows.append({"method": method, "run_seconds": float(at.iloc[-1]) if len(at) else np.nan,
+                     "start_seconds": float(at.iloc[0]) if len(at) else np.nan,
+                     "stalls": len(slow), "stall_seconds": float(slow.sum()),
+                     "steady_seconds": float(dt.sum() - slow.sum()),
+                     "median_interval_ms": 1000 * float(dt.median()) if len(dt) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def gpu_facts(res: BenchResult | None) -> dict[str, float | str]:
+    """The GPU section's numbers by name (``speed_gpu_<name>``); NaN / "" without a GPU run."""
+    nan = float("nan")
+    keys = ("paper_s", "fast_s", "full", "gap", "lower", "images", "stalls", "stall_s",
+            "steady_s", "start_s", "flops_ratio")
+    if res is None:
+        return {"gpu_device": "", "gpu_autotuning": "", **{f"gpu_{k}": nan for k in keys}}
+    s = res.summary[res.summary["image"] == "ALL"].iloc[0]
+    st = stalls(res.table).set_index("method")
+    fast = st.loc["fast"] if "fast" in st.index else pd.Series(dtype=float)
+    tuned = res.meta.get("cudnn_benchmark")
+    return {"gpu_device": str(res.meta.get("device", "")),
+            "gpu_autotuning": ("on" if tuned else "off") if tuned is not None else
+            "on (the lease turned it on for all its stages; runs before 2026-11-28 did not record it)",
+            "gpu_paper_s": float(s["paper_run_seconds"]), "gpu_fast_s": float(s["fast_run_seconds"]),
+            "gpu_full": float(s["speedup_full_run"]), "gpu_gap": float(s["psnr_gap_mean_db"]),
+            "gpu_lower": int(s["images_fast_lower"]), "gpu_images": int(s["images"]),
+            "gpu_stalls": int(fast.get("stalls", 0)), "gpu_stall_s": float(fast.get("stall_seconds", nan)),
+            "gpu_steady_s": float(fast.get("steady_seconds", nan)),
+            "gpu_start_s": float(fast.get("start_seconds", nan)),
+            "gpu_flops_ratio": float(s["paper_flops_per_image"] / s["fast_flops_per_image"])}
