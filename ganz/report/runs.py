@@ -231,12 +231,16 @@ def _role(r: Runs, profile: str) -> str:
 
 
 def provenance_table(runs: Mapping[str, Runs]) -> pd.DataFrame:
-    """Per figure and shown profile: its role, the run's commit, date, device and source file."""
+    """Per figure and shown profile: its role (and what a partial result lacks), the run's
+    commit, date, device and source file."""
     rows = []
     for f, r in runs.items():
         for name, res in r.results.items():
             p = recorded.provenance(res)
-            rows.append({"figure": f, "profile": name, "role": _role(r, name),
+            lacks = res.meta.get("missing")
+            rows.append({"figure": f, "profile": name,
+                         "role": _role(r, name) + (f" (partial: not yet {', '.join(lacks)})"
+                                                   if lacks else ""),
                          "image size": f"{get_profile(name).image_size}²",
                          "model": ", ".join(m["model"] for m in p["models"]) or "—",
                          "commit": ", ".join(p["commits"]) or "—", "recorded": p["date"] or "—",
