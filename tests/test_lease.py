@@ -176,3 +176,29 @@ def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch,
     assert any(n.startswith("results/paper/jobs/") for n in got)  # the finished call's latents
     assert not any(n.startswith("results/paper/fig5-") for n in got)  # no table from part of a figure
     assert jobs.DEADLINE is None
+
+
+def test_a_second_call_on_the_warm_machine_goes_on_from_the_first(tmp_path):
+    """lease.sh keeps the zoo and results outside the tree, so a second call of the same commit
+    sees what the first made (no unpack in between); another commit starts afresh."""
+    import os
+    import subprocess
+
+    root = paths.ROOT
+    fake = tmp_path / "py"  # stands in for the driver: lists what it sees, then adds a result
+    fake.write_text('#!/bin/sh\nls "$GANZ_RESULTS/paper" | grep -c made; test -f "$GANZ_ZOO/celeba64-d64.safetensors" '
+                    '&& echo zoo-ok; touch "$GANZ_RESULTS/paper/made-$$"\n')
+    fake.chmod(0o755)
+    state = tmp_path / "state"
+
+    def call(commit: str) -> str:
+        env = {**os.environ, "PY": str(fake), "OUT": str(tmp_path / f"out-{commit}"),
+               "GANZ_LEASE_STATE": str(state), "GANZ_COMMIT": commit, "DEADLINE_S": "30"}
+        env.pop("DRY", None)
+        return subprocess.run(["bash", str(root / "scripts/gpu/lease.sh"), "auto"], env=env,
+                              capture_output=True, text=True, timeout=120).stdout
+
+    first, second, other = call("aaa"), call("aaa"), call("bbb")
+    assert first.splitlines()[:2] == ["0", "zoo-ok"] and "going on" not in first
+    assert "going on" in second and second.splitlines()[1:3] == ["1", "zoo-ok"]
+    assert other.splitlines()[:2] == ["0", "zoo-ok"]

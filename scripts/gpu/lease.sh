@@ -28,6 +28,18 @@ if [ "${DRY:-0}" = 1 ]; then
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 else
   flag=""; export GANZ_DATA=${GANZ_DATA:-$PWD/.data} GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-/tmp/ganz_lease}
+  # zoo and results live outside the tree, seeded from it by a lease's first call: a second call
+  # on the still-warm machine (same commit) goes on from the first's state without an unpack here
+  state=${GANZ_LEASE_STATE:-/tmp/ganz_state}
+  if [ "$(cat "$state/commit" 2>/dev/null)" != "$GANZ_COMMIT" ]; then
+    rm -rf "$state"; mkdir -p "$state/results"
+    cp -r ganz/zoo "$state/zoo"
+    for r in paper bench; do [ -d "results/$r" ] && cp -r "results/$r" "$state/results/"; done
+    echo "$GANZ_COMMIT" > "$state/commit"
+  else
+    echo "lease.sh: going on from this machine's state of an earlier call ($state)" | tee -a "$OUT/lease.log"
+  fi
+  export GANZ_ZOO=$state/zoo GANZ_RESULTS=$state/results
 fi
 # backstop: SIGTERM a little after the deadline (the driver then packs and leaves), KILL 15 s later
 grace=$(( DEADLINE_S > 60 ? 20 : 5 ))
