@@ -107,7 +107,7 @@ def fake_todo(sizes: list[int]) -> list[dict]:
 
 
 def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch):
-    """Under a lease deadline the first call holds up to 32 images, later calls as many as the measured
+    """Under a lease deadline the first call holds up to 64 images, later calls as many as the measured
     rate says fit; when not one more fits, OutOfTime (the calls made are kept)."""
     from ganz.core.config import InvertConfig
     from ganz.study import jobs
@@ -125,7 +125,7 @@ def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch)
     monkeypatch.setattr(jobs, "DEADLINE", time.time() + 2.0)
     with pytest.raises(jobs.OutOfTime):
         jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5] * 40))
-    assert calls[0] == [5] * 6  # whole jobs up to 32 images first, to measure
+    assert calls[0] == [5] * (jobs.FIRST_CALL_IMAGES // 5)  # whole jobs up to 64 images first
     assert len(calls[1]) > 1  # then as many as fit
     done = sum(map(sum, calls))
     assert 1.0 <= 0.02 * done <= 2.0  # used most of the time, never planned past the deadline
