@@ -62,6 +62,18 @@ runs.training_samples(logs)
 # %% tags=["full-width"]
 tables.show(runs.training_last(logs))
 
+# %% [markdown]
+# ## The fast method's encoders
+# `ganz compress` starts from an encoder's guess (see the
+# [speed chapter](speed.ipynb)). Each generator's encoder is trained once, with the generator
+# frozen. Its validation PSNR is measured on held-out faces in the model's space, from the
+# head's guess alone, before any refinement. One head predicts the conv module's input h. The
+# others predict z for the trained layer (`keep_linear`) and for the codec's default random
+# layer at R = 10.
+
+# %% tags=["full-width"]
+tables.show(runs.encoder_logs(profile))
+
 # %% tags=["remove-cell"]
 runs.training_verdict(logs).glue()
 

@@ -358,3 +358,35 @@ def training_verdict(logs: Mapping[str, pd.DataFrame]) -> verdicts.Verdict:
     text = "\n\n".join(f"**{_training_label(p)}.**\n\n{v.text}" for p, v in parts.items())
     facts = {f"{p.replace('-', '_')}_{k}": x for p, v in parts.items() for k, x in v.facts.items()}
     return verdicts.Verdict("training", text, facts)
+
+
+def encoder_logs(profile: str | None = None) -> pd.DataFrame:
+    """The last logged step of each recorded encoder of the fast method (its training log:
+    ``results/<profile>/training/encoder-d<dim>.csv`` from a lease, or the CLI's
+    ``results/bench/encoder-<model>.csv``), per shown profile: images seen, seconds and the
+    validation PSNR of each head (model space, before any refinement)."""
+    from ..core.paths import results_dir
+
+    rows = []
+    for p in book_profiles(profile):
+        logs = sorted((results_dir() / p / "training").glob("encoder-d*.csv"))
+        logs += sorted((results_dir() / "bench").glob(f"encoder-{p}-d*.csv"))
+        for log in logs:
+            last = pd.read_csv(log).iloc[-1]
+            n = 3 * get_profile(p).image_size ** 2
+            heads = {_head_label(c.removeprefix("psnr_"), n): round(float(last[c]), 2)
+                     for c in last.index if c.startswith("psnr_")}
+            rows.append({"profile": p, "log": log.name, "steps": int(last["step"]),
+                         "images seen": int(last["images_seen"]),
+                         "seconds": round(float(last["seconds"]), 1),
+                         **{f"PSNR {h} (dB)": v for h, v in heads.items()}})
+    return pd.DataFrame(rows).set_index(["profile", "log"]) if rows else pd.DataFrame()
+
+
+def _head_label(head: str, n_pixels: int) -> str:
+    """``h`` → "h"; ``keep_linear_64`` → "keep_linear"; ``random_linear_1229`` at N = 12288 →
+    "random layer, R = 10"."""
+    name, _, size = head.rpartition("_")
+    if name == "random_linear" and size.isdigit():
+        return f"random layer, R = {n_pixels / int(size):.0f}"
+    return name if name and size.isdigit() else head
