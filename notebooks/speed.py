@@ -153,7 +153,7 @@ else:
 # {glue:text}`speed_gpu_start_s:.1f` s for the encoder and the choice of start,
 # {glue:text}`speed_gpu_steady_s:.1f` s of steady L-BFGS iterations, and
 # {glue:text}`speed_gpu_stall_s:.1f` s in {glue:text}`speed_gpu_stalls:.0f` stalls (intervals
-# more than 10× the median). cuDNN autotuning was {glue:text}`speed_gpu_autotuning` in this run.
+# more than 10× the median). In this run cuDNN autotuning was {glue:text}`speed_gpu_autotuning`.
 # With autotuning on, cuDNN times its algorithms again for every new input shape. The fast
 # method's batch shrinks as images stop, and each line search evaluates a subset, so its shapes
 # keep changing. The fast method now turns autotuning off for its refinement

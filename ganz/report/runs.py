@@ -378,7 +378,7 @@ def encoder_logs(profile: str | None = None) -> pd.DataFrame:
                      for c in last.index if c.startswith("psnr_")}
             rows.append({"profile": p, "log": log.name, "steps": int(last["step"]),
                          "images seen": int(last["images_seen"]),
-                         "seconds": round(float(last["seconds"]), 1),
+                         "training (s)": round(float(last["seconds"]), 1),
                          **{f"PSNR {h} (dB)": v for h, v in heads.items()}})
     return pd.DataFrame(rows).set_index(["profile", "log"]) if rows else pd.DataFrame()
 
