@@ -229,6 +229,33 @@ class Lease:
         self.say(f"bench inversion: done in {time.monotonic() - t0:.0f} s")
         self.pack("bench.tgz", {f"results/bench/{p.name}": p for p in out.iterdir() if p.is_file()})
 
+    def rd_stage(self, budget: float) -> None:
+        """The GPU part of the codecs chapter at 64×64: every latent ``rd_experiment`` needs (fig.
+        5's test and OOD jobs, their QAT refinements at 8, 6 and 4 bits), cached under
+        ``results/paper/jobs/`` and packed; the codec rows are made later on any CPU."""
+        from .ratedistortion import rd_latents
+
+        t0 = time.monotonic()
+        kw = dict(steps=5, n_images=1, qat_steps=2) if self.dry else {}
+        self.say(f"rd latents: {budget:.0f} s at most")
+        try:
+            with alarm(budget):
+                n = rd_latents("paper", self.device(), **kw)
+            self.say(f"rd latents: {n} latent sets in {time.monotonic() - t0:.0f} s")
+        except StageTimeout:
+            self.say(f"rd latents: out of time after {time.monotonic() - t0:.0f} s (finished "
+                     f"ones are kept)")
+        finally:
+            self.pack_results()
+
+    def has_rd_latents(self) -> bool:
+        """Whether every QAT latent set of the paper profile's codecs table is recorded (counted
+        by file: quantized depths × fig. 5's settings × splits)."""
+        from .ratedistortion import BITS, FIG5_RATIOS, RD_SPLITS, QUANT_BITS
+
+        want = sum(b in QUANT_BITS for b in BITS) * (len(FIG5_RATIOS) + 1) * len(RD_SPLITS)
+        return len(list((self.results() / "jobs").glob("qat-*.npz"))) >= want
+
     def pack_results(self) -> None:
         res = self.results()
         if res.is_dir():
@@ -274,8 +301,9 @@ class Lease:
 
     def run(self, mode: str) -> None:
         """The next stages not yet done, in order: d64 (with its equal-images snapshot); the
-        paper figures at dim 64; the encoder of d64; the GPU benchmark; dims 128/256/512, each
-        only when it fits whole; figs. 7 and 2 once every dim exists."""
+        paper figures at dim 64; the encoder of d64; the GPU benchmark; the codecs table's
+        latents; dims 128/256/512, each only when it fits whole; figs. 7 and 2 once every dim
+        exists."""
         have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
         share = float(os.environ.get("TRAIN_SHARE", "0.6"))
         if mode in ("auto", "train") and not have64:
@@ -296,6 +324,10 @@ class Lease:
             budget = min(float(os.environ.get("BENCH_S", "120")), self.left() - 10)
             if budget >= MIN_STAGE_S:
                 self.guarded("bench", lambda: self.bench_stage(budget))
+        if mode in ("auto", "experiments") and not self.has_rd_latents():
+            budget = min(float(os.environ.get("RD_S", "90")), self.left() - 10)
+            if budget >= MIN_STAGE_S:
+                self.guarded("rd latents", lambda: self.rd_stage(budget))
         if mode in ("auto", "train"):
             for dim in self.missing_dims():
                 need = self.train_estimate()

@@ -118,7 +118,8 @@ def _qat_job(prof: Profile, G: Generator, gid: str, adapter: Adapter, names: lis
     if path.is_file():
         return torch.from_numpy(np.load(path)["z"])
     zq = qat_refine(G, adapter, x, z, bits, steps, lr)
-    write_npz(path, z=zq.numpy(), names=np.array(names))
+    write_npz(path, z=zq.numpy(), names=np.array(names),
+              device=np.str_(device_name(next(G.parameters()).device)))
     return zq
 
 
@@ -170,6 +171,41 @@ def _codec_rows(image: np.ndarray, name: str, matched: Iterable[int], grid: Iter
 
 
 # --------------------------------------------------------------------------- the experiment
+def _latents(prof: Profile, G: Generator, gid: str, names: list[str], x: torch.Tensor,
+             cfg: InvertConfig, dev: torch.device, ratios: Sequence[float], keep_linear: bool,
+             bits: Sequence[int], qat_steps: int):
+    """Every GANZ point of one split: (job, bits, method, latents), the float latents from
+    fig. 5's job cache (inverted if missing) and, at quantized depths, their QAT refinement
+    (cached too)."""
+    for adapter_name, ratio in _settings(ratios, keep_linear):
+        job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+        for b in bits:
+            yield job, b, "ganz", job.z
+            if qat_steps and b in QUANT_BITS:
+                yield job, b, "ganz_qat", _qat_job(prof, G, gid, job.adapter, names, x, job.z, b,
+                                                   cfg, qat_steps, QAT_LR)
+
+
+def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, ratios=None,
+               n_images: int | None = None, steps: int | None = None, splits=RD_SPLITS,
+               keep_linear: bool = True, qat_steps: int | None = None) -> int:
+    """Make (or find) every latent ``rd_experiment`` with the same arguments needs, codecs aside:
+    the GPU part of the table (a lease runs it; the codec rows are then made on any CPU).
+    Returns how many latent sets it went through."""
+    prof, dev = get_profile(profile), pick_device(device)
+    ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
+    qat_steps = (5 if prof.synthetic else QAT_STEPS) if qat_steps is None else qat_steps
+    G, gid, _ = generator_for(prof, 64, dev)
+    cfg = InvertConfig(steps=steps or prof.steps, seed=0)
+    count = 0
+    for split in _as_tuple(splits):
+        names, x = load_split(prof, split, n_images, G.cfg.image_size)
+        for _ in _latents(prof, G, gid, names, x, cfg, dev, ratios, keep_linear,
+                          tuple(int(b) for b in _as_tuple(bits)), qat_steps):
+            count += 1
+    return count
+
+
 def _settings(ratios: Sequence[float], keep_linear: bool) -> list[tuple[str, float | None]]:
     return [("random_linear", float(r)) for r in ratios] + ([("keep_linear", None)] if keep_linear else [])
 
@@ -226,22 +262,15 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
             ganz_rows: list[dict] = []
-            for adapter_name, ratio in _settings(ratios, keep_linear):
-                job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+            for job, b, method, z in _latents(prof, G, gid, names, x, cfg, dev, ratios,
+                                              keep_linear, bits, qat_steps):
                 ad = job.adapter
-                fields = {"split": split, "adapter": ad.name, "ratio": G.cfg.num_pixels / ad.input_dim,
-                          "device": job.device}
-                for b in bits:
-                    latents = [("ganz", job.z)]
-                    if qat_steps and b in QUANT_BITS:
-                        latents.append(("ganz_qat", _qat_job(prof, G, gid, ad, names, x, job.z,
-                                                             b, cfg, qat_steps, QAT_LR)))
-                    for method, z in latents:
-                        files, rec = ganz_files(G, gid, ad, z, b)
-                        ganz_rows += _ganz_rows(files, rec, orig, names, base, method=method,
-                                                bits=b, **fields)
-                        for name, f in zip(names, files):
-                            sizes[name].add(len(f))
+                files, rec = ganz_files(G, gid, ad, z, b)
+                ganz_rows += _ganz_rows(files, rec, orig, names, base, method=method, bits=b,
+                                        split=split, adapter=ad.name,
+                                        ratio=G.cfg.num_pixels / ad.input_dim, device=job.device)
+                for name, f in zip(names, files):
+                    sizes[name].add(len(f))
             rows += ganz_rows
             budgets = grid_budgets(*orig.shape[1:3], grid)
             for i, name in enumerate(names):
