@@ -111,7 +111,7 @@ def cmd_train_encoder(a: argparse.Namespace) -> None:
 
 def add_commands(sub, positive_int, positive_float) -> None:
     """Register train, run, bench, publish and train-encoder on the ``ganz`` parser's subparsers."""
-    from .study import FIGURES
+    from .study import RUNS
 
     t = sub.add_parser("train", help="train a BEGAN on CelebA (resumes from OUT/latest.pt)")
     t.add_argument("--out", type=Path, required=True)
@@ -148,8 +148,8 @@ def add_commands(sub, positive_int, positive_float) -> None:
     t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("run", help="run (or load) the paper's figure experiments; writes results/")
-    r.add_argument("figures", nargs="+", choices=FIGURES, metavar="FIGURE",
-                   help=f"one or more of {', '.join(FIGURES)}")
+    r.add_argument("figures", nargs="+", choices=RUNS, metavar="FIGURE",
+                   help=f"one or more of {', '.join(RUNS)} (codecs: the codecs chapter's table)")
     r.add_argument("--profile", help="smoke, cpu-small or paper (default: $GANZ_PROFILE or cpu-small)")
     r.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     r.add_argument("--steps", type=positive_int, help="inversion steps (default: the profile's)")

@@ -75,3 +75,15 @@ def test_run_smoke_writes_and_reads_results(tmp_path, monkeypatch, capsys):
     code, out2, err = cli(argv, capsys)
     assert code == 0, err
     assert tables[0].stat().st_mtime_ns == before  # read from the cache, not rewritten
+
+
+def test_run_codecs_records_the_codecs_table(tmp_path, monkeypatch, capsys):
+    """``ganz run codecs`` records the codecs chapter's rate-distortion table."""
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "results"))
+    argv = ["run", "--profile", "smoke", "--device", "cpu", "--steps", "2", "--n-images", "1", "codecs"]
+    code, out, err = cli(argv, capsys)
+    assert code == 0, err
+    assert out.startswith("codecs: ")
+    (table,) = (tmp_path / "results" / "smoke").glob("rd-*.csv")
+    df = pd.read_csv(table)
+    assert {"ganz", "ganz_qat"} <= set(df["method"]) and (df["bytes"] > 0).all()

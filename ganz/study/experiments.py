@@ -7,7 +7,7 @@ from typing import Sequence
 
 from ..core.config import config_key
 from ..core.errors import GanzError
-from . import FIGURES
+from . import FIGURES, RUNS
 from . import figures as _figures
 from . import jobs as _jobs
 
@@ -54,6 +54,14 @@ def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile:
     return done
 
 
+def _runner(name: str):
+    if name == "codecs":  # GANZ files at every ratio × bit depth against the codecs, in bytes
+        from .ratedistortion import rd_experiment
+
+        return rd_experiment
+    return getattr(_figures, name)
+
+
 #: figures whose tables can be made from the jobs recorded so far (``run(..., so_far=True)``)
 SO_FAR_FIGURES = ("fig2", "fig3", "fig5")
 
@@ -65,9 +73,9 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
     batched calls (GPU); ``so_far`` inverts nothing: a figure with jobs not recorded yet gets a
     partial table of the others (``jobs.SO_FAR``). Returns ``{figure: ExperimentResult}`` and
     logs one line per figure."""
-    unknown = [f for f in figures if f not in FIGURES]
+    unknown = [f for f in figures if f not in RUNS]
     if unknown:
-        raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(FIGURES)}")
+        raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(RUNS)}")
     if so_far:
         other = [f for f in figures if f not in SO_FAR_FIGURES]
         if other or together:
@@ -81,7 +89,8 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
     if together:
         t0 = time.perf_counter()
         kw = {k: v for k, v in (("steps", steps), ("n_images", n_images)) if v is not None}
-        counts = prefetch([f for f in figures if f != "fig7"], profile, device, **kw)
+        counts = prefetch([f for f in figures if f in FIGURES and f != "fig7"], profile, device,
+                          **kw)
         log(f"inverted {sum(counts)} jobs in {len(counts)} batched rounds "
             f"in {time.perf_counter() - t0:.0f} s")
     out = {}
@@ -90,7 +99,7 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
         kw = {} if name == "fig7" else {"steps": steps}
         if name not in ("fig4", "fig7"):
             kw["n_images"] = n_images
-        res = out[name] = getattr(_figures, name)(profile=profile, device=device, **kw)
+        res = out[name] = _runner(name)(profile=profile, device=device, **kw)
         lacks = f"; partial, not recorded yet: {', '.join(res.meta['missing'])}" \
             if res.meta.get("missing") else ""
         log(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "
