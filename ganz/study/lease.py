@@ -248,6 +248,10 @@ class Lease:
         finally:
             self.pack_results()
 
+    def has_whole(self, figure: str) -> bool:
+        """Whether a whole table of ``figure`` is recorded (not only a partial one)."""
+        return any(not p.name.endswith(".partial.csv") for p in self.results().glob(f"{figure}-*.csv"))
+
     def has_rd_latents(self) -> bool:
         """Whether every QAT latent set of the paper profile's codecs table is recorded (counted
         by file: quantized depths × fig. 5's settings × splits)."""
@@ -324,7 +328,7 @@ class Lease:
             budget = min(float(os.environ.get("BENCH_S", "120")), self.left() - 10)
             if budget >= MIN_STAGE_S:
                 self.guarded("bench", lambda: self.bench_stage(budget))
-        if mode in ("auto", "experiments") and not self.has_rd_latents():
+        if mode in ("auto", "experiments") and self.has_whole("fig5") and not self.has_rd_latents():
             budget = min(float(os.environ.get("RD_S", "90")), self.left() - 10)
             if budget >= MIN_STAGE_S:
                 self.guarded("rd latents", lambda: self.rd_stage(budget))
