@@ -44,3 +44,24 @@ def test_numpy_lbfgs_follows_the_torch_one():
     np.testing.assert_allclose(fn, ft.numpy(), rtol=1e-3)
     assert np.abs(zn - zt.numpy()).max() < 1e-2 and (np.abs(zn) <= 1).all()
     assert (np.abs(evals - stats["evals"].numpy()) <= 0.3 * stats["evals"].numpy()).all()
+
+
+import pytest  # noqa: E402
+
+from ganz.lite.lossgrad import LossGrad  # noqa: E402
+from tiny import tiny_generator  # noqa: E402
+
+
+@pytest.mark.parametrize("arch", ["ganz", "original"])
+def test_written_out_gradient_is_autograds(arch):
+    G = tiny_generator(3, arch=arch, image_size=32).eval().requires_grad_(False)
+    g = torch.Generator().manual_seed(0)
+    h = torch.randn(2, G.cfg.width, G.cfg.base_size, G.cfg.base_size, generator=g)
+    x = torch.rand(2, 3, 32, 32, generator=g) * 2 - 1
+    hr = h.clone().requires_grad_(True)
+    want = (G.conv(hr) - x).pow(2).flatten(1).mean(1)
+    (want_g,) = torch.autograd.grad(want.sum(), hr)
+    with torch.no_grad():
+        loss, grad = LossGrad(G.conv)(h, x)
+    torch.testing.assert_close(loss, want.detach(), rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(grad, want_g, rtol=1e-4, atol=1e-7)
