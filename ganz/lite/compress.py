@@ -36,7 +36,14 @@ class LiteModel:
     """A bundle's sessions and adapters."""
 
     def __init__(self, folder: Path | str, threads: int = 0):
+        """``threads``: ONNX Runtime's intra-op threads (0: $OMP_NUM_THREADS when set, as torch
+        takes it, else all cores)."""
+        import os
+
         import onnxruntime as ort
+
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        threads = threads or (int(env) if env.isdigit() and int(env) > 0 else 0)
 
         self.folder = Path(folder)
         self.meta = json.loads((self.folder / "meta.json").read_text())
