@@ -108,6 +108,10 @@ def cmd_compress(a: argparse.Namespace) -> None:
     if a.layer_seed and adapter in ("keep_linear", "no_linear"):
         raise GanzError(f"--layer-seed applies to random layers (random_linear, square_linear), "
                         f"not {adapter}")
+    from .lite.cli import compress_lite
+
+    if compress_lite(a, outs, adapter):  # the fast method without torch, where it applies
+        return
 
     import torch
 

@@ -1,8 +1,12 @@
 """Image quality and rate: PSNR (paper eq. 2), SSIM, bits per pixel."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # psnr needs no torch: the lite compress path imports this module
+    import torch
 
 
 def psnr(x: np.ndarray, y: np.ndarray, max_value: float = 255.0) -> float:
@@ -17,7 +21,7 @@ def psnr(x: np.ndarray, y: np.ndarray, max_value: float = 255.0) -> float:
 def psnr_model(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Per-image PSNR (B,) of model-space batches in [-1, 1] (values clamped to the pixel range)."""
     mse = (x.clamp(-1, 1) - y.clamp(-1, 1)).div(2).pow(2).flatten(1).mean(1)
-    return -10 * torch.log10(mse.clamp_min(1e-12))
+    return -10 * mse.clamp_min(1e-12).log10()
 
 
 def ssim(x: np.ndarray, y: np.ndarray) -> float:

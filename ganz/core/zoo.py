@@ -15,11 +15,10 @@ from .atomic import atomic_path
 from .config import ModelConfig
 from .errors import GanzError
 from .models import Generator
-from .paths import MODELS_DIR
+from .paths import DEFAULT_MODELS, MODELS_DIR
 
 FORMAT = "ganz-generator-1"
 # `ganz compress` without --model uses the first of these that is committed (paper-size first)
-DEFAULT_MODELS = ("celeba64-d64", "cpu-small-d64")
 
 
 def weights_id(state: dict[str, torch.Tensor]) -> str:

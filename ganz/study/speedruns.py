@@ -173,6 +173,21 @@ def _compress(files: list[Path], out: Path, method: str, model: str, steps: int 
             "outputs": outs}
 
 
+def _fast_backend(model: str) -> str:
+    """What ``ganz compress --method fast --device cpu`` runs for ``model`` here: the torch-free
+    path (``ganz.lite``) when its bundle is up to date and onnxruntime is installed, else torch."""
+    import argparse
+
+    from ..lite.cli import lite_model
+
+    a = argparse.Namespace(method="fast", fit=False, steps=None, device="cpu", model=model)
+    if lite_model(a) is None:
+        return "torch"
+    import onnxruntime
+
+    return f"onnxruntime {onnxruntime.__version__} (ganz.lite)"
+
+
 def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats=3,
                   out_dir: Path | None = None, paper_steps: int | None = None) -> pd.DataFrame:
     """Whole-command wall time, fast vs paper, on test faces; see the module docstring.
@@ -248,7 +263,7 @@ def time_commands(model: str = "cpu-small-d64", counts=(1, 8), repeats=3,
             "counts": list(counts), "repeats": reps, "threads": threads,
             "paper_steps": paper_steps or InvertConfig().steps,
             "fast": asdict(replace(FastConfig())), "commit": _commit(), "torch": torch.__version__,
-            "python": sys.version.split()[0],
+            "python": sys.version.split()[0], "fast_backend": _fast_backend(model),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "command": "python -m ganz compress IMAGES -o OUT --method {fast|paper} --model "
                        f"{model} --device cpu -q -f (a fresh process each)"}

@@ -1,0 +1,1 @@
+"""A torch-free compress path (work in progress on branch lite-compress): numpy + ONNX Runtime."""

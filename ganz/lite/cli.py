@@ -1,0 +1,95 @@
+"""``ganz compress`` without torch, when it can give exactly what the torch path would.
+
+``compress_lite`` runs only for the fast method on a CPU (``--method auto|fast``, ``--device
+auto|cpu`` with no CUDA device present), without ``--fit`` or ``--steps``, on plain RGB images of
+the model's size, for an adapter the model's bundle carries, with onnxruntime installed and the
+bundle made from this very weights file. Anything else returns False and the torch path runs
+(which also gives every error message).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..core.atomic import atomic_write
+from ..core.fileformat import roundtrip
+from ..core.paths import DEFAULT_MODELS, MODELS_DIR
+from .compress import LiteModel, bundle_for, file_sha256
+
+
+def _weights(model: str | None) -> Path | None:
+    if model is None:
+        names = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
+        return MODELS_DIR / f"{names[0]}.safetensors" if names else None
+    p = Path(model)
+    if p.suffix == ".safetensors":
+        return p if p.is_file() else None
+    p = MODELS_DIR / f"{model}.safetensors"
+    return p if p.is_file() else None
+
+
+def _images(paths: list[Path], size: int) -> np.ndarray | None:
+    """uint8 (B, size, size, 3) when every file is a plain RGB image of that size, else None."""
+    from PIL import Image
+
+    out = []
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                if im.mode != "RGB" or im.size != (size, size) or im.getexif().get(0x0112, 1) != 1:
+                    return None
+                out.append(np.asarray(im, dtype=np.uint8))
+        except Exception:  # noqa: BLE001 - the torch path reports it properly
+            return None
+    return np.stack(out)
+
+
+def lite_model(a: argparse.Namespace) -> LiteModel | None:
+    """The bundle to compress with, or None when the torch path must run."""
+    if a.method == "paper" or a.fit or a.steps or a.device not in ("auto", "cpu"):
+        return None
+    if a.device == "auto" and os.path.exists("/dev/nvidiactl"):  # a GPU: the torch path uses it
+        return None
+    weights = _weights(a.model)
+    if weights is None or not (bundle_for(weights) / "meta.json").is_file():
+        return None
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return None
+    meta = json.loads((bundle_for(weights) / "meta.json").read_text())
+    encoder = weights.with_name(weights.name[: -len(weights.suffix)] + ".encoder.safetensors")
+    if (meta.get("file_sha256") != file_sha256(weights) or not encoder.is_file()
+            or meta.get("encoder_sha256") != file_sha256(encoder)):
+        return None  # a bundle of other weights: remade by `python -m ganz.lite.export`
+    return LiteModel(bundle_for(weights))
+
+
+def compress_lite(a: argparse.Namespace, outs: list[Path], adapter: str) -> bool:
+    """Compress ``a.images`` into ``outs`` on the lite path; False (nothing written) if it can't."""
+    lite = lite_model(a)
+    if lite is None:
+        return False
+    ratio = (a.ratio or 10.0) if adapter == "random_linear" else None
+    ad = lite.adapter(adapter, ratio, a.layer_seed)
+    x = _images([Path(p) for p in a.images], lite.meta["image_size"])
+    if ad is None or x is None:
+        return False
+    from ..cli import check_outputs, model_inputs
+
+    files, _, _ = lite.compress(x, adapter, ratio, a.layer_seed, a.bits)
+    from ..core.fileformat import unpack
+    from ..core.metrics import psnr
+
+    rec = lite.decode(ad, np.stack([roundtrip(unpack(f).z, a.bits) for f in files]))
+    check_outputs(outs, [*a.images, *model_inputs(a)], a.force)  # nothing appeared meanwhile
+    n = lite.meta["num_pixels"]
+    for i, (src, dst, data) in enumerate(zip(a.images, outs, files)):
+        atomic_write(dst, data)
+        print(f"{src} -> {dst}: {len(data)} bytes ({len(data) / 1024:.2f} KiB), "
+              f"R = {n / ad['dim']:.4g}, PSNR {psnr(rec[i], x[i]):.2f} dB (fast method)")
+    return True
