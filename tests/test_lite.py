@@ -4,26 +4,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganz.core.adapters import make_adapter
 from ganz.core.fast import _loss_grad, lbfgs_batch
-from ganz.core.models import Generator
 from ganz.lite.lbfgs import lbfgs
-from tiny import TINY
-
-
-def _problem():
-    torch.manual_seed(0)
-    G = Generator(TINY).eval().requires_grad_(False)
-    ad = make_adapter(G, "keep_linear")
-    g = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        x = G(torch.rand(3, TINY.latent_dim, generator=g) * 2 - 1)
-    x = (x + 0.05 * torch.randn(x.shape, generator=g)).clamp(-1, 1)
-    return G, ad, x, torch.zeros(3, ad.input_dim)
+from tiny import fitting_problem
 
 
 def test_numpy_lbfgs_follows_the_torch_one():
-    G, ad, x, z0 = _problem()
+    G, ad, x, z0 = fitting_problem()
 
     def loss_grad(z: np.ndarray, rows: np.ndarray):
         f, g = _loss_grad(G, ad, torch.from_numpy(z), x[torch.from_numpy(rows)])

@@ -5,28 +5,17 @@ import pandas as pd
 import pytest
 import torch
 
-from ganz.core.adapters import make_adapter
-from ganz.core.config import ModelConfig
 from ganz.core.errors import GanzError
 from ganz.core.fast import FastConfig, invert_fast, lbfgs_batch
-from ganz.core.models import Generator
 from ganz.study.speedruns import replay_rule
+from tiny import fitting_problem
 
-TINY = ModelConfig(16, 4, 8, 8)
 
 
 @pytest.fixture(scope="module")
 def problem():
     torch.set_num_threads(1)
-    torch.manual_seed(0)
-    G = Generator(TINY).eval().requires_grad_(False)
-    ad = make_adapter(G, "keep_linear")
-    g = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        x = G(torch.rand(3, TINY.latent_dim, generator=g) * 2 - 1)
-    x = (x + 0.05 * torch.randn(x.shape, generator=g)).clamp(-1, 1)
-    z0 = torch.zeros(3, ad.input_dim)
-    return G, ad, x, z0
+    return fitting_problem()
 
 
 def test_stopping_rule_stops_each_image_on_its_own(problem):

@@ -26,3 +26,18 @@ def tiny_model_file(path: Path | str, seed: int | None = 0, **changes) -> tuple[
     G = tiny_generator(seed, **changes)
     export_generator(G, path)
     return G, str(path)
+
+
+def fitting_problem(n: int = 3):
+    """A tiny seeded generator, its keep_linear adapter, ``n`` noisy images it can nearly draw
+    and a zero start: (G, adapter, x, z0), for the refinement tests."""
+    from ganz.core.adapters import make_adapter
+
+    torch.manual_seed(0)
+    G = Generator(TINY).eval().requires_grad_(False)
+    ad = make_adapter(G, "keep_linear")
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        x = G(torch.rand(n, TINY.latent_dim, generator=g) * 2 - 1)
+    x = (x + 0.05 * torch.randn(x.shape, generator=g)).clamp(-1, 1)
+    return G, ad, x, torch.zeros(n, ad.input_dim)

@@ -9,6 +9,7 @@ bundle made from this very weights file. Anything else returns False and the tor
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -57,9 +58,7 @@ def lite_model(a: argparse.Namespace) -> LiteModel | None:
     weights = _weights(a.model)
     if weights is None or not (bundle_for(weights) / "meta.json").is_file():
         return None
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("onnxruntime") is None:
         return None
     meta = json.loads((bundle_for(weights) / "meta.json").read_text())
     encoder = weights.with_name(weights.name[: -len(weights.suffix)] + ".encoder.safetensors")
