@@ -202,7 +202,8 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
 def model_ids(extra: str | None) -> dict[str, str]:
     """Weights ids of the committed models (and of ``extra``, a name or path), by name."""
-    from .core.zoo import available_models, load_generator
+    from .core.modelfiles import available_models
+    from .core.zoo import load_generator
 
     ids = {}
     for name in [*available_models(), *([extra] if extra else [])]:

@@ -20,7 +20,7 @@ def dry(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "MODELS_DIR", tmp_path / "zoo")
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr("ganz.core.data.CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr("ganz.core.zoo.MODELS_DIR", tmp_path / "zoo")
+    monkeypatch.setattr("ganz.core.modelfiles.MODELS_DIR", tmp_path / "zoo")
     monkeypatch.setattr("ganz.train.publish.MODELS_DIR", tmp_path / "zoo")
     from ganz.core import data
 

@@ -69,8 +69,10 @@ from ganz.core.metrics import psnr  # noqa: E402
 from ganz.core.pixels import uint8_to_model  # noqa: E402
 from ganz.core.zoo import export_generator, load_generator  # noqa: E402
 from ganz.lite import cli as lite_cli  # noqa: E402
-from ganz.lite.compress import LiteModel, bundle_for  # noqa: E402
-from ganz.lite.export import export_bundle, stale  # noqa: E402
+from ganz.core.modelfiles import bundle_for  # noqa: E402
+from ganz.lite import compress as lite_compress  # noqa: E402
+from ganz.lite.compress import LiteModel, stale  # noqa: E402
+from ganz.lite.export import export_bundle  # noqa: E402
 from ganz.train.encoder import EncoderTrainConfig, train_encoder  # noqa: E402
 from images import make_image  # noqa: E402
 
@@ -97,6 +99,14 @@ def bundle(tmp_path_factory):
     for i in range(2):
         Image.fromarray(make_image(16, seed=i)).save(images / f"face{i}.png")
     return model, sorted(images.glob("*.png"))
+
+
+def test_lite_uses_the_fast_methods_defaults():
+    c = FastConfig()
+    assert (lite_compress.STEPS, lite_compress.MEMORY, lite_compress.TOL_DB, lite_compress.TOL_WINDOW,
+            lite_compress.PROJECT_ITERS) == (c.steps, c.memory, c.tol_db, c.tol_window, c.project_iters)
+    assert c.starts == ("head", "project", "zeros") and c.random_starts == 0 and c.refine == 1
+    assert c.bound_eps == 0.0 and c.head_scale == 1.0
 
 
 def test_lite_compress_matches_the_torch_fast_method(bundle):

@@ -33,6 +33,7 @@ from .atomic import atomic_path
 from .config import ModelConfig
 from .errors import GanzError
 from .models import Generator
+from .modelfiles import encoder_path_for
 from .pixels import uint8_to_model
 
 __all__ = ["DEFAULT_HEADS", "FORMAT", "EncoderConfig", "LatentEncoder", "encoder_flops",
@@ -132,12 +133,6 @@ def encoder_flops(cfg: EncoderConfig) -> int:
 
 
 # --------------------------------------------------------------------------- files
-def encoder_path_for(generator_path: Path | str) -> Path:
-    """``foo.safetensors`` -> ``foo.encoder.safetensors`` (same folder)."""
-    p = Path(generator_path)
-    return p.with_name(p.name[: -len(p.suffix)] + ".encoder.safetensors" if p.suffix else p.name + ".encoder.safetensors")
-
-
 def export_encoder(E: LatentEncoder, path: Path | str, generator_id: str,
                    dtype: torch.dtype = torch.float16, **meta: object) -> None:
     """Write E's weights (fp16 by default) + config + its generator's weights id, atomically."""

@@ -9,7 +9,6 @@ ROOT = PACKAGE_DIR.parent
 DATA_DIR = ROOT / "data"
 MODELS_DIR = Path(os.environ.get("GANZ_ZOO", PACKAGE_DIR / "zoo"))  # committed generator weights
 CACHE_DIR = Path(os.environ.get("GANZ_CACHE", ROOT / ".cache"))
-DEFAULT_MODELS = ("celeba64-d64", "cpu-small-d64")  # the default model: the first committed one
 
 
 def results_dir() -> Path:

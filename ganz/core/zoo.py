@@ -15,7 +15,7 @@ from .atomic import atomic_path
 from .config import ModelConfig
 from .errors import GanzError
 from .models import Generator
-from .paths import DEFAULT_MODELS, MODELS_DIR
+from .modelfiles import resolve_model
 
 FORMAT = "ganz-generator-1"
 # `ganz compress` without --model uses the first of these that is committed (paper-size first)
@@ -40,32 +40,6 @@ def export_generator(G: Generator, path: Path | str, dtype: torch.dtype = torch.
     with atomic_path(path) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     return weights_id(state)
-
-
-def resolve_model(name_or_path: str | Path | None) -> Path:
-    """A path, or the name of a committed model in ganz/zoo (``None`` = the default model)."""
-    if name_or_path is None:
-        committed = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
-        if not committed:
-            raise GanzError("no default model is committed yet; pass --model PATH")
-        name_or_path = committed[0]
-    p = Path(name_or_path)
-    if p.suffix in (".safetensors", ".pt") or p.exists():
-        if not p.is_file():
-            raise GanzError(f"model file {p} not found")
-        return p
-    cand = MODELS_DIR / f"{name_or_path}.safetensors"
-    if cand.is_file():
-        return cand
-    known = ", ".join(available_models()) or "none committed yet"
-    raise GanzError(f"unknown model {name_or_path!r} (committed models: {known}); pass --model PATH")
-
-
-def available_models() -> list[str]:
-    if not MODELS_DIR.is_dir():
-        return []
-    # encoders (<model>.encoder.safetensors, see ganz.core.encoder) live beside their generators
-    return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors") if not p.stem.endswith(".encoder"))
 
 
 def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

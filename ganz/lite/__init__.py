@@ -1,1 +1,1 @@
-"""A torch-free compress path (work in progress on branch lite-compress): numpy + ONNX Runtime."""
+"""``ganz compress``'s fast method without torch on a CPU: numpy + ONNX Runtime (see ``cli``)."""

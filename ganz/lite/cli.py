@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 from pathlib import Path
 
@@ -18,19 +17,9 @@ import numpy as np
 
 from ..core.atomic import atomic_write
 from ..core.fileformat import roundtrip
-from ..core.paths import DEFAULT_MODELS, MODELS_DIR
-from .compress import LiteModel, bundle_for, file_sha256
-
-
-def _weights(model: str | None) -> Path | None:
-    if model is None:
-        names = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
-        return MODELS_DIR / f"{names[0]}.safetensors" if names else None
-    p = Path(model)
-    if p.suffix == ".safetensors":
-        return p if p.is_file() else None
-    p = MODELS_DIR / f"{model}.safetensors"
-    return p if p.is_file() else None
+from ..core.errors import GanzError
+from ..core.modelfiles import bundle_for, resolve_model
+from .compress import LiteModel, stale
 
 
 def _images(paths: list[Path], size: int) -> np.ndarray | None:
@@ -55,16 +44,12 @@ def lite_model(a: argparse.Namespace) -> LiteModel | None:
         return None
     if a.device == "auto" and os.path.exists("/dev/nvidiactl"):  # a GPU: the torch path uses it
         return None
-    weights = _weights(a.model)
-    if weights is None or not (bundle_for(weights) / "meta.json").is_file():
-        return None
-    if importlib.util.find_spec("onnxruntime") is None:
-        return None
-    meta = json.loads((bundle_for(weights) / "meta.json").read_text())
-    encoder = weights.with_name(weights.name[: -len(weights.suffix)] + ".encoder.safetensors")
-    if (meta.get("file_sha256") != file_sha256(weights) or not encoder.is_file()
-            or meta.get("encoder_sha256") != file_sha256(encoder)):
-        return None  # a bundle of other weights: remade by `python -m ganz.lite.export`
+    try:
+        weights = resolve_model(a.model)
+    except GanzError:
+        return None  # the torch path says why
+    if importlib.util.find_spec("onnxruntime") is None or stale(weights):
+        return None  # no bundle, or one of other weights: `python -m ganz.lite.export` makes it
     return LiteModel(bundle_for(weights))
 
 

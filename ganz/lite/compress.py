@@ -7,28 +7,35 @@ carries (``ganz.lite.export.DEFAULT_ADAPTERS``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 
 from ..core.fileformat import GanzFile, pack
+from ..core.modelfiles import bundle_for, encoder_path_for
 from .lbfgs import lbfgs
 
 def file_sha256(path: Path | str) -> str:
-    """SHA-256 of a file's bytes: a bundle is used only beside the weights file it was made from."""
-    import hashlib
-
+    """SHA-256 of a file's bytes: a bundle is used only beside the files it was made from."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def bundle_for(weights: Path) -> Path:
-    """``ganz/zoo/<model>.lite/`` beside ``ganz/zoo/<model>.safetensors``."""
-    return weights.with_name(weights.name[: -len(weights.suffix)] + ".lite" if weights.suffix
-                             else weights.name + ".lite")
+def stale(weights: Path) -> bool:
+    """Whether ``weights`` lacks an up-to-date bundle (none, or one made from other weights or
+    another encoder)."""
+    meta = bundle_for(weights) / "meta.json"
+    if not meta.is_file():
+        return True
+    doc = json.loads(meta.read_text())
+    enc = encoder_path_for(weights)
+    return (doc.get("file_sha256") != file_sha256(weights) or not enc.is_file()
+            or doc.get("encoder_sha256") != file_sha256(enc))
 
 
-# the fast method's defaults (``ganz.core.fast.FastConfig``), checked against it by the tests
+# the fast method's defaults (``ganz.core.fast.FastConfig``; tests/test_lite.py checks them)
 STEPS, MEMORY, TOL_DB, TOL_WINDOW, PROJECT_ITERS = 1000, 5, 0.02, 40, 100
 
 
@@ -38,8 +45,6 @@ class LiteModel:
     def __init__(self, folder: Path | str, threads: int = 0):
         """``threads``: ONNX Runtime's intra-op threads (0: $OMP_NUM_THREADS when set, as torch
         takes it, else all cores)."""
-        import os
-
         import onnxruntime as ort
 
         env = os.environ.get("OMP_NUM_THREADS", "")

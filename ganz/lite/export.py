@@ -21,10 +21,11 @@ import numpy as np
 import torch
 
 from ..core.adapters import make_adapter
-from ..core.encoder import encoder_path_for, find_encoder, head_key
+from ..core.encoder import find_encoder, head_key
 from ..core.fast import _solver
-from ..core.zoo import load_generator, resolve_model
-from .compress import bundle_for, file_sha256
+from ..core.modelfiles import bundle_for, encoder_path_for, resolve_model
+from ..core.zoo import load_generator
+from .compress import file_sha256, stale
 from .lossgrad import LossGrad
 
 #: the adapters a bundle carries: the codec's default (random layer at R = 10, layer seed 0) and
@@ -91,21 +92,11 @@ def _export(model: str | Path, out: Path | None, adapters) -> Path:
     np.savez(out / "adapters.npz", **arrays)
     path = resolve_model(model)
     doc = {"generator_sha256": gid, "file_sha256": file_sha256(path),
-           "encoder_sha256": file_sha256(encoder_path_for(path)), "image_size": s, "width": c.width, "base_size": c.base_size,
-           "num_pixels": c.num_pixels, "arch": c.arch, "adapters": ads, "heads": keys,
+           "encoder_sha256": file_sha256(encoder_path_for(path)), "image_size": s,
+           "width": c.width, "base_size": c.base_size, "num_pixels": c.num_pixels, "arch": c.arch, "adapters": ads, "heads": keys,
            "model": str(meta.get("model") or model)}
     (out / "meta.json").write_text(json.dumps(doc, indent=1) + "\n")
     return out
-
-
-def stale(weights: Path) -> bool:
-    """Whether ``weights`` (with an encoder beside it) lacks an up-to-date bundle."""
-    meta = bundle_for(weights) / "meta.json"
-    if not meta.is_file():
-        return True
-    doc = json.loads(meta.read_text())
-    return (doc.get("file_sha256") != file_sha256(weights)
-            or doc.get("encoder_sha256") != file_sha256(encoder_path_for(weights)))
 
 
 def main() -> int:
@@ -117,8 +108,7 @@ def main() -> int:
         if weights.name.endswith(".encoder.safetensors") or not encoder_path_for(weights).is_file():
             continue
         if stale(weights):
-            out = export_bundle(weights)
-            print(f"lite bundle: {out.relative_to(MODELS_DIR.parent.parent) if out.is_relative_to(MODELS_DIR.parent.parent) else out}")
+            print(f"lite bundle: {export_bundle(weights)}")
     return 0
 
 

@@ -1,0 +1,50 @@
+"""Where a model's files are (no torch): its weights, the encoder beside them, its lite bundle."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import GanzError
+from .paths import MODELS_DIR
+
+DEFAULT_MODELS = ("celeba64-d64", "cpu-small-d64")  # the default model: the first committed one
+
+
+def available_models() -> list[str]:
+    if not MODELS_DIR.is_dir():
+        return []
+    # encoders (<model>.encoder.safetensors) live beside their generators
+    return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors") if not p.stem.endswith(".encoder"))
+
+
+def resolve_model(name_or_path: str | Path | None) -> Path:
+    """A path, or the name of a committed model in ganz/zoo (``None`` = the default model)."""
+    if name_or_path is None:
+        committed = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
+        if not committed:
+            raise GanzError("no default model is committed yet; pass --model PATH")
+        name_or_path = committed[0]
+    p = Path(name_or_path)
+    if p.suffix in (".safetensors", ".pt") or p.exists():
+        if not p.is_file():
+            raise GanzError(f"model file {p} not found")
+        return p
+    cand = MODELS_DIR / f"{name_or_path}.safetensors"
+    if cand.is_file():
+        return cand
+    known = ", ".join(available_models()) or "none committed yet"
+    raise GanzError(f"unknown model {name_or_path!r} (committed models: {known}); pass --model PATH")
+
+
+def _beside(path: Path | str, suffix: str) -> Path:
+    p = Path(path)
+    return p.with_name((p.name[: -len(p.suffix)] if p.suffix else p.name) + suffix)
+
+
+def encoder_path_for(generator_path: Path | str) -> Path:
+    """``foo.safetensors`` -> ``foo.encoder.safetensors`` (same folder)."""
+    return _beside(generator_path, ".encoder.safetensors")
+
+
+def bundle_for(generator_path: Path | str) -> Path:
+    """``foo.safetensors`` -> ``foo.lite/``: the torch-free compress path's bundle (``ganz.lite``)."""
+    return _beside(generator_path, ".lite")
