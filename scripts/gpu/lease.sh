@@ -27,7 +27,12 @@ if [ "${DRY:-0}" = 1 ]; then
   export GANZ_LEASE_WORK=$work GANZ_ZOO=$work/zoo GANZ_RESULTS=$work/results GANZ_CACHE=$work/cache
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 else
-  flag=""; export GANZ_DATA=${GANZ_DATA:-$PWD/.data} GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-/tmp/ganz_lease}
+  flag=""; export GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-/tmp/ganz_lease}
+  if [ -z "${GANZ_DATA:-}" ] && [ -f .data/data.tgz ]; then  # prepare.sh's one .tgz, unpacked once a machine
+    [ -d /tmp/ganz_data/celeba ] || { mkdir -p /tmp/ganz_data && tar -xzf .data/data.tgz -C /tmp/ganz_data; }
+    export GANZ_DATA=/tmp/ganz_data
+  fi
+  export GANZ_DATA=${GANZ_DATA:-$PWD/.data}
   # zoo and results live outside the tree, seeded from it by a lease's first call: a second call
   # on the still-warm machine (same commit) goes on from the first's state without an unpack here
   state=${GANZ_LEASE_STATE:-/tmp/ganz_state}
