@@ -52,6 +52,28 @@ def test_original_loop_profile_keys_and_bytes(tmp_path, monkeypatch):
     assert (a.table.query("method == 'ganz'")["bytes"] > 0).all()
 
 
+def test_rate_distortion_latents_reuse_fig5_jobs_of_a_profile_with_its_own_loop(tmp_path, monkeypatch):
+    """The codecs table's latents are fig. 5's cached jobs, also where the profile's inversion is
+    not the default one (lease 3 re-inverted two paper-profile jobs in fp32: 60 s each)."""
+    from ganz.study import ratedistortion as rd
+
+    prof = dataclasses.replace(profiles.PROFILES["smoke"], name="smoke-orig",
+                               invert={"clamp": "start"})
+    monkeypatch.setitem(profiles.PROFILES, "smoke-orig", prof)
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    figures.fig5("smoke-orig", "cpu", ratio=[10], steps=3)
+    jobs_before = sorted(p.name for p in tmp_path.rglob("*.npz"))
+
+    def refuse(*a, **k):
+        raise AssertionError("rd_latents inverted a job fig. 5 had recorded")
+    monkeypatch.setattr(job_cache, "invert_many", refuse)
+    n = rd.rd_latents("smoke-orig", "cpu", ratios=[10], steps=3, bits=(32, 8), qat_steps=1)
+    assert n == 2 * 3 * len(rd.RD_SPLITS)  # (R = 10, keep_linear) × (32, 8, 8-QAT) × splits
+    qat = sorted(p.name for p in tmp_path.rglob("qat-*.npz"))
+    assert len(qat) == 2 * len(rd.RD_SPLITS)
+    assert sorted(p.name for p in tmp_path.rglob("*.npz") if p.name not in qat) == jobs_before
+
+
 def test_unclamped_latent_bytes_are_those_of_float32_files():
     G = Generator(profiles.SMOKE_MODEL)
     ad = make_adapter(G, "random_linear", ratio=10)

@@ -202,3 +202,21 @@ def test_a_second_call_on_the_warm_machine_goes_on_from_the_first(tmp_path):
     assert first.splitlines()[:2] == ["0", "zoo-ok"] and "going on" not in first
     assert "going on" in second and second.splitlines()[1:3] == ["1", "zoo-ok"]
     assert other.splitlines()[:2] == ["0", "zoo-ok"]
+
+
+def test_a_recorded_gpu_bench_is_not_run_again(dry, monkeypatch, tmp_path):
+    """The benchmark writes where ``has_gpu_bench`` looks (lease 3's second call ran it again)."""
+    import json
+
+    from ganz.study import bench
+
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "results"))
+
+    def fake(out_dir, **kw):  # what a GPU run records
+        (out_dir).mkdir(parents=True, exist_ok=True)
+        (out_dir / "inversion-paper-cuda.json").write_text(json.dumps({"cudnn_benchmark": False}))
+    monkeypatch.setattr(bench, "run_inversion", fake)
+    assert not dry.has_gpu_bench()
+    dry.bench_stage(60)
+    assert dry.has_gpu_bench()
+    assert members(dry.out / "bench.tgz") == {"results/bench/inversion-paper-cuda.json"}

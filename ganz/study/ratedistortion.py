@@ -196,7 +196,7 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
     ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
     qat_steps = (5 if prof.synthetic else QAT_STEPS) if qat_steps is None else qat_steps
     G, gid, _ = generator_for(prof, 64, dev)
-    cfg = InvertConfig(steps=steps or prof.steps, seed=0)
+    cfg = prof.inversion(steps)
     count = 0
     for split in _as_tuple(splits):
         names, x = load_split(prof, split, n_images, G.cfg.image_size)
@@ -252,7 +252,7 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
               "qat_lr": QAT_LR, "codecs": codecs, "grid": grid, "version": _FORMAT_VERSION}
 
     def compute() -> pd.DataFrame:
-        cfg = InvertConfig(steps=steps_, seed=0)  # what fig. 5 uses: same cache key
+        cfg = prof.inversion(steps_)  # what fig. 5 uses: same cache key
         base = {"experiment": EXPERIMENT, "profile": prof.name, "torch": torch.__version__,
                 "commit": git_commit(), "generator": gid}
         cpu = device_name(torch.device("cpu"))
@@ -316,7 +316,7 @@ def example_points(profile: str | None = None, device: str = "auto",
     prof, dev = get_profile(profile), pick_device(device)
     codecs = tuple(codecs) if codecs is not None else tuple(available_codecs())
     G, gid, gmeta = generator_for(prof, 64, dev)
-    cfg = InvertConfig(steps=steps or prof.steps, seed=0)
+    cfg = prof.inversion(steps)
     rows, images = [], {}
     for split, index in picks:
         names, x = load_split(prof, split, n_images, G.cfg.image_size)

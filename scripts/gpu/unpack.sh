@@ -9,12 +9,16 @@ cd "$(dirname "$0")/../.."
 shopt -s nullglob
 n=0
 for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz "$dir"/encoder.tgz "$dir"/bench.tgz; do
+  [ -f "$f" ] || continue  # a lease packs only the stages it ran
   tar -tzf "$f" | grep -Ev '^(ganz/zoo/|results/paper/|results/bench/|runs/paper-d)' && { echo "unpack.sh: $f has unexpected paths" >&2; exit 1; }
   tar -xzf "$f" --no-same-owner
   echo "unpacked $f: $(tar -tzf "$f" | wc -l) files"; n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "unpack.sh: nothing to unpack in $dir" >&2; exit 1; }
 [ -f "$dir/lease.log" ] && tail -5 "$dir/lease.log"
+for p in results/paper/*.partial.csv; do  # a whole table from the device replaces the partial one
+  [ -f "${p%.partial.csv}.csv" ] && rm -f "$p" "${p%.csv}.json"
+done
 py=python3; [ -x .venv/bin/python ] && py=.venv/bin/python
 # a figure the lease cut short: its table from the jobs recorded so far (needs the images, CPU, ~1 min)
 PYTHONPATH=$PWD GANZ_DATA=${GANZ_DATA:-../shared/data} "$py" -c \
