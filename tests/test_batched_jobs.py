@@ -52,26 +52,41 @@ def test_original_loop_profile_keys_and_bytes(tmp_path, monkeypatch):
     assert (a.table.query("method == 'ganz'")["bytes"] > 0).all()
 
 
-def test_rate_distortion_latents_reuse_fig5_jobs_of_a_profile_with_its_own_loop(tmp_path, monkeypatch):
-    """The codecs table's latents are fig. 5's cached jobs, also where the profile's inversion is
-    not the default one (lease 3 re-inverted two paper-profile jobs in fp32: 60 s each)."""
+def test_rate_distortion_latents_reuse_fig5_jobs_where_the_loop_is_the_codecs(tmp_path, monkeypatch):
+    """The codecs table's latents are fig. 5's cached jobs where the profile's loop keeps z in
+    [−1, 1]; a profile with the original loop (z leaves [−1, 1], which no ``.ganz`` file holds)
+    gets its own codec-loop jobs, all inverted in one batched call, never one call per job
+    (lease 3 spent 60 s a job on two of them)."""
     from ganz.study import ratedistortion as rd
 
-    prof = dataclasses.replace(profiles.PROFILES["smoke"], name="smoke-orig",
+    orig = dataclasses.replace(profiles.PROFILES["smoke"], name="smoke-orig",
                                invert={"clamp": "start"})
-    monkeypatch.setitem(profiles.PROFILES, "smoke-orig", prof)
+    monkeypatch.setitem(profiles.PROFILES, "smoke-orig", orig)
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
-    figures.fig5("smoke-orig", "cpu", ratio=[10], steps=3)
-    jobs_before = sorted(p.name for p in tmp_path.rglob("*.npz"))
+    calls = []
+    real = job_cache.invert_many
 
-    def refuse(*a, **k):
-        raise AssertionError("rd_latents inverted a job fig. 5 had recorded")
-    monkeypatch.setattr(job_cache, "invert_many", refuse)
-    n = rd.rd_latents("smoke-orig", "cpu", ratios=[10], steps=3, bits=(32, 8), qat_steps=1)
-    assert n == 2 * 3 * len(rd.RD_SPLITS)  # (R = 10, keep_linear) × (32, 8, 8-QAT) × splits
-    qat = sorted(p.name for p in tmp_path.rglob("qat-*.npz"))
-    assert len(qat) == 2 * len(rd.RD_SPLITS)
-    assert sorted(p.name for p in tmp_path.rglob("*.npz") if p.name not in qat) == jobs_before
+    def counted(G, batch, *a, **k):
+        calls.append(sum(j.x.shape[0] for j in batch))
+        return real(G, batch, *a, **k)
+    monkeypatch.setattr(job_cache, "invert_many", counted)
+    kw = dict(ratios=[10], steps=3, bits=(32, 8), qat_steps=1)
+    sets = 2 * 3 * len(rd.RD_SPLITS)  # (R = 10, keep_linear) × (32, 8, 8-QAT) × splits
+    for name, fig5_jobs_reused in (("smoke", True), ("smoke-orig", False)):
+        figures.fig5(name, "cpu", ratio=[10], steps=3)
+        fig5_jobs = {p.name for p in (tmp_path / name / "jobs").glob("*.npz")}
+        calls.clear()
+        assert rd.rd_latents(name, "cpu", **kw) == sets
+        new = {p.name for p in (tmp_path / name / "jobs").glob("*.npz")} - fig5_jobs
+        assert len([n for n in new if n.startswith("qat-")]) == 2 * len(rd.RD_SPLITS)
+        if fig5_jobs_reused:
+            assert calls == [] and all(n.startswith("qat-") for n in new)
+        else:  # 2 settings × 2 splits × 2 images in one call, latents a file can hold
+            assert calls == [2 * len(rd.RD_SPLITS) * orig.n_images]
+            for n in new - {n for n in new if n.startswith("qat-")}:
+                assert np.abs(np.load(tmp_path / name / "jobs" / n)["z"]).max() <= 1 + 1e-6
+        calls.clear()
+        assert rd.rd_latents(name, "cpu", **kw) == sets and calls == []
 
 
 def test_unclamped_latent_bytes_are_those_of_float32_files():

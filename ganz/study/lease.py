@@ -233,22 +233,27 @@ class Lease:
                                 if p.is_file() and p.stat().st_mtime >= started})
 
     def rd_stage(self, budget: float) -> None:
-        """The GPU part of the codecs chapter at 64×64: every latent ``rd_experiment`` needs (fig.
-        5's test and OOD jobs, their QAT refinements at 8, 6 and 4 bits), cached under
-        ``results/paper/jobs/`` and packed; the codec rows are made later on any CPU."""
+        """The GPU part of the codecs chapter at 64×64: every latent ``rd_experiment`` needs (the
+        test and OOD jobs of fig. 5's settings with the codec's projection, inverted in
+        deadline-sized batched calls, and their QAT refinements at 8, 6 and 4 bits), cached
+        under ``results/paper/jobs/`` and packed; the codec rows are made later on any CPU."""
+        from . import jobs
         from .ratedistortion import rd_latents
 
         t0 = time.monotonic()
         kw = dict(steps=5, n_images=1, qat_steps=2) if self.dry else {}
         self.say(f"rd latents: {budget:.0f} s at most")
+        jobs.DEADLINE = time.time() + budget
         try:
             with alarm(budget):
                 n = rd_latents("paper", self.device(), **kw)
             self.say(f"rd latents: {n} latent sets in {time.monotonic() - t0:.0f} s")
-        except StageTimeout:
-            self.say(f"rd latents: out of time after {time.monotonic() - t0:.0f} s (finished "
+        except (StageTimeout, jobs.OutOfTime) as e:
+            why = f": {e}" if str(e) else ""
+            self.say(f"rd latents: out of time after {time.monotonic() - t0:.0f} s{why} (finished "
                      f"ones are kept)")
         finally:
+            jobs.DEADLINE = None
             self.pack_results()
 
     def has_whole(self, figure: str) -> bool:
@@ -308,9 +313,9 @@ class Lease:
 
     def run(self, mode: str) -> None:
         """The next stages not yet done, in order: d64 (with its equal-images snapshot); the
-        paper figures at dim 64; the encoder of d64; the GPU benchmark; the codecs table's
-        latents; dims 128/256/512, each only when it fits whole; figs. 7 and 2 once every dim
-        exists."""
+        paper figures at dim 64; the encoder of d64; the GPU benchmark; dims 128/256/512, each
+        only when it fits whole; figs. 7 and 2 once every dim exists; the codecs table's latents
+        (not a paper figure: last)."""
         have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
         share = float(os.environ.get("TRAIN_SHARE", "0.6"))
         if mode in ("auto", "train") and not have64:
@@ -331,10 +336,6 @@ class Lease:
             budget = min(float(os.environ.get("BENCH_S", "120")), self.left() - 10)
             if budget >= MIN_STAGE_S:
                 self.guarded("bench", lambda: self.bench_stage(budget))
-        if mode in ("auto", "experiments") and self.has_whole("fig5") and not self.has_rd_latents():
-            budget = min(float(os.environ.get("RD_S", "90")), self.left() - 10)
-            if budget >= MIN_STAGE_S:
-                self.guarded("rd latents", lambda: self.rd_stage(budget))
         if mode in ("auto", "train"):
             for dim in self.missing_dims():
                 need = self.train_estimate()
@@ -346,6 +347,10 @@ class Lease:
         if mode in ("auto", "experiments") and not self.missing_dims() and \
                 (self.zoo() / f"{model_name(64, True)}.safetensors").is_file():
             self.experiments_stage(DIM_FIGS, self.left() - 5)
+        if mode in ("auto", "experiments") and self.has_whole("fig5") and not self.has_rd_latents():
+            budget = min(float(os.environ.get("RD_S", "300")), self.left() - 10)
+            if budget >= MIN_STAGE_S:
+                self.guarded("rd latents", lambda: self.rd_stage(budget))
 
     def guarded(self, what: str, stage) -> None:
         """Run one stage; a failure is logged and the lease goes on to the next."""
