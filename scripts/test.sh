@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export GANZ_PROFILE=smoke GANZ_RESULTS="${GANZ_RESULTS:-$(mktemp -d)}" OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 .venv/bin/python -m pytest tests --nbval-lax notebooks -q "$@"
 # lease 1 (no model: train d64, figures), then lease 2 on its state (figures left, encoder,
-# benchmark, rate-distortion latents, other dims, figs. 7/2), then lease 1 cut by a 20-s deadline
+# benchmark, other dims, figs. 7/2, the long d64 and its R = 10 table, rate-distortion latents),
+# then lease 1 cut by a 20-s deadline
 state=$(mktemp -d)
 for run in first second cut; do
   out=$(mktemp -d); deadline=540; work=$state
@@ -22,7 +23,8 @@ for run in first second cut; do
   grep -q "$need" <<< "$files" || { echo "dry lease ($run): nothing matching $need in OUT" >&2; exit 1; }
   if [ "$run" = second ]; then  # every stage of lease 2 ran and packed its file
     for f in '^ganz/zoo/celeba64-d64.encoder.safetensors$' '^results/bench/inversion-quick-cpu-summary.csv$' \
-             '^results/paper/fig2-.*\.csv$' '^results/paper/jobs/qat-.*\.npz$'; do
+             '^results/paper/fig2-.*\.csv$' '^results/paper/jobs/qat-.*\.npz$' \
+             '^ganz/zoo/celeba64-d64-long\.safetensors$' '^results/paper/long-d64-r10\.csv$'; do
       grep -q "$f" <<< "$files" || { tail -20 "$out.log"; echo "dry lease (second): no $f in OUT" >&2; exit 1; }
     done
     ! grep -q ': failed' "$out.log" || { grep ': failed' "$out.log"; echo "dry lease (second): a stage failed" >&2; exit 1; }
