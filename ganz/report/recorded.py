@@ -99,7 +99,9 @@ def provenance(res: ExperimentResult) -> dict:
     steps = sorted({int(s) for s in ganz["steps"].dropna()}) if "steps" in ganz else []
     models = [m.strip() for m in str(meta.get("model", "")).split(",") if m.strip()]
     return {"profile": meta.get("profile", "?"),
-            "commits": _values(t, "commit"), "devices": _values(t, "device"),
+            "commits": _values(t, "commit"),
+            # a table without a device column (fig. 7: drawn on the spot): where it was drawn
+            "devices": _values(t, "device") or ([meta["device"]] if meta.get("device") else []),
             "torch": _values(t, "torch"),
             "source": (str(Path(source).relative_to(ROOT)) if source and
                        Path(source).is_relative_to(ROOT) else Path(source).name),
