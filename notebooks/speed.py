@@ -162,9 +162,9 @@ else:
 # more than 10× the median). In this run cuDNN autotuning was {glue:text}`speed_gpu_autotuning`.
 # With autotuning on, cuDNN times its algorithms again for every new input shape. The fast
 # method's batch shrinks as images stop, and each line search evaluates a subset, so its shapes
-# keep changing. The fast method now turns autotuning off for its refinement
-# (`ganz.core.fast.no_autotuning`). The next lease measures both methods again that way, the way
-# `ganz compress` runs them.
+# keep changing, so the fast method turns autotuning off for its refinement
+# (`ganz.core.fast.no_autotuning`), the way `ganz compress` runs it, and the benchmark runs both
+# methods that way.
 
 # %%
 gpu = speedbook.gpu_side(profile)
