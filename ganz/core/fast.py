@@ -36,6 +36,7 @@ from .config import InvertConfig
 from .encoder import LatentEncoder, head_key
 from .invert import InvertResult, _mse, initial_z, invert_batch
 from .models import Generator
+from .twoloop import two_loop
 
 
 @dataclass(frozen=True)
@@ -242,19 +243,11 @@ def _lbfgs(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, st
         sy_ = (Si * Yi).sum(2)
         ok_pair = (Ri > 0) & (sy_ > 1e-10 * (Yi ** 2).sum(2).clamp_min(1e-30))
         Ri = torch.where(ok_pair, 1.0 / sy_.clamp_min(1e-30), torch.zeros_like(Ri))
-        alphas = []
-        for k in order:
-            a = Ri[:, k] * (Si[:, k] * q).sum(1)
-            q = q - a[:, None] * Yi[:, k]
-            alphas.append(a)
         newest = order[0]
         yy = (Yi[:, newest] ** 2).sum(1)
         has = Ri[:, newest] > 0
         gamma = torch.where(has, 1.0 / (Ri[:, newest] * yy).clamp_min(1e-30), torch.zeros_like(yy))
-        r = q * gamma[:, None]
-        for k, a in zip(reversed(order), reversed(alphas)):
-            bk = Ri[:, k] * (Yi[:, k] * r).sum(1)
-            r = r + Si[:, k] * (a - bk)[:, None]
+        r = two_loop(q, Si, Yi, Ri, order, gamma)
         direction = -r * free - gi.sign() * near
         # no history, or not a descent direction: a scaled projected-gradient step
         gd = (gi * direction).sum(1)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..core.twoloop import two_loop
+
 LossGrad = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
@@ -47,19 +49,11 @@ def lbfgs(loss_grad: LossGrad, z0: np.ndarray, steps: int, memory: int = 5,
         sy_ = (Si * Yi).sum(2)
         ok_pair = (rho[idx] > 0) & (sy_ > 1e-10 * np.maximum((Yi ** 2).sum(2), 1e-30))
         Ri = np.where(ok_pair, 1.0 / np.maximum(sy_, 1e-30), 0.0).astype(np.float32)
-        alphas = []
-        for k in order:
-            a = Ri[:, k] * (Si[:, k] * q).sum(1)
-            q = q - a[:, None] * Yi[:, k]
-            alphas.append(a)
         newest = order[0]
         yy = (Yi[:, newest] ** 2).sum(1)
         has = Ri[:, newest] > 0
         gamma = np.where(has, 1.0 / np.maximum(Ri[:, newest] * yy, 1e-30), 0.0).astype(np.float32)
-        r = q * gamma[:, None]
-        for k, a in zip(reversed(order), reversed(alphas)):
-            bk = Ri[:, k] * (Yi[:, k] * r).sum(1)
-            r = r + Si[:, k] * (a - bk)[:, None]
+        r = two_loop(q, Si, Yi, Ri, order, gamma)
         direction = -r * free - np.sign(gi) * near
         gd = (gi * direction).sum(1)
         fallback = ~has | (gd >= 0)

@@ -108,53 +108,70 @@ class Lease:
         return results_dir() / "paper"
 
     # ------------------------------------------------------------------ stages
-    def train_stage(self, dim: int, budget: float, full: bool) -> None:
-        """Train dim ``dim`` for ``budget`` seconds: dim 64 for the recipe's 50 epochs with a
-        snapshot at the equal-images budget; other dims (``full=False``) to that budget only."""
+    def _train(self, tag: str, dim: int, tcfg, budget: float, what: str):
+        """Train ``dim`` from scratch with ``tcfg`` until it ends or ``budget`` seconds pass; the
+        raw run (``runs/paper-<tag>/``) is packed as ``train-<tag>.tgz`` at once. Returns (trainer,
+        run dir, packed members)."""
         from ..core.data import celeba_array
-        from ..train.publish import publish
         from ..train.began import Trainer, stop_on_sigterm
 
         t0 = time.monotonic()
-        mcfg, eq = self.model_cfg(dim), self.equal_images()
+        run = self.root / "runs" / f"paper-{tag}"
+        shutil.rmtree(run, ignore_errors=True)
+        mcfg = self.model_cfg(dim)
+        images = celeba_array(mcfg.image_size, "train", tcfg.validation_images)
+        self.say(f"train {tag}: {len(images)} images, {budget:.0f} s, {tcfg.recipe} recipe, {what}")
+        trainer = Trainer(mcfg, tcfg, images, run, self.device())
+        with stop_on_sigterm(trainer):
+            why = trainer.run(progress=False, deadline=t0 + budget)
+        seen = trainer.step * tcfg.batch_size
+        self.say(f"train {tag}: stopped ({why}) at step {trainer.step}, {seen} images "
+                 f"({seen / max(len(images), 1):.1f} epochs), k = {trainer.k:.4f}")
+        members = {f"runs/paper-{tag}/{p.name}": p for p in run.iterdir()
+                   if p.suffix in (".safetensors", ".csv", ".png", ".json")}
+        self.pack(f"train-{tag}.tgz", members)  # durable before anything else is tried
+        return trainer, run, members
+
+    def _publish(self, src: Path, name: str, members: dict[str, Path], copy_log: bool) -> None:
+        """``publish`` one exported generator into the zoo and add it to ``members``; a failure
+        is logged (the raw generator is packed already)."""
+        from ..train.publish import publish
+
+        try:
+            info = publish(src, name, "paper", copy_log=copy_log, device=self.device(),
+                           time_limit=max(min(30.0, self.left() / 4), 1.0))
+            self.say(f"published {name}: {info['calibration']}")
+            members[f"ganz/zoo/{name}.safetensors"] = self.zoo() / f"{name}.safetensors"
+        except Exception as e:  # noqa: BLE001
+            self.say(f"publish {name} failed: {type(e).__name__}: {e}")
+
+    def _keep(self, src: Path, name: str, members: dict[str, Path]) -> None:
+        """Copy a run's file to ``results/paper/training/<name>`` (the book's training page)."""
+        if src.is_file():
+            dst = self.results() / "training" / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            members[f"results/paper/training/{name}"] = dst
+
+    def train_stage(self, dim: int, budget: float, full: bool) -> None:
+        """Train dim ``dim`` for ``budget`` seconds: dim 64 for the recipe's 50 epochs with a
+        snapshot at the equal-images budget; other dims (``full=False``) to that budget only."""
+        eq = self.equal_images()
         tcfg = self.train_cfg(snapshot_images=(eq,)) if full else \
             self.train_cfg(steps=-(-eq // self.train_cfg().batch_size))
-        run = self.root / "runs" / f"paper-d{dim}"
-        shutil.rmtree(run, ignore_errors=True)
-        images = celeba_array(mcfg.image_size, "train", tcfg.validation_images)
-        self.say(f"train d{dim}: {len(images)} images, {budget:.0f} s, {tcfg.recipe} recipe, "
-                 f"{'full length' if full else f'{eq} images'}")
-        trainer = Trainer(mcfg, tcfg, images, run, self.device())
-        deadline = t0 + budget
-        with stop_on_sigterm(trainer):
-            why = trainer.run(progress=False, deadline=deadline)
-        self.say(f"train d{dim}: stopped ({why}) at step {trainer.step}, "
-                 f"{trainer.step * tcfg.batch_size} images, k = {trainer.k:.4f}")
-        members = {f"runs/paper-d{dim}/{p.name}": p for p in run.iterdir()
-                   if p.suffix in (".safetensors", ".csv", ".png", ".json")}
-        self.pack(f"train-d{dim}.tgz", members)  # durable before anything else is tried
+        trainer, run, members = self._train(f"d{dim}", dim, tcfg, budget,
+                                            "full length" if full else f"{eq} images")
         snap = run / f"generator_images{eq}.safetensors"
         enough = trainer.step >= trainer.per_epoch if full else trainer.step * tcfg.batch_size >= eq
-        todo = [(run / "final.safetensors", model_name(dim, equal_budget=not full))] if enough else []
-        if not enough:
+        if enough:
+            self._publish(run / "final.safetensors", model_name(dim, equal_budget=not full), members,
+                          copy_log=True)
+        else:
             self.say(f"d{dim} not published: too short (its raw generator is in train-d{dim}.tgz)")
         if full and snap.is_file():
-            todo.append((snap, model_name(64, equal_budget=True)))
-        for src, name in todo:
-            try:
-                info = publish(src, name, "paper", copy_log=(src.name == "final.safetensors"),
-                               device=self.device(), time_limit=max(min(30.0, self.left() / 4), 1.0))
-                self.say(f"published {name}: {info['calibration']}")
-                members[f"ganz/zoo/{name}.safetensors"] = self.zoo() / f"{name}.safetensors"
-            except Exception as e:  # noqa: BLE001 - the raw generator is packed already
-                self.say(f"publish {name} failed: {type(e).__name__}: {e}")
-        log = self.results() / "training" / f"d{dim}.csv"
-        members[f"results/paper/training/d{dim}.csv"] = log
-        if (run / "samples.png").is_file():  # the book's training page shows it
-            grid = self.results() / "training" / f"d{dim}-samples.png"
-            grid.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(run / "samples.png", grid)
-            members[f"results/paper/training/{grid.name}"] = grid
+            self._publish(snap, model_name(64, equal_budget=True), members, copy_log=False)
+        members[f"results/paper/training/d{dim}.csv"] = self.results() / "training" / f"d{dim}.csv"
+        self._keep(run / "samples.png", f"d{dim}-samples.png", members)
         self.pack(f"train-d{dim}.tgz", members)
 
     def experiments_stage(self, figs, budget: float) -> None:
@@ -252,95 +269,58 @@ class Lease:
         4 % of its images). Published as ``celeba64-d64-long`` beside the default model, which
         stays as it is, when it saw more images than ``celeba64-d64``; :meth:`long_eval_stage`
         then measures it at R = 10. Packed as ``train-d64-long.tgz``."""
-        import csv
-
-        from ..core.data import celeba_array
-        from ..train.began import Trainer, stop_on_sigterm
-        from ..train.publish import publish
-
-        t0 = time.monotonic()
-        mcfg = self.model_cfg(64)
         tcfg = self.train_cfg(epochs=3 if self.dry else 1000)  # the deadline stops it
-        run = self.root / "runs" / "paper-d64-long"
-        shutil.rmtree(run, ignore_errors=True)
-        images = celeba_array(mcfg.image_size, "train", tcfg.validation_images)
-        self.say(f"train d64 long: {len(images)} images, {budget:.0f} s, {tcfg.recipe} recipe")
-        trainer = Trainer(mcfg, tcfg, images, run, self.device())
-        with stop_on_sigterm(trainer):
-            why = trainer.run(progress=False, deadline=t0 + budget)
-        seen = trainer.step * tcfg.batch_size
-        self.say(f"train d64 long: stopped ({why}) at step {trainer.step}, {seen} images "
-                 f"({seen / max(len(images), 1):.1f} epochs), k = {trainer.k:.4f}")
-        members = {f"runs/paper-d64-long/{p.name}": p for p in run.iterdir()
-                   if p.suffix in (".safetensors", ".csv", ".png", ".json")}
-        self.pack("train-d64-long.tgz", members)
-        training = self.results() / "training"
-        training.mkdir(parents=True, exist_ok=True)
-        base = 0
-        if (training / "d64.csv").is_file():
-            rows = list(csv.DictReader((training / "d64.csv").open()))
-            base = int(float(rows[-1]["images_seen"])) if rows else 0
-        for src, dst in ((run / "log.csv", "long-d64.csv"), (run / "samples.png", "long-d64-samples.png")):
-            if src.is_file():
-                shutil.copyfile(src, training / dst)
-                members[f"results/paper/training/{dst}"] = training / dst
+        trainer, run, members = self._train("d64-long", 64, tcfg, budget, "until the deadline")
+        self._keep(run / "log.csv", "long-d64.csv", members)
+        self._keep(run / "samples.png", "long-d64-samples.png", members)
+        seen, base = trainer.step * tcfg.batch_size, int(float(self.d64_log().get("images_seen", 0)))
         if seen > base:
-            try:
-                info = publish(run / "final.safetensors", LONG_MODEL, "paper", copy_log=False,
-                               device=self.device(), time_limit=max(min(30.0, self.left() / 4), 1.0))
-                self.say(f"published {LONG_MODEL}: {info['calibration']}")
-                members[f"ganz/zoo/{LONG_MODEL}.safetensors"] = self.zoo() / f"{LONG_MODEL}.safetensors"
-            except Exception as e:  # noqa: BLE001 - the raw generator is packed already
-                self.say(f"publish {LONG_MODEL} failed: {type(e).__name__}: {e}")
+            self._publish(run / "final.safetensors", LONG_MODEL, members, copy_log=False)
         else:
             self.say(f"{LONG_MODEL} not published: {seen} images, not more than celeba64-d64's {base}")
         self.pack("train-d64-long.tgz", members)
+
+    def _bounded(self, label: str, budget: float, work) -> None:
+        """Run ``work()`` (inversions) within ``budget`` seconds: calls sized by ``jobs.DEADLINE``,
+        ``alarm`` as the backstop; the jobs finished are kept and the results packed either way.
+        ``work`` returns what to log on success."""
+        from . import jobs
+
+        t0 = time.monotonic()
+        self.say(f"{label}: {budget:.0f} s at most")
+        jobs.DEADLINE = time.time() + budget
+        try:
+            with alarm(budget):
+                done = work()
+            self.say(f"{label}: {done} in {time.monotonic() - t0:.0f} s")
+        except (StageTimeout, jobs.OutOfTime) as e:
+            why = f": {e}" if str(e) else ""
+            self.say(f"{label}: out of time after {time.monotonic() - t0:.0f} s{why} (finished "
+                     f"ones are kept)")
+        finally:
+            jobs.DEADLINE = None
+            self.pack_results()
 
     def long_eval_stage(self, budget: float) -> None:
         """``celeba64-d64-long`` at R = 10 on fig. 5's 20 train, test and OOD images with fig. 5's
         inversion (one batched call), beside ``celeba64-d64``'s fig. 5 rows:
         ``results/paper/long-d64-r10.csv``, packed with the results."""
-        from . import jobs
         from .longmodel import evaluate_long
 
-        t0 = time.monotonic()
-        self.say(f"long d64 at R = {LONG_RATIO:g}: {budget:.0f} s at most")
-        jobs.DEADLINE = time.time() + budget
-        try:
-            with alarm(budget):
-                path = evaluate_long("paper", self.device(), LONG_MODEL, LONG_RATIO,
-                                     **(dict(steps=5, n_images=1) if self.dry else {}))
-            self.say(f"long d64 at R = {LONG_RATIO:g}: {path.name} in {time.monotonic() - t0:.0f} s")
-        except (StageTimeout, jobs.OutOfTime) as e:
-            self.say(f"long d64 at R = {LONG_RATIO:g}: out of time after "
-                     f"{time.monotonic() - t0:.0f} s{f': {e}' if str(e) else ''}")
-        finally:
-            jobs.DEADLINE = None
-            self.pack_results()
+        kw = dict(steps=5, n_images=1) if self.dry else {}
+        self._bounded(f"long d64 at R = {LONG_RATIO:g}", budget, lambda: evaluate_long(
+            "paper", self.device(), LONG_MODEL, LONG_RATIO, **kw).name)
 
     def rd_stage(self, budget: float) -> None:
         """The GPU part of the codecs chapter at 64×64: every latent ``rd_experiment`` needs (the
         test and OOD jobs of fig. 5's settings with the codec's projection, inverted in
         deadline-sized batched calls, and their QAT refinements at 8, 6 and 4 bits), cached
         under ``results/paper/jobs/`` and packed; the codec rows are made later on any CPU."""
-        from . import jobs
         from .ratedistortion import rd_latents
 
-        t0 = time.monotonic()
         kw = dict(steps=5, n_images=1, qat_steps=2) if self.dry else {}
-        self.say(f"rd latents: {budget:.0f} s at most")
-        jobs.DEADLINE = time.time() + budget
-        try:
-            with alarm(budget):
-                n = rd_latents("paper", self.device(), **kw)
-            self.say(f"rd latents: {n} latent sets in {time.monotonic() - t0:.0f} s")
-        except (StageTimeout, jobs.OutOfTime) as e:
-            why = f": {e}" if str(e) else ""
-            self.say(f"rd latents: out of time after {time.monotonic() - t0:.0f} s{why} (finished "
-                     f"ones are kept)")
-        finally:
-            jobs.DEADLINE = None
-            self.pack_results()
+        self._bounded("rd latents", budget,
+                      lambda: f"{rd_latents('paper', self.device(), **kw)} latent sets")
 
     def has_whole(self, figure: str) -> bool:
         """Whether a whole table of ``figure`` is recorded (not only a partial one)."""
@@ -382,19 +362,20 @@ class Lease:
         return any(json.loads(p.read_text()).get("cudnn_benchmark") is False
                    for p in (results_dir() / "bench").glob("inversion-*-cuda.json"))
 
+    def d64_log(self) -> dict:
+        """The last row of d64's recorded training log (``{}`` when there is none)."""
+        import csv
+
+        log = self.results() / "training" / "d64.csv"
+        rows = list(csv.DictReader(log.open())) if log.is_file() else []
+        return rows[-1] if rows else {}
+
     def train_estimate(self) -> float:
         """Seconds to train one more dim to the equal-images budget: the images/s that d64's
         recorded log reached (same FLOPs per step at every latent dim) less ``RATE_MARGIN`` (it
         was measured on lease 1's H200; a run cut before the budget is not published), plus
         start-up."""
-        import csv
-
-        log = self.results() / "training" / "d64.csv"
-        rate = 1000.0
-        if log.is_file():
-            rows = list(csv.DictReader(log.open()))
-            if rows and rows[-1].get("images_per_s"):
-                rate = float(rows[-1]["images_per_s"])
+        rate = float(self.d64_log().get("images_per_s") or 1000.0)
         return (5.0 if self.dry else 30.0) + self.equal_images() / (rate * RATE_MARGIN)
 
     def run(self, mode: str) -> None:

@@ -48,7 +48,7 @@ from ..core.models import Generator
 from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import device_name, git_commit, pick_device
-from .jobs import _as_tuple, _cached_table, run_job, run_settings
+from .jobs import Job, _as_tuple, _cached_table, run_job, run_settings
 from .profiles import ExperimentResult, Profile, generator_for, get_profile, load_split, meta_for
 
 EXPERIMENT = "rd"
@@ -181,20 +181,20 @@ def codec_inversion(prof: Profile, steps: int | None = None):
     return dataclasses.replace(prof.inversion(steps), clamp="every_step")
 
 
-def _prefetch(prof: Profile, G: Generator, gid: str, parts, cfg, dev: torch.device,
-              ratios: Sequence[float], keep_linear: bool) -> None:
-    """Invert every missing job of the table (all settings × image sets) in batched calls."""
-    run_settings(prof, G, gid, _settings(ratios, keep_linear), parts, cfg, dev)
+def _table_jobs(prof: Profile, G: Generator, gid: str, parts, cfg: InvertConfig,
+                dev: torch.device, ratios: Sequence[float], keep_linear: bool) -> list[list[Job]]:
+    """Every job of the table, per image set one per setting (``_settings``); all the missing ones
+    inverted together in batched calls."""
+    settings = _settings(ratios, keep_linear)
+    got = run_settings(prof, G, gid, settings, parts, cfg, dev)
+    return [[got[(*s, None)][i] for s in settings] for i in range(len(parts))]
 
 
 def _latents(prof: Profile, G: Generator, gid: str, names: list[str], x: torch.Tensor,
-             cfg: InvertConfig, dev: torch.device, ratios: Sequence[float], keep_linear: bool,
-             bits: Sequence[int], qat_steps: int):
-    """Every GANZ point of one split: (job, bits, method, latents), the float latents from
-    fig. 5's job cache (inverted if missing) and, at quantized depths, their QAT refinement
-    (cached too)."""
-    for adapter_name, ratio in _settings(ratios, keep_linear):
-        job = run_job(prof, G, gid, adapter_name, ratio, names, x, cfg, dev)
+             jobs: Sequence[Job], cfg: InvertConfig, bits: Sequence[int], qat_steps: int):
+    """Every GANZ point of one image set: (job, bits, method, latents), the float latents of its
+    ``jobs`` and, at quantized depths, their QAT refinement (cached)."""
+    for job in jobs:
         for b in bits:
             yield job, b, "ganz", job.z
             if qat_steps and b in QUANT_BITS:
@@ -214,13 +214,10 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
     G, gid, _ = generator_for(prof, 64, dev)
     cfg = codec_inversion(prof, steps)
     parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in _as_tuple(splits)]
-    _prefetch(prof, G, gid, parts, cfg, dev, ratios, keep_linear)
-    count = 0
-    for names, x in parts:
-        for _ in _latents(prof, G, gid, names, x, cfg, dev, ratios, keep_linear,
-                          tuple(int(b) for b in _as_tuple(bits)), qat_steps):
-            count += 1
-    return count
+    bits = tuple(int(b) for b in _as_tuple(bits))
+    return sum(1 for (names, x), jobs in zip(parts, _table_jobs(prof, G, gid, parts, cfg, dev,
+                                                                ratios, keep_linear))
+               for _ in _latents(prof, G, gid, names, x, jobs, cfg, bits, qat_steps))
 
 
 def _settings(ratios: Sequence[float], keep_linear: bool) -> list[tuple[str, float | None]]:
@@ -275,13 +272,12 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         cpu = device_name(torch.device("cpu"))
         rows: list[dict] = []
         parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in splits]
-        _prefetch(prof, G, gid, parts, cfg, dev, ratios, keep_linear)
-        for split, (names, x) in zip(splits, parts):
+        table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear)
+        for split, (names, x), jobs in zip(splits, parts, table_jobs):
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
             ganz_rows: list[dict] = []
-            for job, b, method, z in _latents(prof, G, gid, names, x, cfg, dev, ratios,
-                                              keep_linear, bits, qat_steps):
+            for job, b, method, z in _latents(prof, G, gid, names, x, jobs, cfg, bits, qat_steps):
                 ad = job.adapter
                 files, rec = ganz_files(G, gid, ad, z, b)
                 ganz_rows += _ganz_rows(files, rec, orig, names, base, method=method, bits=b,
