@@ -220,3 +220,30 @@ def test_a_recorded_gpu_bench_is_not_run_again(dry, monkeypatch, tmp_path):
     dry.bench_stage(60)
     assert dry.has_gpu_bench()
     assert members(dry.out / "bench.tgz") == {"results/bench/inversion-paper-cuda.json"}
+
+
+def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
+    """A call's long d64 leaves its training state on the machine; the lease's next call goes on
+    from it (exact resume: its log continues the first's steps), republishes it and drops the
+    R = 10 table of the earlier state; the call that trained it does not train it again."""
+    import csv
+
+    from ganz.study.longmodel import long_table_path
+
+    monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
+    dry.long_stage(600.0)
+    first = load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")[2]["step"]
+    assert first > 0 and dry.long_checkpoint().is_file()
+    table = long_table_path("paper", 64, lease.LONG_RATIO)
+    table.parent.mkdir(parents=True, exist_ok=True)
+    table.write_text("stale\n")
+    dry.long_stages()  # the same call: nothing more
+    assert load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")[2]["step"] == first
+    later = lease.Lease(dry.out, dry=True, end=time.time() + 600)
+    later.long_stages()
+    _, _, meta = load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")
+    assert meta["step"] == 2 * first and meta["images_seen"] == 2 * first * dry.train_cfg().batch_size
+    assert not table.exists()
+    steps = [int(r["step"]) for r in csv.DictReader(open(later.run_dir("d64-long") / "log.csv"))]
+    assert steps == sorted(set(steps)) and steps[-1] == 2 * first
+    assert "ganz/zoo/celeba64-d64-long.safetensors" in members(dry.out / "train-d64-long.tgz")

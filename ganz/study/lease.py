@@ -27,8 +27,10 @@ from .leasecheck import make_dry_data, preflight
 
 PAPER_FIGS = ("fig4", "fig3", "fig8", "fig5")  # dim 64 only; cheapest first
 DIM_FIGS = ("fig7", "fig2")  # need every dim at equal images seen
-LONG_MODEL = "celeba64-d64-long"  # d64 again, from scratch, for as long as a first call allows
+LONG_MODEL = "celeba64-d64-long"  # d64 again, from scratch, for as long as a lease's calls allow
 LONG_MIN_S = 400.0  # seconds a call must have left to start it (lease 1's d64 trained 276 s)
+LONG_RESUME_MIN_S = 60.0  # training seconds a later call must have left to go on with it
+LONG_EVAL_S = 75.0  # seconds a call that goes on with it keeps for its R = 10 table (~40 s)
 LONG_RATIO = 10.0  # the done-when's ratio: the long model is evaluated there on every split
 OTHER_DIMS = (128, 256, 512)
 MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
@@ -46,6 +48,7 @@ def model_name(dim: int, equal_budget: bool = False) -> str:
 class Lease:
     def __init__(self, out: Path, dry: bool, end: float):
         self.out, self.dry, self.end = out, dry, end
+        self.long_trained = False  # this call trained the long d64 (a later call goes on with it)
         self.root = Path(os.environ.get("GANZ_LEASE_WORK", "/tmp/ganz_lease"))
         self.log_path = out / "lease.log"
         out.mkdir(parents=True, exist_ok=True)
@@ -108,22 +111,32 @@ class Lease:
         return results_dir() / "paper"
 
     # ------------------------------------------------------------------ stages
-    def _train(self, tag: str, dim: int, tcfg, budget: float, what: str):
-        """Train ``dim`` from scratch with ``tcfg`` until it ends or ``budget`` seconds pass; the
-        raw run (``runs/paper-<tag>/``) is packed as ``train-<tag>.tgz`` at once. Returns (trainer,
-        run dir, packed members)."""
+    def run_dir(self, tag: str) -> Path:
+        return self.root / "runs" / f"paper-{tag}"
+
+    def _train(self, tag: str, dim: int, tcfg, budget: float, what: str, resume: bool = False,
+               epochs_per_call: int | None = None):
+        """Train ``dim`` with ``tcfg`` (from scratch, or from the run's checkpoint on this machine
+        when ``resume``) until it ends, ``budget`` seconds pass or ``epochs_per_call`` more epochs
+        are done; the raw run (``runs/paper-<tag>/``) is packed as ``train-<tag>.tgz`` at once.
+        Returns (trainer, run dir, packed members)."""
         from ..core.data import celeba_array
         from ..train.began import Trainer, stop_on_sigterm
 
         t0 = time.monotonic()
-        run = self.root / "runs" / f"paper-{tag}"
-        shutil.rmtree(run, ignore_errors=True)
+        run = self.run_dir(tag)
+        if not resume:
+            shutil.rmtree(run, ignore_errors=True)
         mcfg = self.model_cfg(dim)
         images = celeba_array(mcfg.image_size, "train", tcfg.validation_images)
         self.say(f"train {tag}: {len(images)} images, {budget:.0f} s, {tcfg.recipe} recipe, {what}")
         trainer = Trainer(mcfg, tcfg, images, run, self.device())
+        if resume and trainer.load():
+            self.say(f"train {tag}: resumed at step {trainer.step} "
+                     f"({trainer.step * tcfg.batch_size} images seen)")
+        more = epochs_per_call * trainer.per_epoch if epochs_per_call else None
         with stop_on_sigterm(trainer):
-            why = trainer.run(progress=False, deadline=t0 + budget)
+            why = trainer.run(progress=False, deadline=t0 + budget, stop_after=more)
         seen = trainer.step * tcfg.batch_size
         self.say(f"train {tag}: stopped ({why}) at step {trainer.step}, {seen} images "
                  f"({seen / max(len(images), 1):.1f} epochs), k = {trainer.k:.4f}")
@@ -263,22 +276,40 @@ class Lease:
 
         return long_table_path("paper", 64, LONG_RATIO).is_file()
 
-    def long_stage(self, budget: float) -> None:
+    def long_checkpoint(self) -> Path:
+        """The long d64's training state on this machine (~170 MB: G, D, both Adams, k): it never
+        leaves the device, so only a later call of the same lease and commit goes on from it."""
+        return self.run_dir("d64-long") / "latest.pt"
+
+    def long_stage(self, budget: float, resume: bool = False) -> None:
         """d64 trained again from scratch with the original recipe for ``budget`` seconds, past
         its 50 epochs (our train split is 8,550 faces, the original's ~192,000: 50 epochs here are
-        4 % of its images). Published as ``celeba64-d64-long`` beside the default model, which
-        stays as it is, when it saw more images than ``celeba64-d64``; :meth:`long_eval_stage`
-        then measures it at R = 10. Packed as ``train-d64-long.tgz``."""
-        tcfg = self.train_cfg(epochs=3 if self.dry else 1000)  # the deadline stops it
-        trainer, run, members = self._train("d64-long", 64, tcfg, budget, "until the deadline")
+        4 % of its images); ``resume``: a later call goes on from the checkpoint the last one left
+        on this machine (exact: same data order, lr schedule and k). Published as
+        ``celeba64-d64-long`` beside the default model, which stays as it is, when it saw more
+        images than ``celeba64-d64`` (an R = 10 table of an earlier state is removed);
+        :meth:`long_eval_stage` then measures it at R = 10. Packed as ``train-d64-long.tgz``,
+        then checkpointed for the next call."""
+        from .longmodel import long_table_path
+
+        tcfg = self.train_cfg(epochs=1000)  # the deadline stops it (dry: 2 epochs a call)
+        trainer, run, members = self._train(
+            "d64-long", 64, tcfg, budget, "going on until the deadline" if resume else
+            "until the deadline", resume=resume, epochs_per_call=2 if self.dry else None)
+        self.long_trained = True
         self._keep(run / "log.csv", "long-d64.csv", members)
         self._keep(run / "samples.png", "long-d64-samples.png", members)
         seen, base = trainer.step * tcfg.batch_size, int(float(self.d64_log().get("images_seen", 0)))
         if seen > base:
             self._publish(run / "final.safetensors", LONG_MODEL, members, copy_log=False)
+            long_table_path("paper", 64, LONG_RATIO).unlink(missing_ok=True)  # of an earlier state
         else:
             self.say(f"{LONG_MODEL} not published: {seen} images, not more than celeba64-d64's {base}")
         self.pack("train-d64-long.tgz", members)
+        t0 = time.monotonic()
+        trainer.save()
+        self.say(f"train d64-long: checkpoint for a next call at step {trainer.step} "
+                 f"({time.monotonic() - t0:.1f} s)")
 
     def _bounded(self, label: str, budget: float, work) -> None:
         """Run ``work()`` (inversions) within ``budget`` seconds: calls sized by ``jobs.DEADLINE``,
@@ -382,9 +413,9 @@ class Lease:
         """The next stages not yet done, in order: d64 (with its equal-images snapshot); the
         paper figures at dim 64; the encoder of d64; the GPU benchmark; dims 128/256/512, each
         only when it fits whole; figs. 7 and 2 once every dim exists; then, in a call with at
-        least ``LONG_MIN_S`` left, d64 trained again for as long as the call allows
-        (``celeba64-d64-long``) and its PSNR at R = 10; the codecs table's latents (not a paper
-        figure: last)."""
+        least ``LONG_MIN_S`` left, d64 trained again for as long as the call allows, and on in the
+        lease's next call (``celeba64-d64-long``), then its PSNR at R = 10; the codecs table's
+        latents (not a paper figure: last)."""
         have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
         share = float(os.environ.get("TRAIN_SHARE", "0.6"))
         if mode in ("auto", "train") and not have64:
@@ -416,10 +447,8 @@ class Lease:
         if mode in ("auto", "experiments") and not self.missing_dims() and \
                 (self.zoo() / f"{model_name(64, True)}.safetensors").is_file():
             self.experiments_stage(DIM_FIGS, self.left() - 5)
-        long_min = float(os.environ.get("LONG_MIN_S", str(20 if self.dry else LONG_MIN_S)))
-        if mode in ("auto", "train") and not self.missing_dims() and not self.has_long() \
-                and self.left() - 10 >= long_min:
-            self.guarded("train d64 long", lambda: self.long_stage(self.left() - 10))
+        if mode in ("auto", "train") and not self.missing_dims():
+            self.long_stages()
         if mode in ("auto", "experiments") and self.has_long() and not self.has_long_eval():
             budget = self.left() - 10
             if budget >= MIN_STAGE_S:
@@ -428,6 +457,23 @@ class Lease:
             budget = min(float(os.environ.get("RD_S", "300")), self.left() - 10)
             if budget >= MIN_STAGE_S:
                 self.guarded("rd latents", lambda: self.rd_stage(budget))
+
+    def long_stages(self) -> None:
+        """The long d64: from scratch in a call with ``LONG_MIN_S`` left when it does not exist yet;
+        in a later call of the same lease on the same machine, on from the checkpoint the last
+        call left, keeping ``LONG_EVAL_S`` for its R = 10 table."""
+        if self.long_checkpoint().is_file():
+            if self.long_trained:
+                return
+            budget = self.left() - 10 - float(os.environ.get("LONG_EVAL_S", "5" if self.dry else
+                                                             str(LONG_EVAL_S)))
+            if budget >= float(os.environ.get("LONG_RESUME_MIN_S", "5" if self.dry else
+                                              str(LONG_RESUME_MIN_S))):
+                self.guarded("train d64 long", lambda: self.long_stage(budget, resume=True))
+            return
+        long_min = float(os.environ.get("LONG_MIN_S", str(20 if self.dry else LONG_MIN_S)))
+        if not self.has_long() and self.left() - 10 >= long_min:
+            self.guarded("train d64 long", lambda: self.long_stage(self.left() - 10))
 
     def guarded(self, what: str, stage) -> None:
         """Run one stage; a failure is logged and the lease goes on to the next."""

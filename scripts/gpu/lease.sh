@@ -27,7 +27,7 @@ if [ "${DRY:-0}" = 1 ]; then
   export GANZ_LEASE_WORK=$work GANZ_ZOO=$work/zoo GANZ_RESULTS=$work/results GANZ_CACHE=$work/cache
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 else
-  flag=""; export GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-/tmp/ganz_lease}
+  flag=""
   if [ -z "${GANZ_DATA:-}" ] && [ -f .data/data.tgz ]; then  # prepare.sh's one .tgz, unpacked once a machine
     [ -d /tmp/ganz_data/celeba ] || { mkdir -p /tmp/ganz_data && tar -xzf .data/data.tgz -C /tmp/ganz_data; }
     export GANZ_DATA=/tmp/ganz_data
@@ -44,7 +44,8 @@ else
   else
     echo "lease.sh: going on from this machine's state of an earlier call ($state)" | tee -a "$OUT/lease.log"
   fi
-  export GANZ_ZOO=$state/zoo GANZ_RESULTS=$state/results
+  # the runs (and the long d64's checkpoint, which never leaves the device) live there too
+  export GANZ_ZOO=$state/zoo GANZ_RESULTS=$state/results GANZ_LEASE_WORK=${GANZ_LEASE_WORK:-$state/lease}
 fi
 # backstop: SIGTERM a little after the deadline (the driver then packs and leaves), KILL 15 s later
 grace=$(( DEADLINE_S > 60 ? 20 : 5 ))
