@@ -35,7 +35,7 @@
 profile = None
 
 # %%
-from ganz.report import runs, tables
+from ganz.report import imagesseen, runs, tables
 
 # %%
 logs = runs.training_logs(profile)
@@ -61,6 +61,35 @@ runs.training_samples(logs)
 
 # %% tags=["full-width"]
 tables.show(runs.training_last(logs))
+
+# %% [markdown]
+# ## Does training on more images help?
+#
+# The dim-64 layout of a profile exists at more than one training length: the snapshot that
+# figure 2 compares across latent sizes, the default model behind figure 5, and, once a GPU lease
+# has trained it, a longer run of the same recipe. Every one of them was inverted with the same
+# settings on the same faces at R = 10, so their recorded PSNRs can be set side by side. The
+# x-axis is logarithmic: equal gains per doubling of the images seen make a straight line.
+
+# %%
+seen = imagesseen.psnr_by_images_seen(runs.book_profiles(profile))
+
+# %% mystnb={"figure": {"caption": "Median PSNR at R = 10 against the number of training images the dim-64 generator saw, one line per split, one panel per profile; each point is one recorded model (named under the axis), inverted with its profile's settings on the same faces.", "name": "training-images-seen"}, "image": {"alt": "Median reconstruction PSNR rising with the number of training images seen, for train, test and out-of-domain images."}}
+imagesseen.plot(seen)
+
+# %%
+tables.show(imagesseen.show_table(seen))
+
+# %%
+tables.show(imagesseen.per_doubling(seen))
+
+# %% tags=["remove-cell"]
+imagesseen.verdict(seen, runs.book_profiles(profile)).glue()
+
+# %% [markdown]
+# ```{glue:md} images_seen_verdict
+# :format: myst
+# ```
 
 # %% [markdown]
 # ## The fast method's encoders
