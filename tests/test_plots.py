@@ -129,3 +129,18 @@ def test_provenance_line():
                              "commit": "0123456789abcdef"})
     assert "profile: cpu-small" in line and "a" * 12 in line and "a" * 13 not in line
     assert "commit: 0123456789ab" in line
+
+
+def test_a_longer_run_of_a_dim_is_its_own_curve():
+    """A lease's longer dim-64 run (``run`` ``d64-long``) is drawn and judged beside d64, not
+    merged into it."""
+    from ganz.report import verdicts
+
+    log = pd.DataFrame({"dim": 64, "step": range(5), "images_seen": range(0, 80, 16),
+                        "loss_real": 0.3, "loss_fake": 0.1, "k": 0.01,
+                        "m_global": [0.5, 0.4, 0.3, 0.2, 0.1]})
+    logs = pd.concat([log.assign(run="d64"), log.assign(run="d64-long", m_global=0.2)])
+    _is_png_figure(plots.training(logs))
+    v = verdicts.training(logs)
+    assert v.facts == {"falling": 1, "models": 2}
+    assert "- d_t = 64: M_global" in v.text and "- d_t = 64, long run: M_global" in v.text

@@ -60,6 +60,26 @@ def message_figure(text: str, width: float = 7.0) -> BookFigure:
     return fig
 
 
+def training_runs(logs: pd.DataFrame) -> pd.DataFrame:
+    """``logs`` with a ``run`` column (``d<dim>`` where a log has none) and the runs' order:
+    by latent dim, a dim's longer run after it."""
+    if "run" not in logs:
+        logs = logs.assign(run=["d%d" % d for d in logs["dim"].astype(int)])
+    return logs
+
+
+def run_label(run: str) -> str:
+    """``d64`` → "d_t = 64"; ``d64-long`` → "d_t = 64, long run"."""
+    dim, _, extra = run.removeprefix("d").partition("-")
+    return f"d_t = {dim}" + (f", {extra} run" if extra else "")
+
+
+def run_order(logs: pd.DataFrame) -> list[str]:
+    runs = logs[["run", "dim"]].drop_duplicates("run")
+    return [r for _, r in sorted(zip(runs["dim"].astype(int), runs["run"]),
+                                 key=lambda x: (x[0], len(x[1]), x[1]))]
+
+
 def _check(table: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
     missing = [c for c in columns if c not in table.columns]
     if missing:

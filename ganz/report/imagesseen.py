@@ -94,8 +94,10 @@ def per_doubling(table: pd.DataFrame) -> pd.DataFrame:
                              "images ratio": round(b.images_seen / a.images_seen, 2),
                              "dB per doubling": round((b.median_psnr - a.median_psnr)
                                                       / math.log2(b.images_seen / a.images_seen), 2)})
+    order = {p: i for i, p in enumerate(dict.fromkeys(table["profile"]))}  # as shown
     return pd.DataFrame(rows, columns=["profile", "split", "from", "to", "images ratio",
-                                       "dB per doubling"])
+                                       "dB per doubling"]).sort_values(
+        "profile", key=lambda c: c.map(order), kind="stable", ignore_index=True)
 
 
 def show_table(table: pd.DataFrame) -> pd.DataFrame:

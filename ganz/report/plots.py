@@ -15,7 +15,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from .figure import (ADAPTER_LABELS, METHOD_COLORS, METHOD_LABELS, PAPER_STYLE, SPLIT_LABELS, _boxplot,
-                     _check, _figure, _legend, _methods, _palette, _paper_rows, _ratio_axis, _splits)
+                     _check, _figure, _legend, _methods, _palette, _paper_rows, _ratio_axis, _splits,
+                     run_label, run_order, training_runs)
 
 def fig2(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
     """PSNR against the GAN's training latent dim at a fixed ratio, one panel per split.
@@ -224,11 +225,12 @@ def fig8(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
 
 
 def training(logs: pd.DataFrame) -> Figure:
-    """BEGAN training curves per latent dim: convergence measure, k, losses and validation PSNR."""
+    """BEGAN training curves per run (latent dim; a longer run of a dim dashed): convergence
+    measure, k, losses and validation PSNR."""
     _check(logs, ["dim", "images_seen", "m_global", "k", "loss_real", "loss_fake"], "training")
-    data = logs.assign(dim=logs["dim"].astype(int))
-    dims = sorted(data["dim"].unique())
-    palette = dict(zip(dims, sns.color_palette("viridis", len(dims)).as_hex()))
+    data = training_runs(logs)
+    runs = run_order(data)
+    palette = dict(zip(runs, sns.color_palette("viridis", len(runs)).as_hex()))
     panels = [("m_global", "convergence measure M_global"), ("k", "equilibrium term k"),
               ("loss_real", "L(x), autoencoder loss on real images"),
               ("val_psnr", "validation PSNR of inversion (dB)")]
@@ -239,15 +241,15 @@ def training(logs: pd.DataFrame) -> Figure:
             ax.set_xticks([])
             ax.set_yticks([])
         else:
-            for d in dims:
-                rows = data[(data["dim"] == d) & data[col].notna()]
+            for r in runs:
+                rows = data[(data["run"] == r) & data[col].notna()]
                 marker = "o" if col == "val_psnr" else None
-                ax.plot(rows["images_seen"], rows[col], color=palette[d], lw=1, marker=marker,
-                        ms=3)
+                ax.plot(rows["images_seen"], rows[col], color=palette[r], lw=1, marker=marker,
+                        ms=3, ls="--" if "-" in r else "-")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("images seen")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         ax.grid(alpha=0.3)
-    handles = [Line2D([], [], color=palette[d]) for d in dims]
-    _legend(fig, handles, [f"d = {d}" for d in dims])
+    handles = [Line2D([], [], color=palette[r], ls="--" if "-" in r else "-") for r in runs]
+    _legend(fig, handles, [run_label(r) for r in runs])
     return fig

@@ -67,6 +67,13 @@ def recorded_date(path: str) -> str:
     return dates[-1] if dates else ""
 
 
+def shown_path(path: str | Path) -> str:
+    """A recorded file as the book names it: relative to the repository, else its name alone
+    (results kept elsewhere with ``GANZ_RESULTS``)."""
+    p = Path(path)
+    return str(p.relative_to(ROOT)) if p.is_absolute() and p.is_relative_to(ROOT) else p.name
+
+
 def _values(table: pd.DataFrame, col: str) -> list[str]:
     if col not in table:
         return []
@@ -103,8 +110,7 @@ def provenance(res: ExperimentResult) -> dict:
             # a table without a device column (fig. 7: drawn on the spot): where it was drawn
             "devices": _values(t, "device") or ([meta["device"]] if meta.get("device") else []),
             "torch": _values(t, "torch"),
-            "source": (str(Path(source).relative_to(ROOT)) if source and
-                       Path(source).is_relative_to(ROOT) else Path(source).name),
+            "source": shown_path(source) if source else "",
             "date": recorded_date(source) if source else "",
             "models": [model_facts(m) for m in models if not m.startswith("smoke")],
             "steps": steps, "images_per_split": per_split}
@@ -159,15 +165,18 @@ def training_provenance(profile: str | None = None):
         return Markdown(f"**Run:** profile `{prof.name}`: a tiny generator trained on the spot "
                         f"on synthetic images; its numbers only show that the code runs.")
     lines = []
-    for dim in sorted(set(prof.models) | set(prof.dim_models)):
-        log = results_dir() / prof.name / "training" / f"d{dim}.csv"
+    folder = results_dir() / prof.name / "training"
+    runs = {f"d_t = {dim}": (folder / f"d{dim}.csv", [prof.models.get(dim), prof.dim_models.get(dim)])
+            for dim in sorted(set(prof.models) | set(prof.dim_models))}
+    if prof.models.get(64):  # a lease's longer dim-64 run
+        runs["d_t = 64, long run"] = (folder / "long-d64.csv", [f"{prof.models[64]}-long"])
+    for label, (log, names) in runs.items():
         if not log.is_file():
             continue
-        names = [n for n in dict.fromkeys([prof.models.get(dim), prof.dim_models.get(dim)]) if n]
+        names = [n for n in dict.fromkeys(names) if n]
         date = recorded_date(str(log))
-        rel = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log.name
-        lines.append(f"- d_t = {dim}: " + "; ".join(model_line(model_facts(n)) for n in names)
-                     + f". Log `{rel}`, recorded {date or 'on an unknown date'}.")
+        lines.append(f"- {label}: " + "; ".join(model_line(model_facts(n)) for n in names)
+                     + f". Log `{shown_path(log)}`, recorded {date or 'on an unknown date'}.")
     where = "; ".join(f"{s['gpu']} (commit `{s['commit']}`, torch {s['torch']}, session log "
                       f"`{s['log']}`)" for s in gpu_sessions(prof.name))
     where = f" Trained on {where}." if where else ""
@@ -177,17 +186,18 @@ def training_provenance(profile: str | None = None):
 
 def gpu_sessions(profile: str) -> list[dict]:
     """The GPU sessions recorded for a profile (``results/<profile>/lease-*.log``, whose first
-    lines are ``GPU: NAME, …`` and ``commit: C; torch T; …``): gpu, commit, torch, log."""
+    lines are ``GPU: NAME, …`` and ``commit: C; torch T; …``, after a line saying that a second
+    call goes on from the first's state): gpu, commit, torch, log."""
     out = []
     for log in sorted((results_dir() / profile).glob("lease-*.log")):
-        head = dict(line.split(": ", 1) for line in log.read_text().splitlines()[:2]
-                    if ": " in line)
+        head = dict(line.split(": ", 1) for line in log.read_text().splitlines()[:4]
+                    if line.startswith(("GPU: ", "commit: ")))
         if "GPU" not in head:
             continue
         run = [part.strip() for part in head.get("commit", "").split(";")]
         torch = next((x.split(" ", 1)[1] for x in run[1:] if x.startswith("torch ")), "?")
         out.append({"gpu": head["GPU"].split(",")[0].strip(), "commit": run[0] or "?",
-                    "torch": torch, "log": str(log.relative_to(ROOT))})
+                    "torch": torch, "log": shown_path(log)})
     return out
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from ..core.errors import GanzError
 from ..study.profiles import ExperimentResult, get_profile
 from . import paper, recorded, tables, verdicts
-from .figure import BookFigure
+from .figure import BookFigure, training_runs
 
 #: the profiles a figure page shows when none is set, the closer reproduction first
 BOOK_PROFILES = ("paper", "cpu-small")
@@ -325,14 +325,15 @@ def training_samples(logs: Mapping[str, pd.DataFrame]):
     from ..core.paths import results_dir
     from .figure import _figure, message_figure
 
-    grids = [(p, g) for p in logs for g in sorted((results_dir() / p / "training").glob("d*-samples.png"))]
+    grids = [(p, g) for p in logs for g in sorted((results_dir() / p / "training").glob("*d*-samples.png"),
+                                                  key=lambda g: (len(g.name), g.name))]
     if not grids:
         return message_figure("No sample grid is recorded for these profiles yet.")
     fig, axes = _figure(len(grids), width=4.6, height=4.9, sharey=False)
     for ax, (p, g) in zip(axes[0], grids):
         ax.imshow(np.asarray(Image.open(g).convert("RGB")))
         ax.set_axis_off()
-        ax.set_title(f"{p}: {g.stem.split('-')[0]}, last step", fontsize=10)
+        ax.set_title(f"{p}: {g.stem.removesuffix('-samples')}, last step", fontsize=10)
     return fig
 
 
@@ -340,8 +341,8 @@ def training_last(logs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The last logged step of each run: images seen, throughput, k and the losses."""
     cols = ["step", "images_seen", "seconds", "images_per_s", "k", "m_global", "loss_real",
             "loss_fake", "val_psnr"]
-    return pd.concat([log.groupby("dim").tail(1).assign(profile=p) for p, log in logs.items()],
-                     ignore_index=True).set_index(["profile", "dim"])[cols].rename(
+    last = [training_runs(log).groupby("run").tail(1).assign(profile=p) for p, log in logs.items()]
+    return pd.concat(last, ignore_index=True).set_index(["profile", "run"])[cols].rename(
         columns={"seconds": "elapsed (s)", "images_per_s": "images per second"})
 
 

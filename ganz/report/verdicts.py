@@ -287,18 +287,20 @@ def fig8(t: pd.DataFrame, models: Sequence[Mapping] = ()) -> Verdict:
 
 def training(logs: pd.DataFrame, tail: float = 0.2) -> Verdict:
     """Are the models still improving when training stops? (M_global over the last 20 %.)"""
-    rows = []
-    for dim, log in logs.groupby("dim"):
-        log = log.dropna(subset=["m_global"])
+    from .figure import run_label, run_order, training_runs
+
+    rows, logs = [], training_runs(logs)
+    for run in run_order(logs):
+        log = logs[logs["run"] == run].dropna(subset=["m_global"])
         n = max(int(len(log) * tail), 2)
         start, end = log["m_global"].iloc[-n:].iloc[[0, -1]]
         val = log.dropna(subset=["val_psnr"]) if "val_psnr" in log else log.iloc[:0]
         best = (f", best validation PSNR {val['val_psnr'].max():.1f} dB at step "
                 f"{int(val.loc[val['val_psnr'].idxmax(), 'step']):,}" if len(val) else "")
-        rows.append((int(dim), float(start), float(end), int(log["step"].iloc[-1]), best))
+        rows.append((run_label(run), float(start), float(end), int(log["step"].iloc[-1]), best))
     falling = [r for r in rows if r[2] < r[1]]
     f = {"falling": len(falling), "models": len(rows)}
-    lines = [f"- d_t = {d}: M_global {a:.3f} → {b:.3f} over the last {tail:.0%} of "
+    lines = [f"- {d}: M_global {a:.3f} → {b:.3f} over the last {tail:.0%} of "
              f"{s:,} steps{best}" for d, a, b, s, best in rows]
     models = "the model" if len(rows) == 1 else f"all {len(rows)} models"
     text = (f"**Undertrained:** the convergence measure is still falling at the end of training "

@@ -281,15 +281,18 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
 
 
 def training_logs(profile: str | None = None) -> pd.DataFrame:
-    """Training curves (loss, k, M_global, validation PSNR) of the profile's generators."""
+    """Training curves (loss, k, M_global, validation PSNR) of the profile's generators, one
+    ``run`` each: ``d<dim>`` (``training/d<dim>.csv``) and a lease's longer dim-64 run,
+    ``d64-long`` (``training/long-d64.csv``), where recorded."""
     prof = get_profile(profile)
     if prof.synthetic:
         return _smoke_training_log()
-    frames = []
-    for dim in sorted(set(prof.models) | set(prof.dim_models)):
-        path = results_dir() / prof.name / "training" / f"d{dim}.csv"
-        if path.is_file():
-            frames.append(pd.read_csv(path).assign(dim=dim))
+    folder = results_dir() / prof.name / "training"
+    logs = {f"d{dim}": (dim, folder / f"d{dim}.csv")
+            for dim in sorted(set(prof.models) | set(prof.dim_models))}
+    logs["d64-long"] = (64, folder / "long-d64.csv")
+    frames = [pd.read_csv(path).assign(dim=dim, run=run) for run, (dim, path) in logs.items()
+              if path.is_file()]
     if not frames:
         raise GanzError(f"no training logs under {results_dir() / prof.name / 'training'}")
     return pd.concat(frames, ignore_index=True)
@@ -306,4 +309,5 @@ def _smoke_training_log() -> pd.DataFrame:
     with tempfile.TemporaryDirectory() as d:
         train(SMOKE_MODEL, TrainConfig(steps=20, batch_size=8, log_every=2, checkpoint_every=10,
                                        validation_images=0), d, "cpu", images=imgs, progress=False)
-        return pd.read_csv(f"{d}/log.csv").assign(dim=SMOKE_MODEL.latent_dim)
+        return pd.read_csv(f"{d}/log.csv").assign(dim=SMOKE_MODEL.latent_dim,
+                                                  run=f"d{SMOKE_MODEL.latent_dim}")
