@@ -164,8 +164,8 @@ def verdict(table: pd.DataFrame, profiles: tuple[str, ...], ratio: float = RATIO
                  "last_db": round(float(s["median_psnr"].iloc[-1]), 2),
                  "db_per_doubling": round(float(slope.mean()), 2) if len(slope) else float("nan")}
         rising = facts["last_db"] > facts["first_db"]
-        text = (f"**Profile `{p}`, median PSNR at R = {ratio:g} on the "
-                f"{SPLIT_NAMES.get(split, split)}:** {chain}. "
+        text = (f"**Profile `{p}`, median PSNR at R = {ratio:g} on the same "
+                f"{int(s['images'].min())} {SPLIT_NAMES.get(split, split)}:** {chain}. "
                 + (f"More training images {'lift' if rising else 'do not lift'} the "
                    f"reconstructions: {facts['db_per_doubling']:+.2f} dB per doubling of the "
                    f"images seen on average.")
