@@ -61,8 +61,7 @@ def message_figure(text: str, width: float = 7.0) -> BookFigure:
 
 
 def training_runs(logs: pd.DataFrame) -> pd.DataFrame:
-    """``logs`` with a ``run`` column (``d<dim>`` where a log has none) and the runs' order:
-    by latent dim, a dim's longer run after it."""
+    """``logs`` with a ``run`` column (``d<dim>`` where a log has none)."""
     if "run" not in logs:
         logs = logs.assign(run=["d%d" % d for d in logs["dim"].astype(int)])
     return logs
@@ -75,6 +74,7 @@ def run_label(run: str) -> str:
 
 
 def run_order(logs: pd.DataFrame) -> list[str]:
+    """The runs of ``training_runs(logs)`` by latent dim, a dim's longer run after it."""
     runs = logs[["run", "dim"]].drop_duplicates("run")
     return [r for _, r in sorted(zip(runs["dim"].astype(int), runs["run"]),
                                  key=lambda x: (x[0], len(x[1]), x[1]))]

@@ -27,6 +27,13 @@ COLUMNS = ["profile", "model", "images_seen", "split", "median_psnr", "images"]
 SPLIT_COLORS = {"train": "#2ca02c", "test": "#1f77b4", "ood": "#d62728"}
 
 
+def _in_shown_order(df: pd.DataFrame, by: list[str], profiles) -> pd.DataFrame:
+    """``df`` sorted by ``by``, its profiles in the order shown (the closer reproduction first)."""
+    order = {p: i for i, p in enumerate(dict.fromkeys(profiles))}
+    return df.sort_values(by, key=lambda c: c.map(order) if c.name == "profile" else c,
+                          kind="stable", ignore_index=True)
+
+
 def models_by_length(prof: Profile) -> list[str]:
     """The profile's dim-64 models, shortest training first (those it may have recorded)."""
     base = prof.models.get(64)
@@ -77,10 +84,8 @@ def psnr_by_images_seen(profiles: tuple[str, ...], ratio: float = RATIO) -> pd.D
             name, seen = models[gid]
             out.append({"profile": p, "model": name, "images_seen": seen, "split": split,
                         "median_psnr": float(g["psnr"].median()), "images": len(g)})
-    order = {p: i for i, p in enumerate(profiles)}  # the profiles as shown, the closer first
-    return pd.DataFrame(out, columns=COLUMNS).sort_values(
-        ["profile", "images_seen", "split"], key=lambda c: c.map(order) if c.name == "profile" else c,
-        ignore_index=True)
+    return _in_shown_order(pd.DataFrame(out, columns=COLUMNS), ["profile", "images_seen", "split"],
+                           profiles)
 
 
 def per_doubling(table: pd.DataFrame) -> pd.DataFrame:
@@ -94,10 +99,9 @@ def per_doubling(table: pd.DataFrame) -> pd.DataFrame:
                              "images ratio": round(b.images_seen / a.images_seen, 2),
                              "dB per doubling": round((b.median_psnr - a.median_psnr)
                                                       / math.log2(b.images_seen / a.images_seen), 2)})
-    order = {p: i for i, p in enumerate(dict.fromkeys(table["profile"]))}  # as shown
-    return pd.DataFrame(rows, columns=["profile", "split", "from", "to", "images ratio",
-                                       "dB per doubling"]).sort_values(
-        "profile", key=lambda c: c.map(order), kind="stable", ignore_index=True)
+    return _in_shown_order(pd.DataFrame(rows, columns=["profile", "split", "from", "to",
+                                                       "images ratio", "dB per doubling"]),
+                           ["profile"], table["profile"])
 
 
 def show_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -108,10 +112,8 @@ def show_table(table: pd.DataFrame) -> pd.DataFrame:
                              values="median_psnr").round(2)
     wide = wide[[s for s in _splits(table) if s in wide.columns]]
     wide.columns = [f"median PSNR, {SPLIT_LABELS.get(s, s)} (dB)" for s in wide.columns]
-    order = {p: i for i, p in enumerate(dict.fromkeys(table["profile"]))}
-    return wide.reset_index().sort_values(
-        ["profile", "images_seen"], key=lambda c: c.map(order) if c.name == "profile" else c
-    ).set_index(["profile", "model"])
+    return _in_shown_order(wide.reset_index(), ["profile", "images_seen"],
+                           table["profile"]).set_index(["profile", "model"])
 
 
 def plot(table: pd.DataFrame, ratio: float = RATIO) -> Figure:
