@@ -69,6 +69,19 @@ def _int_in(lo: int, hi: int):
 
 
 seed_int = _int_in(0, 2**32 - 1)
+
+
+def latent_scale(text: str) -> float:
+    """An argparse type: a positive number a file can store (rounded to float16)."""
+    from .core.fileformat import as_scale
+
+    v = positive_float(text)
+    try:
+        return as_scale(v)
+    except GanzError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 quality_int = _int_in(1, 100)
 
 
@@ -146,7 +159,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
                   f"from zeros; --model cpu-small-d64 is the fast 32×32 model)", file=sys.stderr)
     x = to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None,
-                       layer_seed=a.layer_seed)
+                       layer_seed=a.layer_seed, latent_scale=a.latent_scale)
     if codec.method == "fast" and codec.encoder is not None and a.layer_seed and not a.quiet:
         keys = codec.encoder.keys()
         if f"{ad.name}:{ad.input_dim}:0" in keys and f"{ad.name}:{ad.input_dim}:{ad.seed}" not in keys:
@@ -221,7 +234,9 @@ def describe(p: Path, size: int, f, ids: dict[str, str]) -> str:
     match = [name for name, sha in ids.items() if sha.startswith(f.generator_id)]
     rows = [("format version", f.version), ("adapter", f.adapter), ("d_c", f"{len(f.z)} latent values"),
             ("nominal ratio", f"{f.ratio:.4g} (N/d_c = {f.num_pixels}/{len(f.z)})"),
-            ("latent storage", f"{f.bits} bits ({storage})"), ("layer seed", f.seed),
+            ("latent storage", f"{f.bits} bits ({storage})"),
+            ("latent scale", f"{f.scale:g} (the adapter takes {f.scale:g}·z)" if f.scale != 1 else "1"),
+            ("layer seed", f.seed),
             ("generator id", f"{f.generator_id} ({', '.join(match) or 'matches no committed model'})"),
             ("image size", f"{f.width}×{f.height}"), ("file bytes", size),
             ("bpp", f"{8 * size / (f.width * f.height):.4g}")]
@@ -296,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--layer-seed", type=seed_int, default=0, help="seed of the random first "
                    "layer (random_linear, square_linear); stored in the file; default 0 (the "
                    "encoder's start is trained for 0)")
+    c.add_argument("--latent-scale", type=latent_scale, metavar="S", help="the adapter takes "
+                   "S·z, z in [-1, 1] (stored in the file); default: the scale calibrated for the "
+                   "model's random layers (its metadata's latent_scale, else 1), 1 for the others")
     c.add_argument("--seed", type=int, default=0, help="seed of the optimizer's random start "
                    "(not stored in the file); default 0")
     c.add_argument("--batch-size", type=positive_int, default=64)

@@ -63,7 +63,8 @@ def cmd_publish(a: argparse.Namespace) -> None:
     from .core.runtime import pick_device
 
     print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log, gains=tuple(a.gains),
-                  device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit))
+                  device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit,
+                  scales=tuple(a.scales)))
 
 
 def cmd_train(a: argparse.Namespace) -> None:
@@ -190,13 +191,16 @@ def add_commands(sub, positive_int, positive_float) -> None:
     c.add_argument("--out", type=Path)
     b.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("publish", help="calibrate a trained generator's gain and export it to the zoo")
+    p = sub.add_parser("publish", help="calibrate a trained generator's gain (or, original "
+                       "layout, its codec latent scale) and export it to the zoo")
     p.add_argument("weights", type=Path, help="a trained generator (.safetensors)")
     p.add_argument("--name", required=True, help="the model's name in ganz/zoo/")
     p.add_argument("--profile", required=True, help="results/<profile>/training/ gets its log")
     p.add_argument("--no-log", action="store_true", help="do not copy the run's log.csv")
     p.add_argument("--gains", type=positive_float, nargs="+", default=[1.0, 2.0, 4.0, 8.0],
                    help="adapter gains to try on the held-out faces (default 1 2 4 8)")
+    p.add_argument("--scales", type=positive_float, nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0],
+                   help="latent scales to try for the original layout (default 1 2 4 8 16)")
     p.add_argument("--steps", type=positive_int, default=200,
                    help="calibration inversion steps (default 200)")
     p.add_argument("--time-limit", type=positive_float, help="seconds calibration may take")

@@ -42,7 +42,9 @@ CASES: dict[str, tuple[str, int | None, int, int, int, int]] = {
     "keep_f16_v1": ("keep_linear", None, 0, 16, 1, 4),
     "square_f16": ("square_linear", None, 3, 16, 2, 5),
     "no_linear_q8": ("no_linear", None, 0, 8, 2, 6),
+    "random_r10_q8_scale6": ("random_linear", 307, 0, 8, 2, 7),
 }
+SCALES = {"random_r10_q8_scale6": 6.0}  # the latent scale of a case (others: 1, no scale field)
 
 
 def golden_latent(d: int, rng_seed: int) -> np.ndarray:
@@ -64,7 +66,8 @@ def encode_case(name: str, codec) -> bytes:
     if d is None:
         d = {"keep_linear": codec.cfg.latent_dim}.get(adapter, codec.cfg.conv_input_dim)
     s = codec.cfg.image_size
-    f = GanzFile(adapter, s, s, seed, codec.generator_sha256, golden_latent(d, rng_seed), bits)
+    f = GanzFile(adapter, s, s, seed, codec.generator_sha256, golden_latent(d, rng_seed), bits,
+                 scale=SCALES.get(name, 1.0))
     return pack(f, version=version)
 
 

@@ -81,3 +81,49 @@ def test_bad_values_refused():
         pack(GanzFile(f.adapter, 64, 64, 0, GID, f.z, bits=13))
     with pytest.raises(GanzError):
         pack(GanzFile(f.adapter, 64, 64, 0, GID, f.z, bits=8), version=1)
+
+
+@pytest.mark.parametrize("bits", [32, 16, 8])
+def test_latent_scale_round_trip(bits):
+    f = sample(bits=bits)
+    scaled = GanzFile(f.adapter, 64, 64, 7, GID, f.z, bits, scale=6.0)
+    data = pack(scaled)
+    assert len(data) == len(pack(f)) + 2  # a float16, only when the scale is not 1
+    g = unpack(data)
+    assert g.scale == 6.0 and g.bits == bits and np.array_equal(g.z, unpack(pack(f)).z)
+    assert unpack(pack(f)).scale == 1.0
+    assert pack(g) == data
+
+
+def test_scale_one_writes_the_earlier_bytes():
+    f = sample(bits=8)
+    assert pack(f) == pack(GanzFile(f.adapter, 64, 64, 7, GID, f.z, 8, scale=1.0))
+    assert not pack(f)[3] & 8
+
+
+def test_bad_latent_scales_refused():
+    from ganz.core.fileformat import as_scale
+
+    f = sample()
+    for bad in (0.0, -2.0, float("nan"), float("inf"), 1e6, 3.14159):  # 3.14159: not a float16
+        with pytest.raises(GanzError, match="latent scale"):
+            pack(GanzFile(f.adapter, 64, 64, 0, GID, f.z, scale=bad))
+    with pytest.raises(GanzError, match="version 1"):
+        pack(GanzFile(f.adapter, 64, 64, 0, GID, f.z, scale=2.0), version=1)
+    assert as_scale(3.14159) == float(np.float16(3.14159))
+    with pytest.raises(GanzError):
+        as_scale(1e6)
+
+
+@pytest.mark.parametrize("value", [1.0, 0.0, -4.0, float("inf"), float("nan")])
+def test_stored_scale_must_be_positive_finite_and_not_one(value):
+    """A hand-made header with a bad scale (and a good CRC) is refused, never decoded."""
+    import struct
+    import zlib
+
+    data = bytearray(pack(GanzFile("random_linear", 64, 64, 7, GID, sample().z, 8, scale=4.0)))
+    pos = data.index(np.float16(4.0).astype("<f2").tobytes(), 5)
+    data[pos:pos + 2] = np.float16(value).astype("<f2").tobytes()
+    body = bytes(data[:-4])
+    with pytest.raises(GanzError, match="latent scale"):
+        unpack(body + struct.pack("<I", zlib.crc32(body)))

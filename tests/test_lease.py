@@ -70,7 +70,14 @@ def test_full_stage_publishes_both_names(dry):
     _, _, meta = load_generator(paths.MODELS_DIR / "celeba64-d64-final.safetensors")
     eq = dry.equal_images()
     assert meta["images_seen"] == eq  # the equal-images snapshot, not the last step
-    assert load_generator(paths.MODELS_DIR / "celeba64-d64.safetensors")[2]["stopped"] == "end"
+    default = load_generator(paths.MODELS_DIR / "celeba64-d64.safetensors")[2]
+    assert default["stopped"] == "end"
+    # the original layout: the codec's latent scale, calibrated on held-out faces, in the metadata
+    for m in (meta, default):
+        assert m["latent_scale"] in (1.0, 2.0, 4.0, 8.0, 16.0)
+        scores = {float(k): v for k, v in m["latent_scale_scores"].items()}
+        assert m["latent_scale"] == max(scores, key=scores.get)
+        assert m["latent_scale_calibration"].startswith("latent scale calibrated")
 
 
 def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):

@@ -136,7 +136,8 @@ def test_cli_compress_runs_without_torch(bundle, tmp_path):
 
 def _args(weights, images, **kw) -> argparse.Namespace:
     base = dict(images=images, method="auto", fit=False, steps=None, device="cpu",
-                model=str(weights), ratio=None, layer_seed=0, bits=32, force=False)
+                model=str(weights), ratio=None, layer_seed=0, bits=32, force=False,
+                latent_scale=None)
     return argparse.Namespace(**{**base, **kw})
 
 

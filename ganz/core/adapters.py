@@ -8,6 +8,12 @@ its compression ratio in degrees of freedom is R = N / d_c (N = H·W·3).
 - ``square_linear``: the same with d_c = width·base² (R = 6 at the paper's sizes);
 - ``no_linear``: z feeds the conv module directly (times a fixed scale), d_c = width·base².
 
+A ``latent_scale`` s (stored in the ``.ganz`` file; default 1) makes the adapter take s·z: its
+matrix (or the ``no_linear`` scale) is multiplied by s, the bias is not. The original code's
+inversion lets z leave [−1, 1] (to |z| ≈ 50 at 64×64); a ``.ganz`` file's z stays in [−1, 1], so
+for the original-style random layers the codec uses the scale calibrated for the generator
+(``ganz.train.latentscale``) to give them the same reach.
+
 Random matrices come from NumPy's legacy ``RandomState`` stream, which NumPy keeps frozen across
 releases, so a file's seed rebuilds the same layer anywhere. Two styles (``STYLES``):
 
@@ -67,10 +73,11 @@ class Adapter(nn.Module):
     """z (B, d_c) -> flat conv-module input (B, width·base²): z Wᵀ (+ b). Fixed, never trained."""
 
     def __init__(self, name: str, input_dim: int, weight: torch.Tensor | None, scale: float = 1.0,
-                 seed: int = 0, bias: torch.Tensor | None = None, style: str = "calibrated"):
+                 seed: int = 0, bias: torch.Tensor | None = None, style: str = "calibrated",
+                 latent_scale: float = 1.0):
         super().__init__()
         self.name, self.input_dim, self.scale, self.seed = name, input_dim, scale, seed
-        self.style = style
+        self.style, self.latent_scale = style, latent_scale  # latent_scale: already in weight/scale
         self.register_buffer("weight", weight if weight is not None else torch.empty(0))
         self.register_buffer("bias", bias if bias is not None else torch.empty(0))
 
@@ -96,11 +103,27 @@ def natural_style(G: Generator) -> str:
 
 
 def make_adapter(G: Generator, name: str = "random_linear", ratio: float | None = None,
-                 dim: int | None = None, seed: int = 0, style: str | None = None) -> Adapter:
+                 dim: int | None = None, seed: int = 0, style: str | None = None,
+                 latent_scale: float = 1.0) -> Adapter:
     """Build an adapter for ``G``. ``random_linear`` takes ``ratio`` or ``dim``; others take neither.
 
     ``style`` (``STYLES``; None = ``natural_style(G)``) picks the random layers' distribution and
-    the no_linear scale; ``keep_linear`` is the trained h0 in either style."""
+    the no_linear scale; ``keep_linear`` is the trained h0 in either style. ``latent_scale``: the
+    adapter takes latent_scale·z (see the module's docstring)."""
+    ad = _make_adapter(G, name, ratio, dim, seed, style)
+    if latent_scale != 1.0:
+        if not (math.isfinite(latent_scale) and latent_scale > 0):
+            raise GanzError(f"latent scale must be a positive number, got {latent_scale!r}")
+        ad.latent_scale = float(latent_scale)
+        if name == "no_linear":
+            ad.scale *= ad.latent_scale
+        else:
+            ad.weight.mul_(ad.latent_scale)
+    return ad
+
+
+def _make_adapter(G: Generator, name: str, ratio: float | None, dim: int | None, seed: int,
+                  style: str | None) -> Adapter:
     cfg = G.cfg
     C = cfg.conv_input_dim
     if name not in ADAPTERS:

@@ -9,6 +9,10 @@ Two seeds, never one variable for both: ``layer_seed`` picks the random first la
 heads are trained for layer seed 0); ``seed`` only picks the optimizer's random start and is not
 stored (a file decodes the same whatever it was).
 
+``latent_scale`` (stored in the file): the adapter takes scale·z. The random layers
+(``random_linear``, ``square_linear``) default to the scale calibrated for the generator (its
+metadata's ``latent_scale``; 1 when it has none), the trained and direct ones to 1.
+
 ``method``: ``"paper"`` is the paper's 7500-step Adam from a random start (``ganz.core.invert``);
 ``"fast"`` is an encoder start plus a short refinement (``ganz.core.fast``); ``"auto"`` (default) is
 fast when an encoder is committed beside the generator, else paper.
@@ -26,12 +30,23 @@ from .config import InvertConfig
 from .pixels import to_uint8
 from .runtime import pick_device
 from .errors import GanzError
-from .fileformat import GanzFile, pack, unpack
+from .fileformat import GanzFile, as_scale, pack, unpack
 from .invert import InvertResult, invert
 from .zoo import load_generator
 
 
 METHODS = ("auto", "fast", "paper")
+SCALED_ADAPTERS = ("random_linear", "square_linear")  # those the model's latent scale applies to
+
+
+def model_latent_scale(meta: dict) -> float:
+    """The latent scale a generator's metadata calibrated for its random layers (1 if none)."""
+    value = meta.get("latent_scale", 1.0)
+    try:
+        return as_scale(float(value))
+    except (TypeError, ValueError, GanzError):
+        raise GanzError(f"{meta.get('path', 'model')}: bad latent_scale {value!r} in its "
+                        f"metadata") from None
 
 
 class GanzCodec:
@@ -43,6 +58,7 @@ class GanzCodec:
         self.device = pick_device(device)
         self.G, self.generator_sha256, self.meta = load_generator(model, self.device)
         self.cfg = self.G.cfg
+        self.latent_scale = model_latent_scale(self.meta)
         self._adapters: dict[tuple, Adapter] = {}
         self.encoder = None
         if method != "paper":
@@ -64,12 +80,20 @@ class GanzCodec:
 
     MAX_CACHED_ADAPTERS = 16  # a long-lived codec decoding files of many seeds stays bounded
 
+    def default_scale(self, name: str) -> float:
+        """The latent scale ``compress`` uses for adapter ``name`` unless told another."""
+        return self.latent_scale if name in SCALED_ADAPTERS else 1.0
+
     def adapter(self, name: str = "random_linear", ratio: float | None = None,
-                dim: int | None = None, layer_seed: int = 0) -> Adapter:
-        """The adapter ``name`` (d_c from ``ratio`` or ``dim``) with random layer ``layer_seed``."""
+                dim: int | None = None, layer_seed: int = 0,
+                latent_scale: float | None = None) -> Adapter:
+        """The adapter ``name`` (d_c from ``ratio`` or ``dim``) with random layer ``layer_seed``,
+        taking ``latent_scale``·z (None: ``default_scale(name)``; rounded to float16, as a file
+        stores it)."""
         if not 0 <= layer_seed < 2**32:
             raise GanzError(f"layer seed {layer_seed} out of range (0 to 2^32 - 1)")
-        key = (name, ratio if dim is None else None, dim, layer_seed)
+        scale = as_scale(self.default_scale(name) if latent_scale is None else latent_scale)
+        key = (name, ratio if dim is None else None, dim, layer_seed, scale)
         if key not in self._adapters:
             N = self.cfg.num_pixels
             if name == "random_linear" and dim is None and ratio is not None:
@@ -81,7 +105,8 @@ class GanzCodec:
                                 f"is not supported")
             if len(self._adapters) >= self.MAX_CACHED_ADAPTERS:
                 self._adapters.pop(next(iter(self._adapters)))
-            ad = make_adapter(self.G, name, None if dim else ratio, dim, layer_seed)
+            ad = make_adapter(self.G, name, None if dim else ratio, dim, layer_seed,
+                              latent_scale=scale)
             self._adapters[key] = ad.to(self.device)
         return self._adapters[key]
 
@@ -112,19 +137,23 @@ class GanzCodec:
     def to_file(self, z: torch.Tensor | np.ndarray, adapter: Adapter, bits: int = 32) -> bytes:
         s = self.cfg.image_size
         return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_sha256,
-                             np.asarray(z, dtype=np.float32), bits))
+                             np.asarray(z, dtype=np.float32), bits,
+                             scale=getattr(adapter, "latent_scale", 1.0)))
 
     def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
                  layer_seed: int = 0, seed: int | None = None, cfg=None, bits: int = 32,
-                 progress: bool = False, dim: int | None = None) -> list[bytes]:
+                 progress: bool = False, dim: int | None = None,
+                 latent_scale: float | None = None) -> list[bytes]:
         """Invert a batch and serialize one .ganz file per image.
 
         ``layer_seed`` is stored in the files; ``seed`` (the optimizer's start, not stored)
         replaces ``cfg.seed`` when given (``cfg``: an ``InvertConfig`` or ``FastConfig``).
         ``dim``: the number of latent values d_c of ``random_linear``, in place of ``ratio``.
+        ``latent_scale``: see ``adapter`` (stored in the files).
         """
         ad = self.adapter(adapter, ratio if adapter == "random_linear" else None,
-                          dim if adapter == "random_linear" else None, layer_seed=layer_seed)
+                          dim if adapter == "random_linear" else None, layer_seed=layer_seed,
+                          latent_scale=latent_scale)
         if seed is not None:
             cfg = dataclasses.replace(cfg or self.default_config(), seed=seed)
         res = self.invert(x, ad, cfg, progress=progress)
@@ -150,7 +179,7 @@ class GanzCodec:
         """A .ganz file's bytes -> uint8 image (H, W, 3)."""
         f = self.parse(data)
         dim = len(f.z) if f.adapter == "random_linear" else None
-        ad = self.adapter(f.adapter, None, dim, layer_seed=f.seed)
+        ad = self.adapter(f.adapter, None, dim, layer_seed=f.seed, latent_scale=f.scale)
         if ad.input_dim != len(f.z):
             raise GanzError(f"file has {len(f.z)} latent values, adapter {f.adapter} takes {ad.input_dim}")
         return to_uint8(self.reconstruct(torch.from_numpy(f.z)[None], ad))[0]

@@ -133,7 +133,9 @@ def candidates(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: LatentE
         h, zs = encoder(x)
         key = head_key(adapter)
         if "head" in cfg.starts and key in zs:
-            out["head"] = (zs[key] * cfg.head_scale).clamp(-1, 1)
+            # heads are trained at latent scale 1: the same h at scale s is z / s
+            scale = cfg.head_scale / getattr(adapter, "latent_scale", 1.0)
+            out["head"] = (zs[key] * scale).clamp(-1, 1)
         if "project" in cfg.starts:
             out["project"] = project(adapter, h, cfg.project_iters)
     if "zeros" in cfg.starts:

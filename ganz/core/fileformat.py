@@ -20,12 +20,18 @@ these sizes every header byte matters, and can store quantized latents::
 
     2      magic b"GZ"
     1      format version (2)
-    1      adapter code (bits 0-1), payload deflated with zlib (bit 2)
+    1      adapter code (bits 0-1), payload deflated with zlib (bit 2), latent scale follows (bit 3)
     1      latent storage: 32 float32, 16 float16, 1..12 uniform quantization to that many bits
     varint height, width, adapter seed, latent length d_c (LEB128: 1 byte below 128)
+    2      only with bit 3: the latent scale s (float16, finite, > 0, not 1); absent: s = 1
     4      generator identity: first 4 bytes of the SHA-256 of its weights
     ...    latent: floats, or b-bit codes q = round((z + 1) / 2 · (2^b − 1)) packed MSB-first
     4      CRC-32 of everything before it
+
+The stored latent lies in [−1, 1]; the decoder feeds s·z to the adapter. The scale lets a random
+first layer's input reach beyond [−1, 1] (the original code's unconstrained latents do) while the
+codes keep their fixed range; a file with s = 1 has no scale field, and is byte for byte what
+earlier versions wrote. Readers from before the scale refuse a scaled file (unknown flag).
 
 The compression ratio is not stored: it is N / d_c with N = height·width·3.
 Every malformed input raises ``GanzError`` with a one-line message; sizes are checked before
@@ -33,6 +39,7 @@ anything is allocated.
 """
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -56,6 +63,7 @@ HEADER_BYTES = _HEADER.size  # 27
 CRC_BYTES = 4
 MAX_LATENT = 1 << 20  # far above any real model (49152 at R = 1, 128×128); bounds allocation
 MAX_SIDE = 4096
+FLOAT16_MAX = 65504.0
 _DTYPES = {32: np.dtype("<f4"), 16: np.dtype("<f2")}
 
 
@@ -71,6 +79,7 @@ class GanzFile:
     z: np.ndarray  # float32 (d_c,)
     bits: int = 32
     version: int = VERSION
+    scale: float = 1.0  # the decoder feeds scale·z to the adapter (a float16 value; v2 only)
 
     @property
     def num_pixels(self) -> int:
@@ -159,13 +168,37 @@ def _check_latent(f: GanzFile) -> np.ndarray:
         raise GanzError(f"image size {f.height}×{f.width} out of range (1..{MAX_SIDE})")
     if not all(c in "0123456789abcdefABCDEF" for c in f.generator_id):
         raise GanzError(f"generator id {f.generator_id!r} is not hexadecimal")
+    check_scale(f.scale)
     return z
+
+
+def check_scale(scale: float) -> float:
+    """``scale`` as a file stores it: a finite positive float16 value, else ``GanzError``."""
+    try:
+        s = float(scale)
+    except (TypeError, ValueError):
+        raise GanzError(f"latent scale must be a number, got {scale!r}") from None
+    if not (math.isfinite(s) and 0 < s <= FLOAT16_MAX) or float(np.float16(s)) != s:
+        raise GanzError(f"latent scale {scale!r} is not a positive float16 value "
+                        f"(use fileformat.as_scale to round one)")
+    return s
+
+
+def as_scale(value: float) -> float:
+    """The float16 value nearest ``value`` (> 0, finite): the scales a file can hold."""
+    v = float(value)
+    s = float(np.float16(v)) if math.isfinite(v) and 0 < v <= FLOAT16_MAX else 0.0
+    if not s > 0:
+        raise GanzError(f"latent scale must be a positive number up to 65504, got {value!r}")
+    return s
 
 
 def pack(f: GanzFile, version: int = VERSION) -> bytes:
     """Serialize a GanzFile: version 2 (compact, quantization) unless ``version=1`` is asked."""
     z = _check_latent(f)
     if version == 1:
+        if f.scale != 1.0:
+            raise GanzError("format version 1 cannot store a latent scale")
         return _pack_v1(f, z)
     if version != 2:
         raise GanzError(f"cannot write .ganz format version {version}")
@@ -178,8 +211,11 @@ def pack(f: GanzFile, version: int = VERSION) -> bytes:
     gid = bytes.fromhex(f.generator_id[:8])
     if len(gid) != 4:
         raise GanzError("generator id must have at least 8 hex digits")
-    head = (MAGIC2 + bytes([2, ADAPTER_CODES[f.adapter] | (4 if use_zlib else 0), f.bits])
-            + varint(f.height) + varint(f.width) + varint(f.seed % (2**32)) + varint(len(z)) + gid)
+    scaled = float(f.scale) != 1.0
+    flags = ADAPTER_CODES[f.adapter] | (4 if use_zlib else 0) | (8 if scaled else 0)
+    head = (MAGIC2 + bytes([2, flags, f.bits]) + varint(f.height) + varint(f.width)
+            + varint(f.seed % (2**32)) + varint(len(z))
+            + (np.float16(f.scale).astype("<f2").tobytes() if scaled else b"") + gid)
     body = head + (deflated if use_zlib else payload)
     return body + struct.pack("<I", zlib.crc32(body))
 
@@ -236,7 +272,7 @@ def unpack(data: bytes) -> GanzFile:
     if zlib.crc32(data[:end]) != crc:
         raise GanzError("corrupt .ganz file (checksum mismatch, or truncated)")
     flags, bits = data[3], data[4]
-    if flags & ~0b111:
+    if flags & ~0b1111:
         raise GanzError(f"corrupt .ganz file: unknown flags {flags:#x}")
     pos = 5
     h, pos = _read_varint(data, pos, end)
@@ -246,6 +282,14 @@ def unpack(data: bytes) -> GanzFile:
     _finish(flags & 3, bits, h, w, n)
     if seed >= 2**32:
         raise GanzError("corrupt .ganz file: seed out of range")
+    scale = 1.0
+    if flags & 8:
+        if pos + 2 > end:
+            raise GanzError("truncated .ganz file (header)")
+        scale = float(np.frombuffer(data, "<f2", 1, pos)[0])
+        pos += 2
+        if not (math.isfinite(scale) and scale > 0) or scale == 1.0:
+            raise GanzError(f"corrupt .ganz file: latent scale {scale} (must be finite, > 0, not 1)")
     if pos + 4 > end:
         raise GanzError("truncated .ganz file (header)")
     gid, pos = data[pos:pos + 4], pos + 4
@@ -266,7 +310,7 @@ def unpack(data: bytes) -> GanzFile:
         z = np.frombuffer(payload, dtype=_DTYPES[bits], count=n).astype(np.float32)
     else:
         z = dequantize(_unpack_codes(payload, n, bits), bits)
-    return GanzFile(ADAPTERS[flags & 3], h, w, seed, gid.hex(), _checked_z(z), bits, 2)
+    return GanzFile(ADAPTERS[flags & 3], h, w, seed, gid.hex(), _checked_z(z), bits, 2, scale)
 
 
 def _unpack_v1(data: bytes) -> GanzFile:

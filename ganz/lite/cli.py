@@ -63,6 +63,8 @@ def compress_lite(a: argparse.Namespace, outs: list[Path], adapter: str) -> bool
     x = _images([Path(p) for p in a.images], lite.meta["image_size"])
     if ad is None or x is None:
         return False
+    if a.latent_scale is not None and a.latent_scale != float(ad.get("latent_scale", 1.0)):
+        return False  # the bundle's matrices are at the model's default scale
     from ..cli import check_outputs, model_inputs
 
     files, _, _ = lite.compress(x, adapter, ratio, a.layer_seed, a.bits)

@@ -117,8 +117,9 @@ class LiteModel:
         outs = self.encoder.run(None, {"x": x})
         h, heads = outs[0], dict(zip(self.meta["heads"], outs[1:]))
         starts = []
+        scale = float(ad.get("latent_scale", 1.0))  # heads are trained at scale 1: z / scale
         if ad["head"] in heads:
-            starts.append(np.clip(heads[ad["head"]], -1, 1))
+            starts.append(np.clip(heads[ad["head"]] / scale, -1, 1))
         starts.append(self.project(ad, h))
         starts.append(np.zeros((len(x), ad["dim"]), np.float32))
         run = self.loss_grad(ad, x)
@@ -128,5 +129,6 @@ class LiteModel:
         z0 = np.stack([starts[k][i] for i, k in enumerate(best)])
         z, mse, evals = lbfgs(run, z0, STEPS, MEMORY, tol_db=TOL_DB, tol_window=TOL_WINDOW)
         s = self.meta["image_size"]
-        files = [pack(GanzFile(name, s, s, seed, self.meta["generator_sha256"], zi, bits)) for zi in z]
+        files = [pack(GanzFile(name, s, s, seed, self.meta["generator_sha256"], zi, bits,
+                               scale=scale)) for zi in z]
         return files, mse, evals

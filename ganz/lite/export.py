@@ -5,8 +5,9 @@
 - ``lossgrad.onnx``: (h, x) -> (per-image MSE, its gradient in h) (``ganz.lite.lossgrad``);
 - ``decode.onnx``: h -> the model-space image (the conv module);
 - ``encoder.onnx``: x -> (h, one z per head) of the model's fast-method encoder;
-- ``adapters.npz``: per default adapter its matrix W (C, d), bias, pseudo-inverse and squared
-  spectral norm (for the start's projection);
+- ``adapters.npz``: per default adapter its matrix W (C, d) at the codec's default latent scale
+  (``ganz.core.codec``; the scale is in ``meta.json``), bias, pseudo-inverse and squared spectral
+  norm (for the start's projection);
 - ``meta.json``: the generator id, the SHA-256 of the weights and encoder files, sizes, the
   adapters and the encoder's heads in output order.
 
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 
 from ..core.adapters import make_adapter
+from ..core.codec import SCALED_ADAPTERS, model_latent_scale
 from ..core.encoder import find_encoder, head_key
 from ..core.fast import _solver
 from ..core.modelfiles import bundle_for, encoder_path_for, resolve_model
@@ -76,15 +78,17 @@ def _export(model: str | Path, out: Path | None, adapters) -> Path:
                       output_names=["image"], dynamic_axes={"h": {0: "b"}}, opset_version=17,
                       dynamo=False)
     arrays, ads = {}, []
+    model_scale = model_latent_scale(meta)
     for name, ratio, seed in adapters:
-        ad = make_adapter(G, name, ratio, None, seed)
+        scale = model_scale if name in SCALED_ADAPTERS else 1.0
+        ad = make_adapter(G, name, ratio, None, seed, latent_scale=scale)
         pinv, lip = _solver(ad)
         tag = f"{name}_{ad.input_dim}_{seed}"
         arrays[f"{tag}.W"] = ad.weight.numpy()
         arrays[f"{tag}.b"] = ad.bias.numpy() if ad.bias.numel() else np.zeros(0, np.float32)
         arrays[f"{tag}.pinv"] = pinv.numpy()
         ads.append({"name": name, "ratio": ratio, "seed": seed, "dim": ad.input_dim,
-                    "tag": tag, "lipschitz": lip, "head": head_key(ad)})
+                    "tag": tag, "lipschitz": lip, "head": head_key(ad), "latent_scale": scale})
     keys = E.keys()
     torch.onnx.export(_EncoderHeads(E, keys).eval(), (x,), str(out / "encoder.onnx"),
                       input_names=["x"], output_names=["h", *[f"z{i}" for i in range(len(keys))]],

@@ -1,12 +1,15 @@
-"""Publish a trained generator: calibrate its adapter gain on held-out training faces (the
-project's adapters only), export it (fp16 safetensors) to ``ganz/zoo/<name>.safetensors`` and copy
+"""Publish a trained generator: calibrate on held-out training faces its adapter gain (the
+project's layout) or the codec's latent scale (the original layout), export it (fp16 safetensors) to ``ganz/zoo/<name>.safetensors`` and copy
 its training log to ``results/<profile>/training/d<dim>.csv``.
 
     ganz publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small
 
-Calibration inverts every (gain, face) pair in one batch, on the GPU when there is one, and fits
-its step count to ``--time-limit``. Generators of the original layout (``arch="original"``) are
-exported without it: their adapters are the original code's, which have no gain.
+Calibration inverts every (gain or scale, face) pair in one batch (z kept in [−1, 1], Adam,
+``--steps``), on the GPU when there is one, and fits its step count to ``--time-limit``. The
+original layout's adapters are the original code's, which have no gain; a ``.ganz`` file's z stays
+in [−1, 1] where the original inversion's roams to |z| ≈ 50, so the codec multiplies z by the
+calibrated latent scale (stored in each file). ``ganz publish ganz/zoo/M.safetensors --name M
+--no-log`` recalibrates a committed model in place (its weights and id unchanged).
 """
 from __future__ import annotations
 
@@ -20,44 +23,53 @@ from torch import nn
 
 from ..core.adapters import make_adapter
 from ..core.data import celeba_array
+from ..core.fileformat import as_scale
 from ..core.paths import MODELS_DIR, results_dir
 from ..core.pixels import uint8_to_model
 from ..core.zoo import export_generator, load_generator
 
 MIN_STEPS = 20  # fewer calibration steps than this say nothing: the gain is left as it is
+LATENT_SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)  # the original layout's codec scales tried
 
 
-class _RowGain(nn.Module):
-    """random_linear at gain 1, each row of the batch scaled by its own gain (= that gain's layer)."""
+class _RowScale(nn.Module):
+    """random_linear with each row of the batch's z @ Wᵀ scaled by its own factor (bias, if any,
+    unscaled): for the project's layers that factor is the adapter gain, for the original code's
+    the latent scale; either way that row's adapter exactly."""
 
-    def __init__(self, base: nn.Module, row_gain: torch.Tensor):
+    def __init__(self, base: nn.Module, row_scale: torch.Tensor):
         super().__init__()
         self.name, self.input_dim = "random_linear", base.input_dim
         self.register_buffer("weight", base.weight.clone())
-        self.register_buffer("row_gain", row_gain)
+        self.register_buffer("bias", base.bias.clone())
+        self.register_buffer("row_scale", row_scale)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return (z @ self.weight.t().to(z.dtype)) * self.row_gain[:, None].to(z.dtype)
+        out = (z @ self.weight.t().to(z.dtype)) * self.row_scale[:, None].to(z.dtype)
+        return out + self.bias.to(z.dtype) if self.bias.numel() else out
 
 
-def calibrate_gain_batched(G, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
-                           steps: int = 200, time_limit: float | None = None) -> tuple[dict, int]:
-    """Mean PSNR per gain of R-``ratio`` inversions of ``x`` (all gains in one batch); sets
-    ``G.adapter_gain`` to the best. Returns (scores, steps run); steps is 0 (and the gain is
-    untouched) when ``time_limit`` leaves fewer than ``MIN_STEPS``."""
+def score_scales(G, x: torch.Tensor, scales=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
+                 steps: int = 200, time_limit: float | None = None) -> tuple[dict, int]:
+    """Mean PSNR per scale of R-``ratio`` inversions of ``x`` (z kept in [−1, 1], as a ``.ganz``
+    file's; every (scale, face) pair in one batch), with the generator's random layer at gain 1
+    and latent scale 1 times that scale. Returns (scores, steps run); ({}, 0) when ``time_limit``
+    leaves fewer than ``MIN_STEPS``."""
     from ..core.adapters import decode
     from ..core.config import InvertConfig
     from ..core.invert import invert
     from ..core.metrics import psnr_model
 
     dev = next(G.parameters()).device
+    saved = float(G.adapter_gain)
     G.adapter_gain.fill_(1.0)
     base = make_adapter(G, "random_linear", ratio=ratio)
-    n, gains = len(x), list(gains)
-    row_gain = torch.tensor(gains, dtype=torch.float32).repeat_interleave(n)
-    ad = _RowGain(base, row_gain).to(dev)
-    xs = x.repeat(len(gains), 1, 1, 1).to(dev)
-    groups = [n] * len(gains)  # each gain's faces start where they would alone
+    G.adapter_gain.fill_(saved)
+    n, scales = len(x), list(scales)
+    row_scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(n)
+    ad = _RowScale(base, row_scale).to(dev)
+    xs = x.repeat(len(scales), 1, 1, 1).to(dev)
+    groups = [n] * len(scales)  # each scale's faces start where they would alone
     if time_limit is not None:
         t0 = time.perf_counter()
         invert(G, ad, xs, InvertConfig(steps=5, batch_size=len(xs)), groups=groups)
@@ -68,35 +80,64 @@ def calibrate_gain_batched(G, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio
     res = invert(G, ad, xs, InvertConfig(steps=steps, batch_size=len(xs)), groups=groups)
     with torch.no_grad():
         psnr = psnr_model(xs, decode(G, ad, res.z.to(dev))).cpu()
-    scores = {g: float(psnr[i * n:(i + 1) * n].mean()) for i, g in enumerate(gains)}
-    G.adapter_gain.fill_(max(scores, key=scores.get))
-    return scores, steps
+    return {g: float(psnr[i * n:(i + 1) * n].mean()) for i, g in enumerate(scales)}, steps
+
+
+def calibrate_gain_batched(G, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
+                           steps: int = 200, time_limit: float | None = None) -> tuple[dict, int]:
+    """``score_scales`` over adapter gains; sets ``G.adapter_gain`` to the best (untouched when
+    no steps ran)."""
+    scores, ran = score_scales(G, x, gains, ratio, steps, time_limit)
+    if scores:
+        G.adapter_gain.fill_(max(scores, key=scores.get))
+    return scores, ran
 
 
 def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
             copy_log: bool = True, gains: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0),
-            device: str = "cpu", steps: int = 200, time_limit: float | None = None) -> dict:
-    """Calibrate (where the adapters have a gain), export and record one generator; returns its
-    metadata."""
+            device: str = "cpu", steps: int = 200, time_limit: float | None = None,
+            scales: tuple[float, ...] = LATENT_SCALES) -> dict:
+    """Calibrate, export and record one generator; returns its metadata.
+
+    The project's layout: its adapter gain over ``gains``. The original layout (whose random
+    layers are the original code's, without a gain): the codec's latent scale over ``scales``,
+    saved in the metadata (``latent_scale``: not part of the weights' id). Publishing a zoo
+    model onto itself recalibrates it in place (same weights, same id, its source kept)."""
     G, _, meta = load_generator(weights, device)
     train_cfg = meta.get("train_config", {})
     held_out = int(train_cfg.get("validation_images", 64)) if isinstance(train_cfg, dict) else 64
-    scores, note = {}, "calibrated"
-    if getattr(G.cfg, "arch", "ganz") == "original":
-        note = "none: the original layout's adapters have no gain"
-    elif held_out == 0:
-        note = "none: no faces were held out of training"
+    original = getattr(G.cfg, "arch", "ganz") == "original"
+    extra: dict = {}
+    # faces the GAN never saw when its run held some out, else the train split's last ones (the
+    # original recipe trains on all of it; one scalar chosen on training faces, never on test ones)
+    faces = "held-out faces" if held_out else "training faces, none held out"
+    vimg = celeba_array(G.cfg.image_size, "validation", held_out or n_validation)[:n_validation]
+    x = uint8_to_model(vimg)
+    if original:
+        scores, ran = score_scales(G, x, scales, steps=steps, time_limit=time_limit)
     else:
-        vimg = celeba_array(G.cfg.image_size, "validation", held_out)[:n_validation]
-        x = uint8_to_model(vimg)
         scores, ran = calibrate_gain_batched(G, x, gains, steps=steps, time_limit=time_limit)
-        note = f"calibrated ({ran} steps)" if ran else "skipped: no time left"
+    what = "latent scale" if original else "gain"
+    note = (f"{what} calibrated ({ran} steps on {len(x)} {faces}; {device})" if ran
+            else "skipped: no time left")
+    if original and scores:
+        extra["latent_scale"] = as_scale(max(scores, key=scores.get))
+    if original and not scores and "latent_scale" in meta:
+        extra["latent_scale"] = meta["latent_scale"]  # a skipped recalibration keeps the old one
     out = MODELS_DIR / f"{name}.safetensors"
+    in_place = Path(weights).resolve() == out.resolve()
+    source = meta.get("source", str(weights)) if in_place else str(weights)
     keep = {k: v for k, v in meta.items()  # what this export sets itself is not carried over
             if k not in ("format", "config", "path", "source", "gain_scores", "adapter_gain_value",
-                         "gain_calibration")}
-    gid = export_generator(G, out, **keep, source=str(weights), gain_scores=scores,
-                           adapter_gain_value=float(G.adapter_gain), gain_calibration=note)
+                         "gain_calibration", "latent_scale", "latent_scale_scores",
+                         "latent_scale_calibration")}
+    if original:
+        extra.update(latent_scale_scores=scores, latent_scale_calibration=note,
+                     gain_calibration="none: the original layout's adapters have no gain")
+    else:
+        extra.update(gain_calibration=note)
+    gid = export_generator(G, out, **keep, source=source, gain_scores={} if original else scores,
+                           adapter_gain_value=float(G.adapter_gain), **extra)
     if copy_log:
         log = Path(weights).parent / "log.csv"
         if log.is_file():
@@ -104,7 +145,8 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log, dst)
     return {"name": name, "path": str(out), "sha256": gid, "gain": float(G.adapter_gain),
-            "scores": scores, "calibration": note, "step": meta.get("step")}
+            "latent_scale": extra.get("latent_scale", 1.0), "scores": scores, "calibration": note,
+            "step": meta.get("step")}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,12 +159,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-log", action="store_true", help="do not copy the run's log.csv")
     p.add_argument("--gains", type=float, nargs="+", default=[1.0, 2.0, 4.0, 8.0],
                    help="adapter gains to try on the held-out faces (default 1 2 4 8)")
+    p.add_argument("--scales", type=float, nargs="+", default=list(LATENT_SCALES),
+                   help="latent scales to try, original layout (default 1 2 4 8 16)")
     p.add_argument("--steps", type=int, default=200, help="calibration inversion steps (default 200)")
     p.add_argument("--time-limit", type=float, help="seconds calibration may take (fewer steps)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     a = p.parse_args(argv)
     print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log, gains=tuple(a.gains),
-                  device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit))
+                  device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit,
+                  scales=tuple(a.scales)))
 
 
 if __name__ == "__main__":

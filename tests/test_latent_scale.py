@@ -1,0 +1,83 @@
+"""The latent scale: a ``.ganz`` file's z stays in [−1, 1] and the adapter takes scale·z. The codec
+uses the scale calibrated for a model's random layers (its metadata), stores it in each file and
+decodes with the file's own; ``ganz publish`` calibrates it for the original layout."""
+import numpy as np
+import pytest
+import torch
+
+from ganz.core.adapters import make_adapter
+from ganz.core.codec import GanzCodec
+from ganz.core.config import InvertConfig
+from ganz.core.errors import GanzError
+from ganz.core.fileformat import unpack
+from ganz.core.zoo import export_generator
+from images import make_image
+from tiny import tiny_generator
+
+STEPS = InvertConfig(steps=20)
+IMAGES = np.stack([make_image(16, seed=s) for s in (1, 2)])
+
+
+def _original(tmp_path, name="orig", **meta) -> str:
+    G = tiny_generator(0, arch="original")
+    path = tmp_path / f"{name}.safetensors"
+    export_generator(G, path, **meta)
+    return str(path)
+
+
+def test_adapter_takes_scale_times_z():
+    G = tiny_generator(0, arch="original")
+    z = torch.rand(3, 200) * 2 - 1
+    for name, kw in (("random_linear", {"dim": 40}), ("square_linear", {}), ("no_linear", {}),
+                     ("keep_linear", {})):
+        d = make_adapter(G, name, **kw).input_dim
+        base, scaled = make_adapter(G, name, **kw), make_adapter(G, name, latent_scale=4.0, **kw)
+        assert scaled.latent_scale == 4.0 and base.latent_scale == 1.0
+        torch.testing.assert_close(scaled(z[:, :d]), base(4.0 * z[:, :d]))
+    with pytest.raises(GanzError, match="latent scale"):
+        make_adapter(G, "random_linear", dim=40, latent_scale=-1.0)
+
+
+def test_codec_uses_the_models_scale_for_random_layers_only(tmp_path):
+    codec = GanzCodec(_original(tmp_path, latent_scale=6.0), "cpu", method="paper")
+    assert codec.default_scale("random_linear") == codec.default_scale("square_linear") == 6.0
+    assert codec.default_scale("keep_linear") == codec.default_scale("no_linear") == 1.0
+    x = torch.from_numpy(IMAGES).permute(0, 3, 1, 2).float() / 127.5 - 1
+    files = codec.compress(x, ratio=10, cfg=STEPS, bits=8)
+    f = unpack(files[0])
+    assert f.scale == 6.0 and f.bits == 8
+    ad = codec.adapter("random_linear", ratio=10)
+    want = codec.reconstruct(torch.from_numpy(f.z)[None], ad)
+    from ganz.core.pixels import to_uint8
+
+    assert np.array_equal(codec.decompress(files[0]), to_uint8(want)[0])
+    # a file keeps its scale whatever the loading model's default
+    plain = GanzCodec(_original(tmp_path, "plain", latent_scale=1.0), "cpu", method="paper")
+    assert np.array_equal(plain.decompress(files[0]), codec.decompress(files[0]))
+    kept = codec.compress(x[:1], adapter="keep_linear", cfg=STEPS)
+    assert unpack(kept[0]).scale == 1.0
+    asked = codec.compress(x[:1], ratio=10, cfg=STEPS, latent_scale=2.5)
+    assert unpack(asked[0]).scale == 2.5
+
+
+def test_a_wider_reach_fits_what_scale_one_cannot(tmp_path):
+    """Targets drawn from latents in [−4, 4]: at scale 1 the box cuts them off, at scale 4 not."""
+    G = tiny_generator(0, arch="original").eval().requires_grad_(False)
+    ad = make_adapter(G, "random_linear", dim=40)
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        x = G.conv(G.first_tensor(ad(4 * (torch.rand(4, 40, generator=g) * 2 - 1))))
+    from ganz.core.invert import invert
+
+    def mse(scale):
+        a = make_adapter(G, "random_linear", dim=40, latent_scale=scale)
+        res = invert(G, a, x, InvertConfig(steps=150))
+        with torch.no_grad():
+            return float(((G.conv(G.first_tensor(a(res.z))) - x) ** 2).mean())
+
+    assert mse(4.0) < 0.5 * mse(1.0)
+
+
+def test_bad_metadata_scale_is_one_clear_error(tmp_path):
+    with pytest.raises(GanzError, match="latent_scale"):
+        GanzCodec(_original(tmp_path, latent_scale=-3), "cpu", method="paper")
