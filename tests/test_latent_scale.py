@@ -81,3 +81,48 @@ def test_a_wider_reach_fits_what_scale_one_cannot(tmp_path):
 def test_bad_metadata_scale_is_one_clear_error(tmp_path):
     with pytest.raises(GanzError, match="latent_scale"):
         GanzCodec(_original(tmp_path, latent_scale=-3), "cpu", method="paper")
+
+
+def test_the_scale_study_writes_rows_and_resumes(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from ganz.study import codecscale
+
+    model = _original(tmp_path, latent_scale=4.0)
+    out = tmp_path / "scale.csv"
+    codecscale.evaluate_scales(model, "smoke", ("test",), 10.0, n_images=2, out=out, steps=10)
+    t = pd.read_csv(out)
+    assert len(t) == 2 * 2 * 2  # images × scales (1 and the model's 4) × bits (32, 8)
+    assert set(t.scale) == {1.0, 4.0} and set(t.bits) == {32, 8}
+    assert t[t.scale == 4.0].calibrated.all() and not t[t.scale == 1.0].calibrated.any()
+    assert (t[t.bits == 8].bytes < t[t.bits == 32].bytes.values).all()
+    s = codecscale.summary(t)
+    assert len(s) == 4 and (s.images == 2).all()
+    calls = []
+    monkeypatch.setattr(GanzCodec, "invert", lambda *a, **k: calls.append(1))
+    codecscale.evaluate_scales(model, "smoke", ("test",), 10.0, n_images=2, out=out, steps=10)
+    assert not calls and len(pd.read_csv(out)) == 8  # nothing run again
+
+
+def test_rate_distortion_latents_use_the_codecs_scale(tmp_path):
+    """The codecs table's GANZ files are what ``ganz compress`` writes: random layers at the
+    model's scale (its own cache entries), the trained layer at 1; the files store the scale."""
+    from ganz.study.jobs import job_path, run_settings
+    from ganz.study.profiles import get_profile, load_split
+    from ganz.study.ratedistortion import ganz_files
+
+    prof = get_profile("smoke")
+    G = tiny_generator(0, arch="original").eval().requires_grad_(False)
+    parts = [load_split(prof, "test", 2, 16)]
+    cfg = InvertConfig(steps=5)
+    settings = [("random_linear", 10.0), ("keep_linear", None)]
+    got = run_settings(prof, G, "ab" * 32, settings, parts, cfg, torch.device("cpu"),
+                       latent_scale=4.0)
+    rand, keep = got[("random_linear", 10.0, None)][0], got[("keep_linear", None, None)][0]
+    assert rand.adapter.latent_scale == 4.0 and keep.adapter.latent_scale == 1.0
+    plain = make_adapter(G, "random_linear", ratio=10.0, seed=cfg.seed)
+    names = parts[0][0]
+    assert job_path(prof, "ab" * 32, rand.adapter, cfg, names, None) != \
+        job_path(prof, "ab" * 32, plain, cfg, names, None)
+    files, _ = ganz_files(G, "ab" * 32, rand.adapter, rand.z, 8)
+    assert {unpack(f).scale for f in files} == {4.0}

@@ -16,6 +16,7 @@ import torch
 
 from ..baselines.wavelet import wavelet_baseline
 from ..core.adapters import Adapter, decode, make_adapter
+from ..core.codec import SCALED_ADAPTERS
 from ..core.atomic import write_csv, write_npz
 from ..core.config import InvertConfig, config_key
 from ..core.data import MISSING_DATA_HELP
@@ -60,20 +61,21 @@ class Job:
 
 def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
             names: list[str], x: torch.Tensor | None, cfg: InvertConfig, dev: torch.device,
-            measurements: int | None = None, cache: bool = True) -> Job:
+            measurements: int | None = None, cache: bool = True, latent_scale: float = 1.0) -> Job:
     """Invert images ``x`` (cached by everything that determines the result); returns z and timing.
 
     ``x = None`` (images not on this machine) only reads a recorded result."""
     return run_jobs(prof, G, gid, adapter_name, ratio, [(names, x)], cfg, dev, measurements,
-                    cache)[0]
+                    cache, latent_scale)[0]
 
 
 def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
              parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
-             dev: torch.device, measurements: int | None = None, cache: bool = True) -> list[Job]:
+             dev: torch.device, measurements: int | None = None, cache: bool = True,
+             latent_scale: float = 1.0) -> list[Job]:
     """``run_job`` for several image sets (e.g. the splits) at one setting (see ``run_settings``)."""
     return run_settings(prof, G, gid, [(adapter_name, ratio)], parts, cfg, dev, (measurements,),
-                        cache)[(adapter_name, ratio, measurements)]
+                        cache, latent_scale=latent_scale)[(adapter_name, ratio, measurements)]
 
 
 class _Planned(Exception):
@@ -86,8 +88,10 @@ _PLAN: list[dict] | None = None  # set by ``prefetch``: missing jobs are collect
 def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: list[str],
              measurements: int | None) -> Path:
     """A job's cache file. The adapter style joins the key only when it is not GANZ's calibrated
-    one, so the cached runs of the ganz-arch generators keep their keys."""
+    one, and the latent scale only when it is not 1, so earlier cached runs keep their keys."""
     extra = [] if ad.style == "calibrated" else [{"style": ad.style}]
+    if getattr(ad, "latent_scale", 1.0) != 1.0:  # the codec's scale (rate–distortion latents)
+        extra.append({"latent_scale": ad.latent_scale})
     key = config_key(gid, ad.name, ad.input_dim, cfg, names, measurements, *extra)
     return results_dir() / prof.name / "jobs" / f"{key}.npz"
 
@@ -95,16 +99,18 @@ def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: lis
 def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple[str, float | None]],
                  parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
                  dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
-                 style: str | None = None) -> dict[tuple, list[Job]]:
+                 style: str | None = None, latent_scale: float = 1.0) -> dict[tuple, list[Job]]:
     """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
     ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
     points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
-    separate calls up to float rounding). ``style``: adapter style (None: the generator's own)."""
+    separate calls up to float rounding). ``style``: adapter style (None: the generator's own);
+    ``latent_scale``: the codec's scale of the random layers (``ganz.core.codec``; 1 elsewhere)."""
     out: dict[tuple, list[Job | None]] = {}
     todo: list[dict] = []
     for adapter_name, ratio in settings:
         ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None,
-                          seed=cfg.seed, style=style)
+                          seed=cfg.seed, style=style,
+                          latent_scale=latent_scale if adapter_name in SCALED_ADAPTERS else 1.0)
         for M in measurements:
             A = _measurement_matrix(M, G.cfg.num_pixels, cfg.seed)
             jobs: list[Job | None] = []

@@ -11,7 +11,8 @@ For each evaluation split (test faces and out-of-domain pictures by default):
   the profile's inversion with the codec's projection (z kept in [−1, 1] every step, what a
   ``.ganz`` file holds; :func:`codec_inversion`): where that is the profile's own loop (cpu-small)
   fig. 5's cached jobs are reused; the paper profile's original loop lets z leave [−1, 1] (to |z|
-  ≈ 50), so its codec latents are inverted anew, all missing jobs in batched calls.
+  ≈ 50), so its codec latents are inverted anew, all missing jobs in batched calls, with the random
+  layers at the codec's latent scale for the model (``ganz.core.codec``; stored in each file).
 * **GANZ + QAT** (method ``ganz_qat``): for the quantized bit depths, a few Adam steps on the
   latent with the forward pass through the quantizer and a straight-through gradient, starting
   from the float latent; the best quantized latent seen is kept (never worse than plain rounding
@@ -39,6 +40,7 @@ import torch
 from ..baselines.imagecodecs import available_codecs, encode_at_budget, rd_curve
 from ..core.adapters import Adapter, decode
 from ..core.atomic import write_npz
+from ..core.codec import model_latent_scale
 from ..core.config import InvertConfig, config_key
 from ..core.errors import GanzError
 from ..core.fileformat import QUANT_BITS, GanzFile, pack, unpack
@@ -117,7 +119,9 @@ def _qat_job(prof: Profile, G: Generator, gid: str, adapter: Adapter, names: lis
              x: torch.Tensor, z: torch.Tensor, bits: int, cfg: InvertConfig, steps: int,
              lr: float) -> torch.Tensor:
     """:func:`qat_refine`, cached as ``results/<profile>/jobs/qat-<key>.npz``."""
-    key = config_key("qat", gid, adapter.name, adapter.input_dim, cfg, names, bits, steps, lr)
+    scale = getattr(adapter, "latent_scale", 1.0)
+    key = config_key("qat", gid, adapter.name, adapter.input_dim, cfg, names, bits, steps, lr,
+                     *([{"latent_scale": scale}] if scale != 1.0 else []))
     path = results_dir() / prof.name / "jobs" / f"qat-{key}.npz"
     if path.is_file():
         return torch.from_numpy(np.load(path)["z"])
@@ -132,7 +136,8 @@ def ganz_files(G: Generator, gid: str, adapter: Adapter, z: torch.Tensor,
     """Pack each latent as a real ``.ganz`` file at ``bits`` and decode the files again:
     (files, uint8 reconstructions (B, H, W, 3))."""
     size = G.cfg.image_size
-    files = [pack(GanzFile(adapter.name, size, size, adapter.seed, gid, zi, bits))
+    files = [pack(GanzFile(adapter.name, size, size, adapter.seed, gid, zi, bits,
+                           scale=getattr(adapter, "latent_scale", 1.0)))
              for zi in z.numpy().astype(np.float32)]
     z_dec = torch.from_numpy(np.stack([unpack(f).z for f in files]))
     with torch.no_grad():
@@ -182,11 +187,12 @@ def codec_inversion(prof: Profile, steps: int | None = None):
 
 
 def _table_jobs(prof: Profile, G: Generator, gid: str, parts, cfg: InvertConfig,
-                dev: torch.device, ratios: Sequence[float], keep_linear: bool) -> list[list[Job]]:
+                dev: torch.device, ratios: Sequence[float], keep_linear: bool,
+                latent_scale: float = 1.0) -> list[list[Job]]:
     """Every job of the table, per image set one per setting (``_settings``); all the missing ones
-    inverted together in batched calls."""
+    inverted together in batched calls; the random layers at the codec's ``latent_scale``."""
     settings = _settings(ratios, keep_linear)
-    got = run_settings(prof, G, gid, settings, parts, cfg, dev)
+    got = run_settings(prof, G, gid, settings, parts, cfg, dev, latent_scale=latent_scale)
     return [[got[(*s, None)][i] for s in settings] for i in range(len(parts))]
 
 
@@ -211,12 +217,12 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
     prof, dev = get_profile(profile), pick_device(device)
     ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
     qat_steps = (5 if prof.synthetic else QAT_STEPS) if qat_steps is None else qat_steps
-    G, gid, _ = generator_for(prof, 64, dev)
+    G, gid, gmeta = generator_for(prof, 64, dev)
     cfg = codec_inversion(prof, steps)
     parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in _as_tuple(splits)]
     bits = tuple(int(b) for b in _as_tuple(bits))
-    return sum(1 for (names, x), jobs in zip(parts, _table_jobs(prof, G, gid, parts, cfg, dev,
-                                                                ratios, keep_linear))
+    jobs_ = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, model_latent_scale(gmeta))
+    return sum(1 for (names, x), jobs in zip(parts, jobs_)
                for _ in _latents(prof, G, gid, names, x, jobs, cfg, bits, qat_steps))
 
 
@@ -264,6 +270,9 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
     params = {"ratios": ratios, "keep_linear": keep_linear, "bits": bits, "splits": splits,
               "n": n_images or prof.n_images, "steps": steps_, "qat_steps": qat_steps,
               "qat_lr": QAT_LR, "codecs": codecs, "grid": grid, "version": _FORMAT_VERSION}
+    scale = model_latent_scale(gmeta)  # the codec's, for the random layers (1: not in the key)
+    if scale != 1.0:
+        params["latent_scale"] = scale
 
     def compute() -> pd.DataFrame:
         cfg = codec_inversion(prof, steps_)
@@ -272,7 +281,7 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         cpu = device_name(torch.device("cpu"))
         rows: list[dict] = []
         parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in splits]
-        table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear)
+        table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, scale)
         for split, (names, x), jobs in zip(splits, parts, table_jobs):
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
@@ -338,7 +347,8 @@ def example_points(profile: str | None = None, device: str = "auto",
         name = names[index]
         images[f"{split}/{name}/original"] = orig[index]
         for ratio, b in settings:
-            job = run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev)
+            job = run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev,
+                          latent_scale=model_latent_scale(gmeta))
             files, rec = ganz_files(G, gid, job.adapter, job.z[index:index + 1], b)
             tag = f"R{ratio:g}@{b}bit"
             budget = len(files[0])
