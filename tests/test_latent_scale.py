@@ -126,3 +126,26 @@ def test_rate_distortion_latents_use_the_codecs_scale(tmp_path):
         job_path(prof, "ab" * 32, plain, cfg, names, None)
     files, _ = ganz_files(G, "ab" * 32, rand.adapter, rand.z, 8)
     assert {unpack(f).scale for f in files} == {4.0}
+
+
+def test_report_compares_the_scales_per_image():
+    import pandas as pd
+
+    from ganz.report import latentscale
+
+    rows = []
+    for image, (p1, p8) in {"a": (20.0, 22.5), "b": (25.0, 24.0), "c": (23.0, 26.0)}.items():
+        for scale, p in ((1.0, p1), (8.0, p8)):
+            rows.append({"model": "m", "split": "test", "image": image, "ratio": 10.0,
+                         "scale": scale, "calibrated": scale == 8.0, "method": "fast", "bits": 32,
+                         "psnr": p, "at_bound": 0.2 if scale == 1 else 0.05, "device": "cpu",
+                         "commit": "abc"})
+    c = latentscale.comparison(pd.DataFrame(rows))
+    assert len(c) == 1
+    r = c.iloc[0]
+    assert r.median_psnr_scale_1 == 23.0 and r.median_psnr_calibrated == 24.0
+    assert r.median_gain_db == 2.5 and r.images_better == 2 and r.scale == 8.0
+    text = latentscale.verdict(pd.DataFrame(rows), target_db=24.0)
+    assert "23.00 dB at latent scale 1" in text and "24.00 dB" in text and "reaches" in text
+    assert "is still below" in latentscale.verdict(pd.DataFrame(rows), target_db=28.0)
+    assert latentscale.verdict(pd.DataFrame(rows).query("scale == 1")).startswith("The latent-scale")

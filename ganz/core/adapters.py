@@ -12,7 +12,7 @@ A ``latent_scale`` s (stored in the ``.ganz`` file; default 1) makes the adapter
 matrix (or the ``no_linear`` scale) is multiplied by s, the bias is not. The original code's
 inversion lets z leave [−1, 1] (to |z| ≈ 50 at 64×64); a ``.ganz`` file's z stays in [−1, 1], so
 for the original-style random layers the codec uses the scale calibrated for the generator
-(``ganz.train.latentscale``) to give them the same reach.
+(``ganz publish``, saved in its metadata) to give them the same reach.
 
 Random matrices come from NumPy's legacy ``RandomState`` stream, which NumPy keeps frozen across
 releases, so a file's seed rebuilds the same layer anywhere. Two styles (``STYLES``):

@@ -63,7 +63,7 @@ def verdict(table: pd.DataFrame | None = None, target_db: float = 28.0) -> str:
     if table is None:
         return NOT_RECORDED
     c = comparison(table)
-    test = c[(c.split == "test") & (c.bits == 32)]
+    test = c[(c.split == "test") & (c.bits == 32)] if len(c) else c
     if test.empty:
         return "The latent-scale table has no test-face rows at both scales yet."
     r = test.iloc[0]

@@ -13,7 +13,6 @@ calibrated latent scale (stored in each file). ``ganz publish ganz/zoo/M.safeten
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 import time
 from pathlib import Path
@@ -149,26 +148,14 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
             "step": meta.get("step")}
 
 
-def main(argv: list[str] | None = None) -> None:
-    from ..core.runtime import pick_device
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ganz.train.publish`` is ``ganz publish`` (one parser: ``ganz.commands``)."""
+    import sys
 
-    p = argparse.ArgumentParser(prog="ganz publish", description=__doc__.splitlines()[0])
-    p.add_argument("weights", type=Path)
-    p.add_argument("--name", required=True)
-    p.add_argument("--profile", required=True)
-    p.add_argument("--no-log", action="store_true", help="do not copy the run's log.csv")
-    p.add_argument("--gains", type=float, nargs="+", default=[1.0, 2.0, 4.0, 8.0],
-                   help="adapter gains to try on the held-out faces (default 1 2 4 8)")
-    p.add_argument("--scales", type=float, nargs="+", default=list(LATENT_SCALES),
-                   help="latent scales to try, original layout (default 1 2 4 8 16)")
-    p.add_argument("--steps", type=int, default=200, help="calibration inversion steps (default 200)")
-    p.add_argument("--time-limit", type=float, help="seconds calibration may take (fewer steps)")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
-    a = p.parse_args(argv)
-    print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log, gains=tuple(a.gains),
-                  device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit,
-                  scales=tuple(a.scales)))
+    from ..cli import main as cli_main
+
+    return cli_main(["publish", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
