@@ -213,7 +213,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # Everything above is the 32×32 `cpu-small` model. For the 64×64 `celeba64-d64` (the original
 # code's architecture, trained on a GPU) one codec setting matters first. Its random first layer
 # is the original code's: entries uniform in ±1/√d_c. The original inversion never bounds z, and
-# fig. 5's latents at R = 10 end with a median |z| of 2 to 4. A `.ganz` file must keep z in
+# most values of fig. 5's latents at R = 10 end outside [−1, 1]. A `.ganz` file must keep z in
 # [−1, 1], because its 8-bit codes span that interval. At scale 1 the layer then cannot reach the
 # conv inputs the trained first layer makes, and the faces come out flat. So each file stores a
 # latent scale s (two bytes), and the decoder feeds s·z to the layer. The scale is chosen once

@@ -140,12 +140,18 @@ def test_report_compares_the_scales_per_image():
                          "scale": scale, "calibrated": scale == 8.0, "method": "fast", "bits": 32,
                          "psnr": p, "at_bound": 0.2 if scale == 1 else 0.05, "device": "cpu",
                          "commit": "abc"})
-    c = latentscale.comparison(pd.DataFrame(rows))
+    for r in rows:
+        r["generator"] = "0eeb"
+    loop = pd.DataFrame({"split": "test", "image": ["a", "b", "c"], "psnr": [21.0, 27.0, 29.0]})
+    c = latentscale.comparison(pd.DataFrame(rows), loop)
     assert len(c) == 1
     r = c.iloc[0]
     assert r.median_psnr_scale_1 == 23.0 and r.median_psnr_calibrated == 24.0
     assert r.median_gain_db == 2.5 and r.images_better == 2 and r.scale == 8.0
-    text = latentscale.verdict(pd.DataFrame(rows), target_db=24.0)
+    assert r.figure_loop_median == 27.0
+    text = latentscale.verdict(pd.DataFrame(rows), target_db=24.0, loop=loop)
     assert "23.00 dB at latent scale 1" in text and "24.00 dB" in text and "reaches" in text
-    assert "is still below" in latentscale.verdict(pd.DataFrame(rows), target_db=28.0)
-    assert latentscale.verdict(pd.DataFrame(rows).query("scale == 1")).startswith("The latent-scale")
+    assert "(fig. 5) reaches 27.00 dB" in text
+    assert "is still below" in latentscale.verdict(pd.DataFrame(rows), target_db=28.0, loop=loop)
+    one = pd.DataFrame(rows).query("scale == 1")
+    assert latentscale.verdict(one, loop=loop).startswith("The latent-scale")
