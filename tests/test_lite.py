@@ -101,6 +101,40 @@ def bundle(tmp_path_factory):
     return model, sorted(images.glob("*.png"))
 
 
+@pytest.fixture(scope="module")
+def scaled_bundle(bundle, tmp_path_factory):
+    """The same generator and encoder, exported with a codec latent scale of 4 in its metadata."""
+    import shutil
+
+    model, paths = bundle
+    d = tmp_path_factory.mktemp("lite-scaled")
+    G, gid, _ = load_generator(model)
+    scaled = d / "tiny.safetensors"
+    assert export_generator(G, scaled, latent_scale=4.0) == gid  # metadata is not in the id
+    shutil.copyfile(encoder_path_for(model), encoder_path_for(scaled))
+    export_bundle(scaled)
+    return scaled, paths
+
+
+def test_lite_writes_the_models_latent_scale(scaled_bundle):
+    model, paths = scaled_bundle
+    x = np.stack([np.asarray(Image.open(p)) for p in paths])
+    files, _, _ = LiteModel(bundle_for(model)).compress(x)
+    from ganz.core.fileformat import unpack
+
+    assert {unpack(f).scale for f in files} == {4.0}
+    codec = GanzCodec(model, "cpu", method="fast")
+    torch_files = codec.compress(uint8_to_model(x), cfg=FastConfig())
+    assert {unpack(f).scale for f in torch_files} == {4.0}
+    for i in range(len(x)):
+        a, b = psnr(x[i], codec.decompress(files[i])), psnr(x[i], codec.decompress(torch_files[i]))
+        assert abs(a - b) < 0.1, (a, b)
+    outs = [model.parent / "a.ganz"]
+    assert not lite_cli.compress_lite(_args(model, paths[:1], latent_scale=2.0), outs,
+                                      "random_linear")  # another scale: the torch path's
+    assert not outs[0].exists()
+
+
 def test_lite_uses_the_fast_methods_defaults():
     c = FastConfig()
     assert (lite_compress.STEPS, lite_compress.MEMORY, lite_compress.TOL_DB, lite_compress.TOL_WINDOW,
