@@ -64,7 +64,7 @@ def cmd_publish(a: argparse.Namespace) -> None:
 
     print(publish(a.weights, a.name, a.profile, copy_log=not a.no_log, gains=tuple(a.gains),
                   device=str(pick_device(a.device)), steps=a.steps, time_limit=a.time_limit,
-                  scales=tuple(a.scales)))
+                  scales=tuple(a.scales), method=a.method, n_validation=a.faces))
 
 
 def cmd_train(a: argparse.Namespace) -> None:
@@ -201,8 +201,14 @@ def add_commands(sub, positive_int, positive_float) -> None:
                    help="adapter gains to try on the held-out faces (default 1 2 4 8)")
     p.add_argument("--scales", type=positive_float, nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0],
                    help="latent scales to try for the original layout (default 1 2 4 8 16)")
-    p.add_argument("--steps", type=positive_int, default=200,
-                   help="calibration inversion steps (default 200)")
+    p.add_argument("--steps", type=positive_int, help="calibration inversion steps (default: 200 "
+                   "Adam steps; the fast method's own limit)")
+    p.add_argument("--faces", type=positive_int, default=16,
+                   help="training faces to calibrate on (default 16)")
+    p.add_argument("--method", choices=["adam", "fast"], default="adam",
+                   help="adam: a short Adam run, every (scale, face) in one batch (default); fast: "
+                        "the codec's fast method, one scale at a time (original layout, needs the "
+                        "model's encoder)")
     p.add_argument("--time-limit", type=positive_float, help="seconds calibration may take")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     p.set_defaults(func=cmd_publish)

@@ -155,3 +155,26 @@ def test_report_compares_the_scales_per_image():
     assert "is still below" in latentscale.verdict(pd.DataFrame(rows), target_db=28.0, loop=loop)
     one = pd.DataFrame(rows).query("scale == 1")
     assert latentscale.verdict(one, loop=loop).startswith("The latent-scale")
+
+
+def test_fast_calibration_scores_each_scale_with_the_codecs_method():
+    from ganz.train.encoder import EncoderTrainConfig, train_encoder
+    from ganz.train.publish import score_scales, score_scales_fast
+
+    G = tiny_generator(0, arch="original").eval().requires_grad_(False)
+    E, _ = train_encoder(G, None, EncoderTrainConfig(steps=10, batch_size=8, log_every=10,
+                                                     channels=8))
+    x = torch.from_numpy(IMAGES).permute(0, 3, 1, 2).float() / 127.5 - 1
+    scores, limit = score_scales_fast(G, x, E.eval(), (1.0, 4.0), steps=30)
+    assert set(scores) == {1.0, 4.0} and limit == 30
+    assert all(np.isfinite(v) for v in scores.values())
+    assert score_scales_fast(G, x, E, (1.0, 4.0), steps=30, time_limit=0.0)[0] == {}
+    adam, ran = score_scales(G, x, (1.0, 4.0), steps=25)
+    assert set(adam) == {1.0, 4.0} and ran == 25
+
+
+def test_fast_calibration_needs_an_encoder(tmp_path):
+    from ganz.train.publish import publish
+
+    with pytest.raises(GanzError, match="encoder"):
+        publish(_original(tmp_path), "x", "smoke", method="fast")

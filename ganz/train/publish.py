@@ -22,6 +22,7 @@ from torch import nn
 
 from ..core.adapters import make_adapter
 from ..core.data import celeba_array
+from ..core.errors import GanzError
 from ..core.fileformat import as_scale
 from ..core.paths import MODELS_DIR, results_dir
 from ..core.pixels import uint8_to_model
@@ -82,6 +83,31 @@ def score_scales(G, x: torch.Tensor, scales=(1.0, 2.0, 4.0, 8.0), ratio: float =
     return {g: float(psnr[i * n:(i + 1) * n].mean()) for i, g in enumerate(scales)}, steps
 
 
+def score_scales_fast(G, x: torch.Tensor, encoder, scales=LATENT_SCALES, ratio: float = 10.0,
+                      steps: int | None = None, time_limit: float | None = None
+                      ) -> tuple[dict, int]:
+    """``score_scales`` with the codec's own fast method (the encoder's start, then projected
+    L-BFGS to its stopping rule, at most ``steps`` iterations), one scale after another: the
+    original layout's latent scale as ``ganz compress`` will use it. A scale not started within
+    ``time_limit`` is left out. Returns (scores, step limit)."""
+    from ..core.adapters import decode
+    from ..core.fast import FastConfig, invert_fast
+    from ..core.metrics import psnr_model
+
+    cfg = FastConfig(steps=steps) if steps else FastConfig()
+    dev = next(G.parameters()).device
+    x = x.to(dev)
+    scores, t0 = {}, time.perf_counter()
+    for s in scales:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        ad = make_adapter(G, "random_linear", ratio=ratio, latent_scale=float(s)).to(dev)
+        res = invert_fast(G, ad, x, encoder, cfg)
+        with torch.no_grad():
+            scores[float(s)] = float(psnr_model(x, decode(G, ad, res.z.to(dev))).mean())
+    return scores, cfg.steps
+
+
 def calibrate_gain_batched(G, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
                            steps: int = 200, time_limit: float | None = None) -> tuple[dict, int]:
     """``score_scales`` over adapter gains; sets ``G.adapter_gain`` to the best (untouched when
@@ -94,30 +120,49 @@ def calibrate_gain_batched(G, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio
 
 def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
             copy_log: bool = True, gains: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0),
-            device: str = "cpu", steps: int = 200, time_limit: float | None = None,
-            scales: tuple[float, ...] = LATENT_SCALES) -> dict:
+            device: str = "cpu", steps: int | None = None, time_limit: float | None = None,
+            scales: tuple[float, ...] = LATENT_SCALES, method: str = "adam") -> dict:
     """Calibrate, export and record one generator; returns its metadata.
 
     The project's layout: its adapter gain over ``gains``. The original layout (whose random
     layers are the original code's, without a gain): the codec's latent scale over ``scales``,
     saved in the metadata (``latent_scale``: not part of the weights' id). Publishing a zoo
-    model onto itself recalibrates it in place (same weights, same id, its source kept)."""
-    G, _, meta = load_generator(weights, device)
+    model onto itself recalibrates it in place (same weights, same id, its source kept).
+    ``method``: ``adam`` (``steps`` Adam steps, default 200, all pairs in one batch) or, for the
+    original layout with an encoder beside the weights, ``fast`` (the codec's own method, at most
+    ``steps`` L-BFGS iterations, default its own)."""
+    if method not in ("adam", "fast"):
+        raise GanzError(f"unknown calibration method {method!r} (adam or fast)")
+    G, gid, meta = load_generator(weights, device)
     train_cfg = meta.get("train_config", {})
     held_out = int(train_cfg.get("validation_images", 64)) if isinstance(train_cfg, dict) else 64
     original = getattr(G.cfg, "arch", "ganz") == "original"
     extra: dict = {}
+    encoder = None
+    if method == "fast":
+        from ..core.encoder import find_encoder
+
+        encoder = find_encoder(weights, gid, device) if original else None
+        if encoder is None:
+            raise GanzError(f"{weights}: --method fast calibrates an original-layout model's "
+                            f"latent scale from the encoder beside it; there is none (use adam)")
     # faces the GAN never saw when its run held some out, else the train split's last ones (the
     # original recipe trains on all of it; one scalar chosen on training faces, never on test ones)
     faces = "held-out faces" if held_out else "training faces, none held out"
     vimg = celeba_array(G.cfg.image_size, "validation", held_out or n_validation)[:n_validation]
     x = uint8_to_model(vimg)
-    if original:
-        scores, ran = score_scales(G, x, scales, steps=steps, time_limit=time_limit)
+    if method == "fast":
+        scores, ran = score_scales_fast(G, x, encoder, scales, steps=steps, time_limit=time_limit)
+        how = f"fast method, at most {ran} L-BFGS iterations"
+    elif original:
+        scores, ran = score_scales(G, x, scales, steps=steps or 200, time_limit=time_limit)
+        how = f"{ran} Adam steps"
     else:
-        scores, ran = calibrate_gain_batched(G, x, gains, steps=steps, time_limit=time_limit)
+        scores, ran = calibrate_gain_batched(G, x, gains, steps=steps or 200,
+                                             time_limit=time_limit)
+        how = f"{ran} Adam steps"
     what = "latent scale" if original else "gain"
-    note = (f"{what} calibrated ({ran} steps on {len(x)} {faces}; {device})" if ran
+    note = (f"{what} calibrated ({how} on {len(x)} {faces}; {device})" if scores
             else "skipped: no time left")
     if original and scores:
         extra["latent_scale"] = as_scale(max(scores, key=scores.get))
