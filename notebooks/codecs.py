@@ -214,12 +214,12 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # code's architecture, trained on a GPU) one codec setting matters first. Its random first layer
 # is the original code's: entries uniform in ±1/√d_c. The original inversion never bounds z, and
 # most values of fig. 5's latents at R = 10 end outside [−1, 1]. A `.ganz` file must keep z in
-# [−1, 1], because its 8-bit codes span that interval. At scale 1 the layer then cannot reach the
-# conv inputs the trained first layer makes, and the faces come out flat. So each file stores a
-# latent scale s (two bytes), and the decoder feeds s·z to the layer. The scale is chosen once
+# [−1, 1], because its 8-bit codes span that interval. At scale 1 the layer then cannot reach
+# much of what the figures' loop reaches, and the codec falls short of the model. So each file
+# stores a latent scale s (two bytes), and the decoder feeds s·z to the layer. The scale is chosen once
 # per model on training faces (`ganz publish`) and is saved in the model's metadata. The table
-# measures it on the held-out test faces and the out-of-domain pictures, with the codec's own
-# (fast) method, beside scale 1.
+# measures it on the held-out test faces, with the codec's own (fast) method, beside scale 1,
+# and sets the figures' own loop beside both.
 
 # %%
 latentscale.show()
