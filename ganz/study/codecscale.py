@@ -52,7 +52,8 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
     if steps:
         cfg = dataclasses.replace(cfg, steps=steps)
     scales = tuple(scales) if scales else tuple(sorted({1.0, codec.latent_scale}))
-    path = Path(out) if out else table_path(prof.name, Path(str(model)).stem, ratio)
+    name = Path(str(model)).stem
+    path = Path(out) if out else table_path(prof.name, name, ratio)
     old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=KEY)
     done = set(map(tuple, old[KEY].astype(str).values)) if len(old) else set()
     rows = old.to_dict("records")
@@ -67,13 +68,13 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
             t0 = time.perf_counter()
             res = codec.invert(x, ad, cfg)
             seconds = (time.perf_counter() - t0) / len(x)
-            evals = getattr(res, "evals", torch.zeros(len(x)))
+            evals = getattr(res, "evals", None)  # the fast method counts its evaluations
             for bits in BITS:
                 z = torch.from_numpy(np.stack([roundtrip(zi, bits) for zi in res.z.numpy()]))
                 rec = to_uint8(codec.reconstruct(z, ad))
                 for i, name in enumerate(names):
                     rows.append({
-                        "model": Path(str(model)).stem, "generator": codec.generator_id,
+                        "model": name, "generator": codec.generator_id,
                         "profile": prof.name, "split": split, "image": name,
                         "ratio": float(ratio), "scale": ad.latent_scale,
                         "calibrated": ad.latent_scale == codec.latent_scale,
@@ -81,7 +82,7 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
                         "bytes": len(codec.to_file(res.z[i].numpy(), ad, bits)),
                         "psnr": psnr(rec[i], originals[i]), "ssim": ssim(rec[i], originals[i]),
                         "at_bound": float((res.z[i].abs() > 0.999).float().mean()),
-                        "evals": int(evals[i]) if len(evals) else 0,
+                        "evals": int(evals[i]) if evals is not None else 0,
                         "seconds_per_image": seconds, "device": device_name(codec.device),
                         "torch": torch.__version__, "commit": git_commit()})
             write_csv(pd.DataFrame(rows), path)  # durable after each (split, scale)

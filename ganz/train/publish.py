@@ -1,5 +1,6 @@
 """Publish a trained generator: calibrate on held-out training faces its adapter gain (the
-project's layout) or the codec's latent scale (the original layout), export it (fp16 safetensors) to ``ganz/zoo/<name>.safetensors`` and copy
+project's layout) or the codec's latent scale (the original layout), export it (fp16
+safetensors) to ``ganz/zoo/<name>.safetensors`` and copy
 its training log to ``results/<profile>/training/d<dim>.csv``.
 
     ganz publish runs/cpu-small-d64/best.safetensors --name cpu-small-d64 --profile cpu-small
