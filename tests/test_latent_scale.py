@@ -128,33 +128,55 @@ def test_rate_distortion_latents_use_the_codecs_scale(tmp_path):
     assert {unpack(f).scale for f in files} == {4.0}
 
 
+def _scale_rows(psnrs: dict, scales: tuple, calibrated: float) -> "pd.DataFrame":
+    import pandas as pd
+
+    rows = [{"model": "m", "generator": "0eeb", "split": "test", "image": image, "ratio": 10.0,
+             "scale": scale, "calibrated": scale == calibrated, "method": "fast", "bits": 32,
+             "psnr": p, "at_bound": 0.2 if scale == 1 else 0.05, "device": "cpu", "commit": "abc"}
+            for image, values in psnrs.items() for scale, p in zip(scales, values)]
+    return pd.DataFrame(rows)
+
+
 def test_report_compares_the_scales_per_image():
     import pandas as pd
 
     from ganz.report import latentscale
 
-    rows = []
-    for image, (p1, p8) in {"a": (20.0, 22.5), "b": (25.0, 24.0), "c": (23.0, 26.0)}.items():
-        for scale, p in ((1.0, p1), (8.0, p8)):
-            rows.append({"model": "m", "split": "test", "image": image, "ratio": 10.0,
-                         "scale": scale, "calibrated": scale == 8.0, "method": "fast", "bits": 32,
-                         "psnr": p, "at_bound": 0.2 if scale == 1 else 0.05, "device": "cpu",
-                         "commit": "abc"})
-    for r in rows:
-        r["generator"] = "0eeb"
+    table = _scale_rows({"a": (20.0, 22.5), "b": (25.0, 24.0), "c": (23.0, 26.0)}, (1.0, 8.0), 8.0)
+    assert latentscale.scale_in_use(table) == 8.0  # no zoo model "m": the flagged rows say
     loop = pd.DataFrame({"split": "test", "image": ["a", "b", "c"], "psnr": [21.0, 27.0, 29.0]})
-    c = latentscale.comparison(pd.DataFrame(rows), loop)
+    c = latentscale.comparison(table, loop)
     assert len(c) == 1
     r = c.iloc[0]
-    assert r.median_psnr_scale_1 == 23.0 and r.median_psnr_calibrated == 24.0
+    assert r[latentscale.psnr_column(1.0)] == 23.0 and r[latentscale.psnr_column(8.0)] == 24.0
     assert r.median_gain_db == 2.5 and r.images_better == 2 and r.scale == 8.0
     assert r.figure_loop_median == 27.0
-    text = latentscale.verdict(pd.DataFrame(rows), target_db=24.0, loop=loop)
-    assert "23.00 dB at latent scale 1" in text and "24.00 dB" in text and "reaches" in text
-    assert "(fig. 5) reaches 27.00 dB" in text
-    assert "is still below" in latentscale.verdict(pd.DataFrame(rows), target_db=28.0, loop=loop)
-    one = pd.DataFrame(rows).query("scale == 1")
-    assert latentscale.verdict(one, loop=loop).startswith("The latent-scale")
+    text = latentscale.verdict(table, target_db=24.0, loop=loop)
+    assert "23.00 dB at s = 1 and 24.00 dB at s = 8" in text and "reaches" in text
+    assert "uses s = 8" in text and "better on 2 of 3" in text
+    assert "(fig. 5) reaches 27.00 dB" in text and "best median" not in text
+    assert "is still below" in latentscale.verdict(table, target_db=28.0, loop=loop)
+    assert latentscale.verdict(table.query("scale == 1"), loop=loop).startswith("The latent-scale")
+
+
+def test_report_shows_every_scale_and_names_a_better_one_on_the_test_faces():
+    from ganz.report import latentscale
+
+    table = _scale_rows({"a": (20.0, 23.0, 22.0), "b": (21.0, 25.0, 24.0), "c": (22.0, 24.0, 26.0),
+                         "d": (19.0, 24.0)}, (1.0, 4.0, 8.0), 8.0)  # "d" lacks s = 8: left out
+    c = latentscale.comparison(table, None)
+    r = c.iloc[0]
+    assert r.images == 3 and r[latentscale.psnr_column(4.0)] == 24.0
+    assert r[latentscale.psnr_column(8.0)] == 24.0 and r.median_gain_db == 3.0
+    text = latentscale.verdict(table, loop=table.iloc[:0][["split", "image", "psnr"]])
+    assert "21.00 dB at s = 1, 24.00 dB at s = 4 and 24.00 dB at s = 8" in text
+    assert "best median" not in text  # a tie keeps the scale in use
+    text = latentscale.verdict(table, loop=table.iloc[:0][["split", "image", "psnr"]], in_use=4.0)
+    assert "uses s = 4" in text and "better on 3 of 3" in text
+    table.loc[(table.image == "a") & (table.scale == 8.0), "psnr"] = 25.0
+    text = latentscale.verdict(table, loop=table.iloc[:0][["split", "image", "psnr"]], in_use=4.0)
+    assert "best median is at s = 8 (+1.00 dB)" in text
 
 
 def test_fast_calibration_scores_each_scale_with_the_codecs_method():
