@@ -94,6 +94,7 @@ def test_the_scale_study_writes_rows_and_resumes(tmp_path, monkeypatch):
     t = pd.read_csv(out)
     assert len(t) == 2 * 2 * 2  # images × scales (1 and the model's 4) × bits (32, 8)
     assert set(t.scale) == {1.0, 4.0} and set(t.bits) == {32, 8}
+    assert set(t.model) == {"orig"} and t.image.nunique() == 2  # the model named, not a face
     assert t[t.scale == 4.0].calibrated.all() and not t[t.scale == 1.0].calibrated.any()
     assert (t[t.bits == 8].bytes < t[t.bits == 32].bytes.values).all()
     s = codecscale.summary(t)

@@ -72,10 +72,10 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
             for bits in BITS:
                 z = torch.from_numpy(np.stack([roundtrip(zi, bits) for zi in res.z.numpy()]))
                 rec = to_uint8(codec.reconstruct(z, ad))
-                for i, name in enumerate(names):
+                for i, image in enumerate(names):
                     rows.append({
                         "model": name, "generator": codec.generator_id,
-                        "profile": prof.name, "split": split, "image": name,
+                        "profile": prof.name, "split": split, "image": image,
                         "ratio": float(ratio), "scale": ad.latent_scale,
                         "calibrated": ad.latent_scale == codec.latent_scale,
                         "method": codec.method, "steps": cfg.steps, "bits": bits,
@@ -92,7 +92,7 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Median and mean PSNR, mean bytes and the share of z at the box's bounds per
     (split, bits, scale)."""
-    g = table.groupby(["split", "bits", "scale", "calibrated"], as_index=False)
+    g = table.groupby(["split", "bits", "scale"], as_index=False)
     return g.agg(images=("psnr", "size"), median_psnr=("psnr", "median"),
                  mean_psnr=("psnr", "mean"), mean_bytes=("bytes", "mean"),
                  at_bound=("at_bound", "mean"), seconds_per_image=("seconds_per_image", "mean"))
