@@ -129,7 +129,7 @@ def test_rate_distortion_latents_use_the_codecs_scale(tmp_path):
     assert {unpack(f).scale for f in files} == {4.0}
 
 
-def _scale_rows(psnrs: dict, scales: tuple, calibrated: float) -> "pd.DataFrame":
+def _scale_rows(psnrs: dict, scales: tuple, calibrated: float):
     import pandas as pd
 
     rows = [{"model": "m", "generator": "0eeb", "split": "test", "image": image, "ratio": 10.0,
