@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.paths import results_dir
 from ..study.codecscale import summary, table_path
 from . import tables
 
@@ -29,8 +30,6 @@ def recorded_table(profile: str = "paper", model: str = "celeba64-d64",
 def figure_loop(table: pd.DataFrame, profile: str = "paper") -> pd.DataFrame:
     """The figures' own inversion of the same faces at the same ratio (fig. 5's recorded rows:
     the original loop, z unbounded, the profile's steps): (split, image, psnr)."""
-    from ..core.paths import results_dir
-
     gid = str(table["generator"].iloc[0])
     ratio = float(table["ratio"].iloc[0])
     parts = [pd.read_csv(f) for f in sorted((results_dir() / profile).glob("fig5-*.csv"))]
@@ -82,7 +81,7 @@ def comparison(table: pd.DataFrame, loop: pd.DataFrame | None = None,
         scales = sorted(wide.columns)
         if 1.0 not in scales or in_use not in scales or in_use == 1.0:
             continue
-        bound = t.pivot_table(index="image", columns="scale", values="at_bound").loc[wide.index]
+        bound = per_image(t, "at_bound").loc[wide.index]
         row = {"split": split, "bits": int(bits), "images": len(wide)}
         row.update({psnr_column(s): wide[s].median() for s in scales})
         gain = wide[in_use] - wide[1.0]
@@ -121,7 +120,8 @@ def verdict(table: pd.DataFrame | None = None, target_db: float = 28.0,
     if test.empty:
         return "The latent-scale table has no test-face rows at scale 1 and the scale in use yet."
     r = test.iloc[0]
-    medians = per_image(table[(table.split == "test") & (table.bits == 32)]).median().to_dict()
+    medians = {s: r[psnr_column(s)] for s in sorted(table.scale.unique())
+               if pd.notna(r.get(psnr_column(s)))}  # the comparison's, not computed again
     listed = [f"{v:.2f} dB at s = {k:g}" for k, v in sorted(medians.items())]
     best = max(medians, key=medians.get)
     row = table[(table.split == "test") & (table.scale == in_use)].iloc[-1]
