@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -64,13 +64,11 @@ bits = [32, 16, 8, 6, 4]
 
 # %%
 from ganz.report import figure, latentscale, rdanalysis, rdplots, rdverdict, recorded, tables
-from ganz.study import ratedistortion as rd
 from IPython.display import Markdown
 from myst_nb import glue
 
 # %%
-with recorded.read_only():
-    res = rd.rd_experiment(profile, device, bits=bits)
+res = recorded.load_codecs(profile, device, bits)
 
 # %% [markdown]
 # What produced these numbers (the recorded run, not this build): the profile, commit, date and

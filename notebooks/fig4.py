@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -84,7 +84,7 @@ tables.download(res.table(), "fig4-results.csv");
 # The whole table, one row per image and setting: {download}`fig4-results.csv <downloads/fig4-results.csv>`.
 
 # %% tags=["remove-cell"]
-res.verdict(ratios=ratios).glue()
+res.verdict().glue()
 
 # %% [markdown]
 # ## Verdict

@@ -21,6 +21,7 @@ import torch
 from .adapters import Adapter, decode
 from .config import InvertConfig
 from .models import Generator
+from .runtime import progress_bar
 
 
 @dataclass
@@ -165,10 +166,8 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
     trace: list[dict] = []
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
         chunks = math.ceil(n / cfg.batch_size)
-        bar = tqdm(total=chunks * cfg.restarts * cfg.steps, desc="invert", unit="step")
+        bar = progress_bar(chunks * cfg.restarts * cfg.steps, "invert")
     z_starts = [starts(n, adapter.input_dim, cfg, r, groups) for r in range(cfg.restarts)]
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)
@@ -224,10 +223,7 @@ def invert_many(G: Generator, jobs: Sequence[InvertJob], cfg: InvertConfig | Non
     mse_out = [torch.full((n,), float("inf")) for n in sizes]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=math.ceil(len(rows) / chunk) * cfg.restarts * cfg.steps,
-                   desc="invert_many", unit="step")
+        bar = progress_bar(math.ceil(len(rows) / chunk) * cfg.restarts * cfg.steps, "invert")
     t0 = time.perf_counter()
     for r in range(cfg.restarts):
         z_starts = [starts(n, ad.input_dim, cfg, r, job.groups) for n, ad, job in zip(sizes, ads, jobs)]

@@ -338,6 +338,10 @@ def bit_depth_check(table: pd.DataFrame, bits: int = 8, reference: int = 32,
     ``tolerance`` dB (the issue's target: 8 bits within 0.3 dB of float32 at ¼ of the bytes).
     ``payload_ratio`` is the latent's own share, bits/reference, before headers."""
     g = table[(table["method"] == method) & table["bits"].isin([bits, reference])]
+    absent = sorted({bits, reference} - {int(b) for b in g["bits"].dropna()})
+    if absent:  # the page was asked for other bit depths
+        return pd.DataFrame({"note": [f"not compared: no GANZ files at "
+                                      f"{', '.join(map(str, absent))} bits on this page"]})
     p = g.pivot_table(index=["split", "adapter", "ratio"], columns="bits",
                       values=["psnr", "bytes"], aggfunc="mean")
     out = pd.DataFrame({

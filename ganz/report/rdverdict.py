@@ -236,20 +236,11 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
     q8 = ra.bit_depth_check(t, bits=8)
     q4 = ra.bit_depth_check(t, bits=4)
     qat = ra.qat_gain(t)
-    rl = q8[q8["adapter"] == "random_linear"]
-    lo_r, hi_r = rl[rl["ratio"] <= 50], rl[rl["ratio"] > 50]
-    f["q8_gap_max"] = float(q8["gap_db"].max())
-    text.append(f"**Quantized latents are nearly free.** Storing the latent in 8 bits instead of "
-                f"float32 changes the mean PSNR by at most {q8['gap_db'].max():.3f} dB at every "
-                f"ratio and split; the latent payload is exactly ¼ of the bytes, the whole file "
-                f"{_span(lo_r['byte_ratio'].min(), lo_r['byte_ratio'].max(), '.2f')} of the "
-                f"float32 file's at ratios up to 50 and "
-                f"{_span(hi_r['byte_ratio'].min(), hi_r['byte_ratio'].max(), '.2f')} above, where "
-                f"the fixed header and checksum weigh more. 4 bits cost "
-                f"{_span(q4['gap_db'].min(), q4['gap_db'].max(), '.2f', ' dB')}. Quantization-aware "
-                f"refinement adds {_span(qat['gain_db'].min(), qat['gain_db'].max(), '+.2f', ' dB')}"
-                f" on average at the same file size, and up to {qat['max_gain_db'].max():+.1f} dB "
-                f"on single images: real, but small next to the gaps to the codecs.")
+    if "note" in q8 or "note" in q4:  # the page shows other bit depths than 8, 4 and 32
+        text.append(f"**Quantized latents:** {(q8 if 'note' in q8 else q4)['note'].iloc[0]}; the "
+                    f"comparison of 8 and 4 bits with float32 needs all three.")
+    else:
+        _quantized(text, f, q8, q4, qat)
 
     # in short
     faces = vt[vt["split"] == "test"]
@@ -285,6 +276,25 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
     text.append(short)
     return Verdict("codecs", "\n\n".join(text), f)
 
+
+
+def _quantized(text: list[str], f: dict, q8: pd.DataFrame, q4: pd.DataFrame,
+               qat: pd.DataFrame) -> None:
+    """The verdict's paragraph on 8- and 4-bit latents against float32."""
+    rl = q8[q8["adapter"] == "random_linear"]
+    lo_r, hi_r = rl[rl["ratio"] <= 50], rl[rl["ratio"] > 50]
+    f["q8_gap_max"] = float(q8["gap_db"].max())
+    text.append(f"**Quantized latents are nearly free.** Storing the latent in 8 bits instead of "
+                f"float32 changes the mean PSNR by at most {q8['gap_db'].max():.3f} dB at every "
+                f"ratio and split; the latent payload is exactly ¼ of the bytes, the whole file "
+                f"{_span(lo_r['byte_ratio'].min(), lo_r['byte_ratio'].max(), '.2f')} of the "
+                f"float32 file's at ratios up to 50 and "
+                f"{_span(hi_r['byte_ratio'].min(), hi_r['byte_ratio'].max(), '.2f')} above, where "
+                f"the fixed header and checksum weigh more. 4 bits cost "
+                f"{_span(q4['gap_db'].min(), q4['gap_db'].max(), '.2f', ' dB')}. Quantization-aware "
+                f"refinement adds {_span(qat['gain_db'].min(), qat['gain_db'].max(), '+.2f', ' dB')}"
+                f" on average at the same file size, and up to {qat['max_gain_db'].max():+.1f} dB "
+                f"on single images: real, but small next to the gaps to the codecs.")
 
 def examples(res: ExperimentResult, settings: Sequence[tuple[float, int]] = EXAMPLE_SETTINGS) -> str:
     """The paragraph above the example pictures: the byte budgets of the settings shown."""

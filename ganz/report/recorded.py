@@ -20,6 +20,8 @@ from ..core.errors import GanzError
 from ..core.paths import results_dir
 from ..study import figures, jobs
 from ..study.profiles import ExperimentResult, get_profile
+from . import pageparams
+from .pageparams import PAGE_DEFAULTS
 from ..core.paths import ROOT
 from ..core.runtime import git
 
@@ -39,12 +41,98 @@ def read_only() -> Iterator[None]:
 
 
 def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ExperimentResult:
-    """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner."""
+    """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner.
+
+    A list parameter asking for part of a recorded table (``ratio=(24,)`` of a table recorded at
+    eight ratios) reads that table and keeps the rows of the values asked for (``subset``): the
+    same numbers, recorded once."""
     runner = getattr(figures, figure, None) if figure.startswith("fig") else None
     if runner is None:
         raise GanzError(f"unknown figure {figure!r}")
     with read_only():
-        return runner(profile, device, **params)
+        try:
+            return runner(profile, device, **params)
+        except GanzError as e:
+            if not str(e).startswith("stale"):
+                raise
+            res = _from_superset(figure, profile, device, params)
+            if res is None:
+                raise
+            return res
+
+
+#: per figure: the runner's list parameter that a recorded table may hold more of, and the name
+#: its sidecar records it under
+SUBSET_PARAMS = {"fig2": ("dims", "dims"), "fig4": ("ratios", "ratios"),
+                 "fig5": ("ratio", "ratios"), "fig8": ("measurements", "measurements")}
+
+
+def _from_superset(figure: str, profile: str | None, device: str, params: dict
+                   ) -> ExperimentResult | None:
+    """The rows of ``params`` from a recorded table whose list parameter holds every value asked
+    for (the other parameters equal, as the table's key checks); None if no such table."""
+    from ..study.store import read_sidecar
+
+    if figure not in SUBSET_PARAMS:
+        return None
+    arg, recorded_as = SUBSET_PARAMS[figure]
+    runner = getattr(figures, figure)
+    wanted = tuple(float(v) for v in figures._as_tuple(params.get(arg, PAGE_DEFAULTS[figure][arg])))
+    prof = get_profile(profile)
+    candidates = []
+    for side in sorted((results_dir() / prof.name).glob(f"{figure}-*.json")):
+        held = (read_sidecar(side) or {}).get("params", {}).get(recorded_as)
+        if isinstance(held, list) and set(wanted) <= {float(v) for v in held}:
+            candidates.append(tuple(held))
+    # fig. 5 without the trained layer is the table with it, less its rows
+    keep = [{}, {"keep_linear": True}] if params.get("keep_linear") is False else [{}]
+    for held in dict.fromkeys(candidates):
+        for extra in keep:
+            try:
+                res = runner(profile, device, **{**params, **extra, arg: held})
+            except GanzError as e:
+                if str(e).startswith("stale"):
+                    continue
+                raise
+            return subset(figure, res, wanted, num_pixels(prof.name), params)
+    return None
+
+
+def subset(figure: str, res: ExperimentResult, wanted: tuple[float, ...], n_pixels: int,
+           params: dict) -> ExperimentResult:
+    """``res`` cut to the values ``wanted`` of the figure's list parameter: ratios are matched
+    by their latent size d_c = round(N / R) (what a row records is N / d_c), dims and
+    measurement counts by value; pictures of other settings are dropped."""
+    from ..core.adapters import ratio_to_dim
+    from ..study.profiles import PAPER_N
+
+    t = res.table
+    if figure in ("fig4", "fig5"):
+        dc = (n_pixels / t["ratio"].astype(float)).round().astype("Int64")
+        latent = int(round(n_pixels / t.loc[t["adapter"] == "keep_linear", "ratio"].iloc[0])) \
+            if (t["adapter"] == "keep_linear").any() else None
+        random = {ratio_to_dim(n_pixels, r) for r in wanted}
+        keep = figure == "fig4" or bool(params.get("keep_linear", True))
+        wave = random | ({latent} if keep and latent else set())
+        is_ganz, adapter = t["method"] == "ganz", t["adapter"].fillna("")
+        rows = ((is_ganz & (adapter == "random_linear") & dc.isin(random))
+                | (is_ganz & (adapter == "keep_linear") & keep)
+                | (~is_ganz & dc.isin(wave)))
+        tags = {f"R{r:g}" for r in wanted} | ({"keep_linear", f"R{n_pixels / latent:g}"}
+                                              if keep and latent else set())
+    elif figure == "fig2":
+        rows = t["dim"].astype(float).isin(wanted)
+        tags = set()
+    else:  # fig8: M as the runner scales it to this N
+        ms = {max(1, int(round(m * n_pixels / PAPER_N))) for m in wanted}
+        rows = t["measurements"].astype(float).isin(ms)
+        tags = {f"M{m}" for m in ms}
+    table = t[rows.fillna(False).astype(bool)].reset_index(drop=True)
+    table.attrs.update(t.attrs)
+    images = {k: v for k, v in res.images.items()
+              if k.rsplit("/", 1)[-1] == "original" or k.rsplit("/", 1)[-1] in tags}
+    meta = {**res.meta, "subset_of": shown_path(t.attrs.get("source", ""))}
+    return ExperimentResult(table, images, meta)
 
 
 # ---------------------------------------------------------------------------- provenance
@@ -225,3 +313,27 @@ def have_images(profile: str | None = None) -> bool:
         return True
     except MissingDataError:
         return False
+
+
+def load_codecs(profile: str | None = None, device: str = "auto", bits=None) -> ExperimentResult:
+    """The codecs table (``ratedistortion.rd_experiment``), read only, at the bit depths asked
+    for (``pageparams.normalise``); a subset of the recorded depths is that table's GANZ rows
+    at those depths, beside every codec's rows."""
+    from ..study import ratedistortion as rd
+
+    wanted = pageparams.normalise("codecs", {"bits": PAGE_DEFAULTS["codecs"]["bits"]
+                                             if bits is None else bits})["bits"]
+    with read_only():
+        try:
+            return rd.rd_experiment(profile, device, bits=wanted)
+        except GanzError as e:
+            default = PAGE_DEFAULTS["codecs"]["bits"]
+            if not str(e).startswith("stale") or not set(wanted) < set(default):
+                raise
+            res = rd.rd_experiment(profile, device, bits=default)
+    t = res.table
+    ganz = t["method"].astype(str).str.startswith("ganz")
+    table = t[~ganz | t["bits"].isin(wanted)].reset_index(drop=True)
+    table.attrs.update(t.attrs)
+    return ExperimentResult(table, res.images, {**res.meta, "subset_of": shown_path(
+        t.attrs.get("source", ""))})

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..core.errors import GanzError
 from ..study.profiles import ExperimentResult, get_profile
-from . import paper, recorded, tables, verdicts
+from . import pageparams, paper, recorded, tables, verdicts
 from .figure import BookFigure, training_runs
 
 #: the profiles a figure page shows when none is set, the closer reproduction first
@@ -47,6 +47,8 @@ class Runs:
     figure: str
     results: dict[str, ExperimentResult]
     missing: dict[str, str] = field(default_factory=dict)
+    #: the page's parameters, normalised (``pageparams.normalise``)
+    params: dict = field(default_factory=dict)
 
     @property
     def main(self) -> ExperimentResult:
@@ -121,7 +123,11 @@ class Runs:
 
     def verdict(self, **params) -> verdicts.Verdict:
         """The verdict on the main profile, then the others' as a secondary comparison; its
-        numbers are glued under ``<figure>_<name>`` (main) and ``<figure>_<profile>_<name>``."""
+        numbers are glued under ``<figure>_<name>`` (main) and ``<figure>_<profile>_<name>``.
+        Figs. 4 and 5 judge the ratios the page was loaded with."""
+        if self.figure in ("fig4", "fig5"):
+            params.setdefault("ratios", self.params.get(
+                figure_ratios(self.figure), pageparams.PAGE_DEFAULTS[self.figure][figure_ratios(self.figure)]))
         parts = {name: verdict_for(self.figure, res, **params)
                  for name, res in self.results.items()}
         main = parts.pop(self.main_profile)
@@ -148,21 +154,39 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", ")")) else ".")
 
 
-def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> Runs:
+def load(figure: str, profile: str | None = None, device: str = "auto",
+         max_minutes: float | None = None, **params) -> Runs:
     """``recorded.load`` for each of ``book_profiles(profile)``; a profile other than the last
-    that has nothing recorded is left out (with the reason), the last one must exist."""
+    that has nothing recorded is left out (with the reason), the last one must exist.
+
+    ``params`` are the page's parameters as the user typed them (``pageparams.normalise``). At
+    the page's defaults (the book) this only reads. At other values, what is not recorded is
+    computed (``ondemand.compute``: an estimate first, then a progress bar) when that takes at
+    most ``max_minutes`` (default ``ondemand.MAX_MINUTES``) here; else that profile is left out
+    with the one-line reason, or, as the only one asked for, the page stops with it."""
+    params = pageparams.normalise(figure, params)
+    own_run = not pageparams.is_default(figure, params)
     names = book_profiles(profile)
     results, missing = {}, {}
     for i, name in enumerate(names):
         try:
-            results[name] = recorded.load(figure, name, device, **params)
+            try:
+                results[name] = recorded.load(figure, name, device, **params)
+            except GanzError as e:
+                if not (own_run and str(e).startswith("stale")):
+                    raise
+                from ..study import ondemand
+
+                results[name] = ondemand.compute(
+                    figure, name, device, params, pageparams.describe(figure, params),
+                    ondemand.MAX_MINUTES if max_minutes is None else max_minutes)
         except GanzError as e:
             if i == len(names) - 1 and not results:
                 raise
             model = re.search(r"unknown model '([^']+)'", str(e))
             missing[name] = (f"its generator `{model.group(1)}` is not committed yet" if model
                              else str(e))
-    return Runs(figure, results, missing)
+    return Runs(figure, results, missing, params)
 
 
 def verdict_for(figure: str, res: ExperimentResult, **params) -> verdicts.Verdict:
@@ -173,13 +197,19 @@ def verdict_for(figure: str, res: ExperimentResult, **params) -> verdicts.Verdic
     if figure in ("fig4", "fig5"):
         n = recorded.num_pixels(prof)
         d = next((m["latent_dim"] for m in models if "latent_dim" in m), 64)
-        ratios = list(params["ratios"])
+        key = figure_ratios(figure)
+        ratios = list(pageparams.normalise(figure, {key: params["ratios"]})[key])
         return getattr(verdicts, figure)(res.table, [*ratios, n / d], n, models)
     if figure == "fig7":
         fig2 = params.get("fig2")
         t2 = fig2.results[prof].table if fig2 is not None and prof in fig2.results else None
         return verdicts.fig7(res.table, t2)
     return getattr(verdicts, figure)(res.table, models)
+
+
+def figure_ratios(figure: str) -> str:
+    """The name of the page parameter that holds fig. 4's or fig. 5's ratios."""
+    return "ratios" if figure == "fig4" else "ratio"
 
 
 def stack(figs: Mapping[str, object], titled: bool = False):

@@ -141,7 +141,7 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
 
 
 def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
-             todo: list[dict]) -> None:
+             todo: list[dict], progress: bool | None = None) -> None:
     """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
     ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
     it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
@@ -166,7 +166,7 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
             n += pending[0]["x"].shape[0]
             chunk.append(pending.pop(0))
         t0 = time.perf_counter()
-        _invert_chunk(prof, G, cfg, dev, chunk)
+        _invert_chunk(prof, G, cfg, dev, chunk, progress)
         per_image_step = (time.perf_counter() - t0) / max(n * cfg.steps * cfg.restarts, 1)
 
 
@@ -182,9 +182,24 @@ class OutOfTime(GanzError):
 
 
 def _invert_chunk(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
-                  todo: list[dict]) -> None:
-    """Invert ``todo`` in one ``invert_many`` call; write each job's cache entry."""
-    groups: dict[tuple, list[dict]] = {}  # one InvertJob per (adapter, A): its image sets as groups
+                  todo: list[dict], progress: bool | None = None) -> None:
+    """Invert ``todo`` in one ``invert_many`` call; write each job's cache entry. A progress bar
+    when ``progress`` (None: when stderr is a terminal)."""
+    groups, batch = _batch(todo, dev)
+    results = invert_many(G, batch, cfg, max_images=prof.invert_max_images,
+                          progress=sys.stderr.isatty() if progress is None else progress)
+    for ts, res, job in zip(groups.values(), results, batch):
+        per_image = res.seconds / max(job.x.shape[0], 1)
+        for t, z in zip(ts, torch.split(res.z, list(job.groups))):
+            if t["path"] is not None:
+                write_npz(t["path"], z=z.numpy(), seconds=np.float64(per_image),
+                          device=np.str_(device_name(dev)), names=np.array(t["names"]))
+            t["out"][t["index"]] = Job(z, per_image, t["adapter"], device_name(dev), t["A"])
+
+
+def _batch(todo: list[dict], dev: torch.device) -> tuple[dict[tuple, list[dict]], list[InvertJob]]:
+    """``todo`` as ``invert_many``'s jobs: one InvertJob per (adapter, A), its image sets as groups."""
+    groups: dict[tuple, list[dict]] = {}
     for t in todo:
         groups.setdefault((id(t["adapter"]), id(t["A"])), []).append(t)
     batch = []
@@ -196,15 +211,19 @@ def _invert_chunk(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.dev
             measure = lambda img, A_dev=A_dev: img.flatten(1) @ A_dev.t()  # noqa: E731
             target = measure(target)
         batch.append(InvertJob(ts[0]["adapter"], target, measure, [len(t["names"]) for t in ts]))
-    results = invert_many(G, batch, cfg, max_images=prof.invert_max_images,
-                          progress=sys.stderr.isatty())
-    for ts, res, job in zip(groups.values(), results, batch):
-        per_image = res.seconds / max(job.x.shape[0], 1)
-        for t, z in zip(ts, torch.split(res.z, list(job.groups))):
-            if t["path"] is not None:
-                write_npz(t["path"], z=z.numpy(), seconds=np.float64(per_image),
-                          device=np.str_(device_name(dev)), names=np.array(t["names"]))
-            t["out"][t["index"]] = Job(z, per_image, t["adapter"], device_name(dev), t["A"])
+    return groups, batch
+
+
+def seconds_per_image_step(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
+                           todo: list[dict], steps: int = 3) -> float:
+    """Measured, not assumed: ``steps`` steps of the first missing job's inversion on ``dev``
+    (nothing written), in seconds per image and step; start-up included, so it errs long."""
+    _, batch = _batch(todo[:1], dev)
+    n = batch[0].x.shape[0]
+    t0 = time.perf_counter()
+    invert_many(G, batch, dataclasses.replace(cfg, steps=steps, restarts=1),
+                max_images=prof.invert_max_images)
+    return (time.perf_counter() - t0) / (n * steps)
 
 
 def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None:
