@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -54,6 +54,12 @@ res.pictures(pictures.fig7_images)
 
 # %% tags=["full-width"]
 tables.show(res.table().assign(generator=lambda t: t["generator"].str[:12]))
+
+# %%
+tables.download(res.table(), "fig7-results.csv");
+
+# %% [markdown]
+# The table as a file: {download}`fig7-results.csv <downloads/fig7-results.csv>`.
 
 # %% tags=["remove-cell"]
 res.verdict(fig2=r2).glue()

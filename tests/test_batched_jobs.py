@@ -19,6 +19,7 @@ def _run_all(**kw):
     return {f: getattr(figures, f)("smoke", "cpu", steps=3, **kw) for f in FIGS}
 
 
+@pytest.mark.slow
 def test_prefetch_batches_figures_and_fills_their_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "alone"))
     alone = _run_all()

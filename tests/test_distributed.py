@@ -1,4 +1,5 @@
 """torchrun with 2 CPU processes (gloo): DDP training runs, shards the batch, rank 0 writes."""
+import pytest
 import csv
 import subprocess
 import sys
@@ -23,6 +24,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_torchrun_two_cpu_processes(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(SCRIPT)

@@ -109,6 +109,7 @@ def test_refine_several_starts_and_batches(trained):
     assert seen == [(0, 0, 2), (5, 0, 2), (10, 0, 2), (0, 2, 1), (5, 2, 1), (10, 2, 1)]
 
 
+@pytest.mark.slow
 def test_bench_quick_writes_csvs(tmp_path):
     from ganz.study import bench
 

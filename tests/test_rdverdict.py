@@ -16,6 +16,7 @@ def recorded_rd():
             return rd.rd_experiment("cpu-small", "cpu", bits=[32, 16, 8, 6, 4])
 
 
+@pytest.mark.slow
 def test_verdict_is_written_from_the_table(recorded_rd):
     v = rdverdict.verdict(recorded_rd, "cpu")
     assert v.figure == "codecs"

@@ -759,6 +759,7 @@ def test_files_made_with_older_exports_still_decode(tmp_path):
 
 
 # --------------------------------------------------------------------------- bit-exact decoding
+@pytest.mark.slow
 def test_decoding_is_bit_exact_across_processes(tmp_path, capsys):
     model, f = CORPUS / "tiny.safetensors", CORPUS / "valid.ganz"
     outs = [tmp_path / f"in{i}.png" for i in range(2)]
@@ -841,6 +842,7 @@ def reference_run(tmp_path_factory):
     return train(TRAIN_CFG, train_cfg(), out, "cpu", images=train_images(), progress=False), out
 
 
+@pytest.mark.slow
 def test_sigkill_during_training_then_resume(reference_run, tmp_path):
     ref, ref_dir = reference_run
     out = tmp_path / "run"

@@ -63,14 +63,14 @@ def _plan(figure: str, profile: str | None, device: str, params: dict) -> list[d
 
 
 def estimate(plans: list[dict]) -> Estimate:
-    """What inverting ``plans`` costs: image-steps × the seconds per image-step measured on the
-    plans' device by a 3-step probe."""
-    p = plans[0]
-    per = _jobs.seconds_per_image_step(p["prof"], p["G"], p["cfg"], p["dev"], p["todo"])
+    """What inverting ``plans`` costs: each plan's batched call timed for a few steps on its
+    device (``jobs.seconds_per_step``), times its steps and restarts."""
+    seconds = sum(_jobs.seconds_per_step(p["prof"], p["G"], p["cfg"], p["dev"], p["todo"])
+                  * p["cfg"].steps * p["cfg"].restarts for p in plans)
     images = sum(t["x"].shape[0] for plan in plans for t in plan["todo"])
-    steps = p["cfg"].steps * p["cfg"].restarts
-    return Estimate(sum(len(plan["todo"]) for plan in plans), images, steps,
-                    per * images * steps, device_name(p["dev"]))
+    return Estimate(sum(len(plan["todo"]) for plan in plans), images,
+                    plans[0]["cfg"].steps * plans[0]["cfg"].restarts, seconds,
+                    device_name(plans[0]["dev"]))
 
 
 def compute(figure: str, profile: str | None, device: str, params: dict, flags: str = "",
