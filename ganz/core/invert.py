@@ -141,7 +141,7 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
 
 
 def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | None = None,
-           trace_every: int = 0, progress: bool = False,
+           trace_every: int = 0, progress: bool | object = False,
            measure: Measure | None = None, callback: Callable | None = None,
            groups: Sequence[int] | None = None) -> InvertResult:
     """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``.
@@ -155,6 +155,9 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
 
     With ``measure`` (compressive sensing), ``x`` holds measurements y = measure(image) and the
     loss is ‖measure(G(z)) − y‖².
+
+    ``progress``: True for a tqdm bar, or an object with ``begin(total)``, ``update``, ``close``
+    (``ganz.core.progress.Progress``).
     """
     cfg = cfg or InvertConfig()
     device = next(G.parameters()).device
@@ -165,10 +168,13 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
     trace: list[dict] = []
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        total = math.ceil(n / cfg.batch_size) * cfg.restarts * cfg.steps
+        if hasattr(progress, "begin"):  # the CLI's own line (``ganz.core.progress.Progress``)
+            bar = progress.begin(total)
+        else:
+            from tqdm.auto import tqdm
 
-        chunks = math.ceil(n / cfg.batch_size)
-        bar = tqdm(total=chunks * cfg.restarts * cfg.steps, desc="invert", unit="step")
+            bar = tqdm(total=total, desc="invert", unit="step")
     z_starts = [starts(n, adapter.input_dim, cfg, r, groups) for r in range(cfg.restarts)]
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)
