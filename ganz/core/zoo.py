@@ -115,3 +115,30 @@ def load_generator(name_or_path: str | Path | None = None,
     meta = {k: (_json_or_text(v) if k != "format" else v) for k, v in metadata.items()}
     meta["path"] = str(path)
     return G.to(device), gid, meta
+
+
+def committed_ids() -> dict[str, str]:
+    """Weights ids of the committed models, by name: the default models first, then the others
+    (each file read, nothing built); a file that is not a readable generator is left out."""
+    from .modelfiles import DEFAULT_MODELS, available_models
+
+    names = available_models()
+    ids = {}
+    for name in [*(m for m in DEFAULT_MODELS if m in names), *names]:
+        if name in ids:
+            continue
+        try:
+            ids[name] = weights_id(_read(resolve_model(name))[0])
+        except GanzError:
+            continue
+    return ids
+
+
+def find_model(generator_id: str) -> str | None:
+    """The committed model whose weights id begins with ``generator_id`` (a ``.ganz`` file's
+    prefix of it), the default models first; None when no committed model matches."""
+    gid = generator_id.lower()
+    for name, sha in committed_ids().items():
+        if sha.startswith(gid):
+            return name
+    return None
