@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -117,28 +118,21 @@ def load_generator(name_or_path: str | Path | None = None,
     return G.to(device), gid, meta
 
 
-def committed_ids() -> dict[str, str]:
-    """Weights ids of the committed models, by name: the default models first, then the others
-    (each file read, nothing built); a file that is not a readable generator is left out."""
+def committed_ids() -> Iterator[tuple[str, str]]:
+    """(name, weights id) of the committed models, lazily: the default models first, then the
+    others (each file read and hashed, no generator built); unreadable files are left out."""
     from .modelfiles import DEFAULT_MODELS, available_models
 
     names = available_models()
-    ids = {}
-    for name in [*(m for m in DEFAULT_MODELS if m in names), *names]:
-        if name in ids:
-            continue
+    for name in dict.fromkeys([*(m for m in DEFAULT_MODELS if m in names), *names]):
         try:
-            ids[name] = weights_id(_read(resolve_model(name))[0])
+            yield name, weights_id(_read(resolve_model(name))[0])
         except GanzError:
             continue
-    return ids
 
 
 def find_model(generator_id: str) -> str | None:
     """The committed model whose weights id begins with ``generator_id`` (a ``.ganz`` file's
     prefix of it), the default models first; None when no committed model matches."""
     gid = generator_id.lower()
-    for name, sha in committed_ids().items():
-        if sha.startswith(gid):
-            return name
-    return None
+    return next((name for name, sha in committed_ids() if sha.startswith(gid)), None)
