@@ -121,7 +121,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
     if a.layer_seed and adapter in ("keep_linear", "no_linear"):
         raise GanzError(f"--layer-seed applies to random layers (random_linear, square_linear), "
                         f"not {adapter}")
-    from .lite.cli import compress_lite
+    from .lite.cli import compress_lite, load_inputs, progress_for
 
     if compress_lite(a, outs, adapter):  # the fast method without torch, where it applies
         return
@@ -130,20 +130,12 @@ def cmd_compress(a: argparse.Namespace) -> None:
 
     from .core.codec import GanzCodec
     from .core.config import InvertConfig
-    from .core.data import center_square, load_any, open_image
-    from .core.pixels import to_model, to_uint8
+    from .core.pixels import to_uint8, uint8_to_model
     from .core.fileformat import roundtrip
     from .core.metrics import psnr
 
     codec = GanzCodec(a.model, a.device, method=a.method)
-    s = codec.cfg.image_size
-    images = []
-    for p in a.images:
-        im = load_any(p, s) if a.fit else open_image(p)
-        if im.size != (s, s):
-            raise GanzError(f"{p}: image is {im.size[0]}×{im.size[1]}, the model takes {s}×{s}; "
-                            f"use --fit to center-crop and resize")
-        images.append(center_square(im, s))
+    images = load_inputs(a, codec.cfg.image_size)  # the same pixels the lite path takes
     if codec.method == "fast":
         from .core.fast import FastConfig
 
@@ -157,7 +149,7 @@ def cmd_compress(a: argparse.Namespace) -> None:
             print(f"note: no encoder is committed for this model yet, so this runs the paper's "
                   f"{cfg.steps}-step optimization: minutes per batch on a CPU (--method fast starts "
                   f"from zeros; --model cpu-small-d64 is the fast 32×32 model)", file=sys.stderr)
-    x = to_model(images)
+    x = uint8_to_model(images)
     ad = codec.adapter(adapter, a.ratio or 10.0 if adapter == "random_linear" else None,
                        layer_seed=a.layer_seed, latent_scale=a.latent_scale)
     if codec.method == "fast" and codec.encoder is not None and a.layer_seed and not a.quiet:
@@ -165,7 +157,12 @@ def cmd_compress(a: argparse.Namespace) -> None:
         if f"{ad.name}:{ad.input_dim}:0" in keys and f"{ad.name}:{ad.input_dim}:{ad.seed}" not in keys:
             print(f"note: the encoder's start is trained for layer seed 0, not {a.layer_seed}; "
                   f"starting from its projection", file=sys.stderr)
-    res = codec.invert(x, ad, cfg, progress=not a.quiet and sys.stderr.isatty())
+    progress = progress_for(a)
+    try:
+        res = codec.invert(x, ad, cfg, progress=progress or False)
+    finally:
+        if progress is not None:
+            progress.close()
     z_stored = torch.from_numpy(roundtrip(res.z.numpy(), a.bits))
     rec = to_uint8(codec.reconstruct(z_stored, ad))
     files = [codec.to_file(z, ad, a.bits) for z in res.z.numpy()]
@@ -192,13 +189,16 @@ def cmd_decompress(a: argparse.Namespace) -> None:
 
     from PIL import Image
 
-    from .core.codec import GanzCodec
+    from .core.codec import codec_for_file
+    from .core.fileformat import unpack
 
-    codec = GanzCodec(a.model, a.device)
+    codecs: dict = {}  # without --model: the committed model each file names, loaded once
     decoded = []
     for p in a.files:
         try:
-            decoded.append(codec.decompress(read_ganz(p)))
+            data = read_ganz(p)
+            codec = codec_for_file(unpack(data), a.model, a.device, codecs)
+            decoded.append(codec.decompress(data))
         except GanzError as e:
             raise GanzError(f"{p}: {e}") from None
     blobs = []
@@ -264,7 +264,8 @@ def cmd_eval(a: argparse.Namespace) -> None:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
     from .study.evaluate import evaluate_files
 
-    table = evaluate_files(a.images, a.files, a.model, a.device)
+    table = evaluate_files(a.images, a.files, a.model, a.device,
+                           report=lambda line: print(line, file=sys.stderr))
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if a.csv:
         check_outputs([a.csv], [*a.images, *a.files, *model_inputs(a)], a.force)
@@ -286,9 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"ganz {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def model_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--model", help="generator .safetensors or a committed model name "
-                        "(default: the project's default model)")
+    def model_args(sp: argparse.ArgumentParser,
+                   default: str = "the project's default model") -> None:
+        sp.add_argument("--model", help=f"generator .safetensors or a committed model name "
+                        f"(default: {default})")
         sp.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
 
     def force_arg(sp: argparse.ArgumentParser) -> None:
@@ -317,13 +319,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="seed of the optimizer's random start "
                    "(not stored in the file); default 0")
     c.add_argument("--batch-size", type=positive_int, default=64)
-    c.add_argument("--fit", action="store_true", help="center-crop and resize images to the model's size")
+    c.add_argument("--fit", action="store_true", help="crop and resize images to the model's size "
+                   "(a CelebA photo, 89×109 or 178×218: its face box; any other: the centre "
+                   "square); ganz eval applies the same crop")
     c.add_argument("-q", "--quiet", action="store_true")
     force_arg(c)
     model_args(c)
     c.set_defaults(func=cmd_compress)
 
-    d = sub.add_parser("decompress", help=".ganz files -> images")
+    d = sub.add_parser("decompress", help=".ganz files -> images (the model is found by the "
+                       "generator id each file carries, unless --model names one)")
     d.add_argument("files", nargs="+", type=Path)
     d.add_argument("-o", "--output", type=Path, required=True,
                    help="output image (.png; .bmp, .tif, .ppm; .jpg/.webp need --lossy-quality), "
@@ -331,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--lossy-quality", type=quality_int, metavar="Q",
                    help="write a .jpg/.webp output at quality Q (1-100), adding a second loss")
     force_arg(d)
-    model_args(d)
+    model_args(d, "the committed model whose generator id the file carries")
     d.set_defaults(func=cmd_decompress)
 
     i = sub.add_parser("info", help="print the header of .ganz files")
@@ -340,11 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_info)
 
     e = sub.add_parser("eval", help="PSNR / SSIM / bytes of .ganz files vs originals, and wavelets")
-    e.add_argument("images", nargs="+", type=Path, help="original images")
+    e.add_argument("images", nargs="+", type=Path, help="original images (one of another size "
+                   "than its file is cropped as compress --fit crops it)")
     e.add_argument("--files", nargs="+", type=Path, required=True, help=".ganz files, same order")
     e.add_argument("--csv", type=Path, help="also write the table as CSV")
     force_arg(e)
-    model_args(e)
+    model_args(e, "the committed model whose generator id the file carries")
     e.set_defaults(func=cmd_eval)
 
     add_commands(sub, positive_int, positive_float)

@@ -35,6 +35,12 @@ def cmd_bench(a: argparse.Namespace) -> None:
                                     paper_steps=a.paper_steps)
         print(r["table"].round(3).to_string(index=False))
         print("choice:", r["choice"])
+    elif a.what == "compress":
+        from .study.compressbench import time_compress
+
+        summary = time_compress(a.model, a.faces, out_dir=a.out,
+                                say=lambda line: print(line, file=sys.stderr))
+        print(summary.to_string(index=False))
     elif a.what == "command":
         reps = a.repeats[0] if len(a.repeats) == 1 else a.repeats
         print(speedruns.time_commands(a.model, a.counts, reps, out_dir=a.out,
@@ -162,7 +168,8 @@ def add_commands(sub, positive_int, positive_float) -> None:
                         "(figures 2, 3, 5; the book shows it until the whole table exists)")
     r.set_defaults(func=cmd_run)
 
-    b = sub.add_parser("bench", help="benchmarks: inversion (paper vs fast), tune, command")
+    b = sub.add_parser("bench", help="benchmarks: inversion (paper vs fast), tune, command, "
+                       "compress")
     bs = b.add_subparsers(dest="what", required=True)
     i = bs.add_parser("inversion", help="the paper's compressor vs the fast one: PSNR against time")
     i.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
@@ -189,6 +196,13 @@ def add_commands(sub, positive_int, positive_float) -> None:
                    help="runs per method: one number, or one per count")
     c.add_argument("--paper-steps", type=positive_int, help="paper method's steps (default 7500)")
     c.add_argument("--out", type=Path)
+    m = bs.add_parser("compress", help="seconds per face of `ganz compress` as users run it: "
+                      "the raw CelebA photo with --fit, and its face pre-cropped")
+    m.add_argument("--model", help="committed model name or generator path (default: the "
+                   "default model)")
+    m.add_argument("--faces", type=positive_int, default=3,
+                   help="test faces of the evaluation manifest (default 3)")
+    m.add_argument("--out", type=Path, help="output folder (default results/bench)")
     b.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("publish", help="calibrate a trained generator's gain (or, original "

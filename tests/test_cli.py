@@ -352,3 +352,94 @@ def test_startup_imports_stay_lean(tiny_model, image_file, tmp_path):
         assert "LOADED []" in p.stdout, f"{name} imports {p.stdout}"
         if name == "help":
             assert "TORCH False" in p.stdout
+
+
+# --------------------------------------------------------------------------- the codec as users run it
+def _psnr_of(out: str) -> float:
+    """The PSNR `ganz compress` printed (`... PSNR 23.45 dB (...)`)."""
+    return float(out.split("PSNR ")[1].split(" dB")[0])
+
+
+@pytest.mark.parametrize("hw,rule", [((109, 89), "CelebA face box 64×64 at (left 13, top 25)"),
+                                     ((20, 36), "centre square 20×20 at (left 8, top 0)")])
+def test_eval_crops_as_compress_fit_did(tiny_model, tmp_path, capsys, hw, rule):
+    """A non-square original (a CelebA-sized one, and any other): eval compares the file with the
+    same crop compress --fit made, says so, and gets the PSNR compress reported."""
+    from images import make_image as scene
+
+    _, model = tiny_model
+    h, w = hw
+    src = tmp_path / "photo.png"
+    Image.fromarray(scene(max(h, w), seed=5)[:h, :w]).save(src)
+    f = tmp_path / "p.ganz"
+    code, out, err = run(["compress", src, "-o", f, "--fit", "--steps", 20, "--model", model,
+                          "--device", "cpu"], capsys)
+    assert code == 0, err
+    assert rule in err and "resized to 16×16" in err
+    reported = _psnr_of(out)
+    code, out, err = run(["eval", src, "--files", f, "--model", model], capsys)
+    assert code == 0, err
+    row = [ln.split() for ln in out.splitlines() if " ganz " in f" {ln} "][0]
+    header = out.splitlines()[0].split()
+    assert abs(float(row[header.index("psnr")]) - reported) <= 0.01, (out, reported)
+    assert f"compared {src} ({w}×{h} -> {rule}" in err and "with " + str(f) in err
+
+
+def test_fit_rule_is_one_function():
+    from ganz.core.images import fit_image
+
+    def im(w, h):
+        return Image.new("RGB", (w, h), (10, 20, 30))
+
+    assert fit_image(im(64, 64), 64)[1].rule == "none"
+    out, how = fit_image(im(89, 109), 64)
+    assert out.size == (64, 64) and how.rule == "celeba-face" and how.box == (13, 25, 77, 89)
+    out, how = fit_image(im(178, 218), 64)
+    assert out.size == (64, 64) and how.box == (26, 51, 154, 179)
+    out, how = fit_image(im(90, 109), 64)
+    assert how.rule == "center-square" and how.box == (0, 9, 90, 99) and out.size == (64, 64)
+    out, how = fit_image(im(32, 32), 64)  # square of another size: resized only
+    assert how.rule == "center-square" and how.box == (0, 0, 32, 32) and out.size == (64, 64)
+
+
+def test_decompress_finds_the_committed_model_by_the_files_id(image_file, tmp_path, capsys):
+    """A file made with --model cpu-small-d64 decodes without the flag; eval too."""
+    from ganz.core.modelfiles import available_models
+
+    if "cpu-small-d64" not in available_models():
+        pytest.skip("cpu-small-d64 is not committed here")
+    img = image_file(32)
+    f = tmp_path / "s.ganz"
+    code, _, err = run(["compress", img, "-o", f, "--model", "cpu-small-d64", "--steps", 2,
+                        "--method", "paper", "--device", "cpu", "-q"], capsys)
+    assert code == 0, err
+    code, out, err = run(["decompress", f, "-o", tmp_path / "s.png"], capsys)
+    assert code == 0, err
+    assert np.asarray(Image.open(tmp_path / "s.png")).shape == (32, 32, 3)
+    code, out, err = run(["eval", img, "--files", f], capsys)
+    assert code == 0 and "decoded by cpu-small-d64" in err, err
+
+
+def test_decompress_of_an_uncommitted_model_says_so(tiny_model, image_file, tmp_path, capsys):
+    _, model = tiny_model
+    f = tmp_path / "t.ganz"
+    assert run(["compress", image_file(16), "-o", f, "--steps", 2, "--model", model, "-q"],
+               capsys)[0] == 0
+    code, out, err = run(["decompress", f, "-o", tmp_path / "t.png"], capsys)
+    one_line_error(code, err)
+    assert "matches no committed model" in err and "--model" in err and out == ""
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_compress_stdout_is_one_line_per_image_with_progress_on(tiny_model, image_file, tmp_path,
+                                                                 capsys):
+    """Progress and crop notes go to stderr; stdout keeps its one result line per image."""
+    _, model = tiny_model
+    imgs = [image_file(24, i, f"im{i}.png") for i in range(2)]
+    out_dir = tmp_path / "o"
+    out_dir.mkdir()
+    code, out, err = run(["compress", *imgs, "-o", out_dir, "--fit", "--steps", 3, "--model", model,
+                          "--device", "cpu"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and all(" -> " in ln and "PSNR" in ln for ln in lines)

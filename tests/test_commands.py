@@ -22,7 +22,7 @@ def one_line_error(code: int, err: str, command: str) -> None:
 
 @pytest.mark.parametrize("command, flags", [
     ("run", ["--profile", "--together", "--n-images", "fig5"]),
-    ("bench", ["inversion", "tune", "command"]),
+    ("bench", ["inversion", "tune", "command", "compress"]),
     ("publish", ["--name", "--profile", "--gains", "weights"]),
     ("train-encoder", ["--model", "--steps", "--out"]),
 ])

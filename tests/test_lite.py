@@ -64,6 +64,7 @@ from PIL import Image  # noqa: E402
 
 from ganz.core.codec import GanzCodec  # noqa: E402
 from ganz.core.encoder import encoder_path_for, export_encoder  # noqa: E402
+from ganz.core.errors import GanzError  # noqa: E402
 from ganz.core.fast import FastConfig  # noqa: E402
 from ganz.core.metrics import psnr  # noqa: E402
 from ganz.core.pixels import uint8_to_model  # noqa: E402
@@ -178,13 +179,16 @@ def _args(weights, images, **kw) -> argparse.Namespace:
 def test_lite_steps_aside_for_what_it_cannot_do(bundle, tmp_path):
     model, paths = bundle
     assert lite_cli.lite_model(_args(model, paths)) is not None
-    for change in (dict(method="paper"), dict(fit=True), dict(steps=5), dict(device="cuda"),
+    for change in (dict(fit=True), dict(steps=5)):  # the lite path does these too
+        assert lite_cli.lite_model(_args(model, paths, **change)) is not None, change
+    for change in (dict(method="paper"), dict(device="cuda"),
                    dict(model=str(tmp_path / "missing.safetensors"))):
         assert lite_cli.lite_model(_args(model, paths, **change)) is None, change
     big = tmp_path / "big.png"
     Image.fromarray(make_image(32)).save(big)
     out = tmp_path / "o.ganz"
-    assert not lite_cli.compress_lite(_args(model, [big]), [out], "random_linear")  # wrong size
+    with pytest.raises(GanzError, match="--fit"):  # wrong size: the torch path's own refusal
+        lite_cli.compress_lite(_args(model, [big]), [out], "random_linear")
     assert not lite_cli.compress_lite(_args(model, paths[:1], ratio=20.0), [out], "random_linear")
     assert not out.exists()
     meta = bundle_for(model) / "meta.json"  # a bundle of other weights is never used
@@ -194,3 +198,52 @@ def test_lite_steps_aside_for_what_it_cannot_do(bundle, tmp_path):
         assert lite_cli.lite_model(_args(model, paths)) is None and stale(model)
     finally:
         meta.write_text(json.dumps(doc))
+
+
+def _cli(argv: list) -> tuple[int, str, str]:
+    """``ganz ARGV`` in a fresh process: (exit code, stdout, stderr); stdout ends with whether
+    torch was imported."""
+    code = ("import sys; from ganz.cli import main; "
+            f"rc = main({[str(a) for a in argv]!r}); print('torch' in sys.modules); sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
+def test_fit_and_steps_take_the_lite_path_and_give_the_precropped_result(bundle, tmp_path):
+    """--fit crops first (the one crop, ganz.core.images.fit_image), then the torch-free path
+    compresses exactly what it would for the pre-cropped image; --steps applies there too."""
+    from ganz.core.images import fit_image
+
+    model, _ = bundle
+    wide = tmp_path / "wide.png"  # non-square: the centre square, resized
+    Image.fromarray(make_image(40, seed=3)[4:34]).save(wide)  # 40 wide, 30 high
+    fitted, how = fit_image(Image.open(wide).convert("RGB"), 16)
+    assert how.rule == "center-square" and how.box == (5, 0, 35, 30)
+    pre = tmp_path / "pre.png"
+    fitted.save(pre)
+    code, out, err = _cli(["compress", wide, "-o", tmp_path / "fit.ganz", "--fit", "--model", model,
+                           "--device", "cpu", "--steps", 7])
+    assert code == 0, err
+    assert out.strip().endswith("False"), "torch was imported: the lite path did not run"
+    assert "centre square 30×30" in err and "resized to 16×16" in err
+    code, out2, err = _cli(["compress", pre, "-o", tmp_path / "pre.ganz", "--model", model,
+                            "--device", "cpu", "--steps", 7, "-q"])
+    assert code == 0 and err == "", err
+    assert (tmp_path / "fit.ganz").read_bytes() == (tmp_path / "pre.ganz").read_bytes()
+    assert out.split("PSNR")[1] == out2.split("PSNR")[1]  # the same PSNR reported
+    # and the torch path, given the same pixels and steps, reaches the same quality
+    codec = GanzCodec(model, "cpu", method="fast")
+    x = np.array(fitted)[None]
+    (torch_file,) = codec.compress(uint8_to_model(x), cfg=FastConfig(steps=7))
+    a = psnr(x[0], codec.decompress((tmp_path / "fit.ganz").read_bytes()))
+    assert abs(a - psnr(x[0], codec.decompress(torch_file))) < 0.1
+
+
+def test_lite_path_refuses_bad_input_in_one_line(bundle, tmp_path):
+    model, _ = bundle
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    code, out, err = _cli(["compress", bad, "-o", tmp_path / "b.ganz", "--fit", "--model", model,
+                           "--device", "cpu"])
+    assert code == 2 and err.count("\n") == 1 and "not a readable image" in err, err
+    assert not (tmp_path / "b.ganz").exists()

@@ -128,3 +128,32 @@ def test_stalls_split_a_trace_into_steady_time_and_stalls():
     assert out.loc["fast", "stalls"] == 1 and abs(out.loc["fast", "stall_seconds"] - 2.01) < 1e-9
     assert abs(out.loc["fast", "steady_seconds"] - 0.01 * 18) < 1e-9
     assert out.loc["fast", "start_seconds"] == 0.5 and out.loc["paper", "stalls"] == 0
+
+
+def test_compress_bench_times_fit_and_precropped(tmp_path):
+    """``ganz bench compress`` on synthetic photos (one CelebA-sized, one other) and a tiny model:
+    a row per (photo, mode), the same file either way, a summary and the load recorded."""
+    import json
+
+    import pandas as pd
+    from PIL import Image
+
+    from ganz.study.compressbench import time_compress
+    from images import make_image
+    from tiny import tiny_model_file
+
+    _, model = tiny_model_file(tmp_path / "tiny.safetensors")
+    photos = []
+    for i, (h, w) in enumerate([(109, 89), (30, 40)]):
+        photos.append(tmp_path / f"p{i}.png")
+        Image.fromarray(make_image(max(h, w), seed=i)[:h, :w]).save(photos[-1])
+    lines = []
+    summary = time_compress(model, photos=photos, out_dir=tmp_path / "out", steps=2,
+                            say=lines.append)
+    assert len(lines) == 4 and lines[1].endswith("s left")
+    runs = pd.read_csv(tmp_path / "out" / "compress-tiny-cpu.csv")
+    assert len(runs) == 4 and set(runs["mode"]) == {"fit", "precropped"}
+    assert runs["same_file"].all() and (runs["wall_seconds"] > 0).all()
+    assert list(summary["mode"]) == ["fit", "precropped"] and (summary["faces"] == 2).all()
+    meta = json.loads((tmp_path / "out" / "compress-tiny-cpu.json").read_text())
+    assert meta["faces"] == ["p0.png", "p1.png"] and len(meta["load_average_start"]) == 3

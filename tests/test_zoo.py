@@ -27,3 +27,19 @@ def test_mismatched_weights_refused(tmp_path):
         load_generator(tmp_path / "junk.safetensors")
     with pytest.raises(GanzError, match="unknown model"):
         load_generator("no-such-model")
+
+
+def test_find_model_by_a_files_generator_id(tmp_path, monkeypatch):
+    """The id prefix a .ganz file carries names the committed model; none: None."""
+    import ganz.core.modelfiles as modelfiles
+    from ganz.core import zoo
+
+    monkeypatch.setattr(modelfiles, "MODELS_DIR", tmp_path)
+    ids = {}
+    for seed, name in enumerate(["cpu-small-d64", "other"]):  # a default model and another
+        ids[name] = export_generator(tiny_generator(seed), tmp_path / f"{name}.safetensors")
+    (tmp_path / "broken.safetensors").write_bytes(b"not weights")
+    assert zoo.find_model(ids["other"][:8]) == "other"
+    assert zoo.find_model(ids["cpu-small-d64"][:16].upper()) == "cpu-small-d64"
+    assert zoo.find_model("00000000") is None
+    assert [name for name, _ in zoo.committed_ids()] == ["cpu-small-d64", "other"]

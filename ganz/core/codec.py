@@ -116,7 +116,7 @@ class GanzCodec:
             raise GanzError(f"images must be {s}×{s} RGB for this model, got shape {tuple(x.shape[1:])}")
 
     def invert(self, x: torch.Tensor, adapter: Adapter, cfg=None,
-               progress: bool = False, trace_every: int = 0) -> InvertResult:
+               progress: bool | object = False, trace_every: int = 0) -> InvertResult:
         """Latents for ``x``: a ``FastConfig`` (or none, with method fast) runs ``invert_fast``,
         an ``InvertConfig`` (or none, with method paper) the paper's optimization."""
         from .fast import FastConfig, invert_fast
@@ -183,3 +183,27 @@ class GanzCodec:
         if ad.input_dim != len(f.z):
             raise GanzError(f"file has {len(f.z)} latent values, adapter {f.adapter} takes {ad.input_dim}")
         return to_uint8(self.reconstruct(torch.from_numpy(f.z)[None], ad))[0]
+
+
+def codec_for_file(f: GanzFile, model: str | Path | None = None, device: str = "auto",
+                   cache: dict | None = None) -> GanzCodec:
+    """The codec that decodes ``f``: ``model`` when one is given (``parse`` then checks the file
+    against it), else the committed model whose weights id the file carries. ``cache`` (name ->
+    codec) keeps one codec per model across files. A file of no committed model is a one-line
+    ``GanzError``."""
+    from .zoo import find_model
+
+    cache = {} if cache is None else cache
+    name = model
+    if name is None:
+        name = find_model(f.generator_id)
+        if name is None:
+            from .modelfiles import available_models
+
+            raise GanzError(f"made with generator {f.generator_id}, which matches no committed "
+                            f"model ({', '.join(available_models()) or 'none committed'}); pass "
+                            f"--model PATH (the generator's weights file)")
+    key = str(name)
+    if key not in cache:
+        cache[key] = GanzCodec(name, device, method="paper")
+    return cache[key]

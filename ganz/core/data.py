@@ -8,43 +8,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-import warnings
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .atomic import atomic_path, atomic_write
 from .errors import GanzError, MissingDataError
+from .images import (LAYOUTS, MAX_PIXELS, CelebALayout, celeba_layout, center_square,  # noqa: F401
+                     face_box, fit_image, open_image, resize)
 from .paths import CACHE_DIR, DATA_DIR
 from .pixels import to_model
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-MAX_PIXELS = 50_000_000  # refuse larger images before decoding them
 TRAIN_FRACTION = 0.95
-
-
-@dataclass(frozen=True)
-class CelebALayout:
-    """Where the face is in one CelebA image size: crop box (top, left, size)."""
-
-    name: str
-    image_wh: tuple[int, int]
-    top: int
-    left: int
-    size: int
-
-
-# The paper crops the official 178×218 images at top=51, left=26 to 128×128; the half-size copy
-# in ../shared holds the same face region at top=25, left=13, 64×64.
-LAYOUTS = (
-    CelebALayout("official", (178, 218), 51, 26, 128),
-    CelebALayout("half", (89, 109), 25, 13, 64),
-)
 
 MISSING_DATA_HELP = (
     "set GANZ_DATA to a folder holding celeba/ (or CelebA's official img_align_celeba/) and ood/, "
@@ -108,98 +86,15 @@ def celeba_split(folder: Path, split: str, validation_images: int = 0) -> list[P
     raise GanzError(f"unknown split {split!r}: use train, validation, test or all_train")
 
 
-@contextmanager
-def _quiet_native_stderr():
-    """Silence what C decoders (libtiff, libjpeg) print straight to fd 2 while an image decodes:
-    their complaints about a hostile file become our one-line error, not extra stderr lines."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def open_image(path: Path | str) -> Image.Image:
-    """Open an image safely: size checked before decoding, EXIF orientation applied, RGB out.
-
-    Any failure of the decoders (truncated, corrupt or hostile files) is a one-line ``GanzError``;
-    their warnings and native stderr messages are suppressed.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise GanzError(f"{path}: no such file")
-    try:
-        with warnings.catch_warnings(), _quiet_native_stderr():
-            warnings.simplefilter("ignore")  # DecompressionBombWarning, corrupt-EXIF warnings, ...
-            with Image.open(path) as im:
-                w, h = im.size
-                if w * h > MAX_PIXELS:
-                    raise GanzError(f"{path}: image is {w}×{h}, larger than {MAX_PIXELS} pixels; refusing")
-                im = ImageOps.exif_transpose(im)
-                if im.mode.startswith("I;16") or im.mode == "I":
-                    arr = np.asarray(im, dtype=np.float64)
-                    # 16-bit images use the full 16-bit range (a dark one stays dark); 32-bit "I"
-                    # images carry no range, so small values are taken as 8-bit
-                    scale = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
-                    im = Image.fromarray(np.clip(arr / scale * 255 + 0.5, 0, 255).astype(np.uint8))
-                if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-                    im = im.convert("RGBA")
-                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                    im = Image.alpha_composite(bg, im)
-                return im.convert("RGB")
-    except (GanzError, MemoryError):
-        raise
-    except Image.DecompressionBombError as e:
-        raise GanzError(f"{path}: image too large to decode safely ({e}); refusing") from None
-    except Exception as e:  # noqa: BLE001 - any decoder failure on an untrusted file is a refusal
-        raise GanzError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
-
-
-def celeba_layout(im: Image.Image) -> CelebALayout:
-    for layout in LAYOUTS:
-        if im.size == layout.image_wh:
-            return layout
-    known = ", ".join(f"{l.image_wh[0]}×{l.image_wh[1]} ({l.name})" for l in LAYOUTS)
-    raise GanzError(f"CelebA image of size {im.size[0]}×{im.size[1]} not recognised; expected {known}")
-
-
-def resize(im: Image.Image, size: int) -> Image.Image:
-    if im.size == (size, size):
-        return im
-    return im.resize((size, size), Image.BICUBIC)
-
-
 def load_face(path: Path | str, image_size: int) -> Image.Image:
     """A CelebA image cropped to the paper's face region and resized to ``image_size``."""
-    im = open_image(path)
-    lay = celeba_layout(im)
-    im = im.crop((lay.left, lay.top, lay.left + lay.size, lay.top + lay.size))
-    return resize(im, image_size)
-
-
-def center_square(im: Image.Image, image_size: int) -> Image.Image:
-    """Center-crop to a square and resize (bilinear), as the original ``load_target_image``."""
-    w, h = im.size
-    s = min(w, h)
-    left, top = (w - s) // 2, (h - s) // 2
-    im = im.crop((left, top, left + s, top + s))
-    return im if s == image_size else im.resize((image_size, image_size), Image.BILINEAR)
+    return face_box(open_image(path), image_size)
 
 
 def load_any(path: Path | str, image_size: int) -> Image.Image:
-    """A face if ``path`` looks like a CelebA image, else any image center-cropped and resized."""
-    im = open_image(path)
-    if any(im.size == l.image_wh for l in LAYOUTS):
-        return load_face(path, image_size)
-    return center_square(im, image_size)
+    """Any image fitted to ``image_size`` by ``ganz.core.images.fit_image`` (CelebA photos: the
+    face box; others: the centre square): what ``ganz compress --fit`` does."""
+    return fit_image(open_image(path), image_size)[0]
 
 
 def sha256_file(path: Path | str) -> str:
@@ -350,7 +245,10 @@ def _load_entry(entry: dict, image_size: int, root: Path | None, check: bool) ->
         raise MissingDataError(f"{path} is missing: {MISSING_DATA_HELP}")
     if check and sha256_file(path) != entry["sha256"]:
         raise GanzError(f"{path} differs from the manifest (SHA-256 mismatch)")
-    return center_square(open_image(path), image_size) if split == "ood" else load_face(path, image_size)
+    im = open_image(path)
+    if split != "ood":
+        celeba_layout(im)  # a face of another size is an error, not a centre crop
+    return fit_image(im, image_size)[0]  # the crop compress --fit and eval use
 
 
 def eval_image(split: str, name: str, image_size: int, root: Path | None = None) -> np.ndarray:

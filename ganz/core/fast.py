@@ -305,12 +305,14 @@ def _lbfgs(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, st
 
 
 def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: LatentEncoder | None = None,
-                cfg: FastConfig | None = None, trace_every: int = 0, progress: bool = False,
+                cfg: FastConfig | None = None, trace_every: int = 0, progress: bool | object = False,
                 callback=None) -> FastResult:
     """Latents for images ``x`` (B, 3, H, W) in model space, fast; same result type as ``invert``.
 
     ``trace`` rows (with ``trace_every``) and ``callback(step, seconds, best_z, best_mse, start,
     restart)`` count time from the call, so the encoder and the start selection are included.
+    ``progress``: True for a tqdm bar, or an object with ``begin(total)``, ``update``, ``close``
+    (``ganz.core.progress.Progress``).
     """
     cfg = cfg or FastConfig()
     device = next(G.parameters()).device
@@ -327,9 +329,13 @@ def invert_fast(G: Generator, adapter: Adapter, x: torch.Tensor, encoder: Latent
     paused = [0.0]  # time spent inside the caller's callback, left out of all timings
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        total = -(-n // cfg.batch_size) * cfg.steps
+        if hasattr(progress, "begin"):  # the CLI's own line (``ganz.core.progress.Progress``)
+            bar = progress.begin(total)
+        else:
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=-(-n // cfg.batch_size) * cfg.steps, desc="invert (fast)", unit="step")
+            bar = tqdm(total=total, desc="invert (fast)", unit="step")
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)
         b = xb.shape[0]

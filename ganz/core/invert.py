@@ -21,7 +21,7 @@ import torch
 from .adapters import Adapter, decode
 from .config import InvertConfig
 from .models import Generator
-from .runtime import progress_bar
+from .progress import progress_bar
 
 
 @dataclass
@@ -142,7 +142,7 @@ def invert_batch(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertCon
 
 
 def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | None = None,
-           trace_every: int = 0, progress: bool = False,
+           trace_every: int = 0, progress: bool | object = False,
            measure: Measure | None = None, callback: Callable | None = None,
            groups: Sequence[int] | None = None) -> InvertResult:
     """Find latents for images ``x`` (B, 3, H, W) in model space; batched by ``cfg.batch_size``.
@@ -156,6 +156,9 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
 
     With ``measure`` (compressive sensing), ``x`` holds measurements y = measure(image) and the
     loss is ‖measure(G(z)) − y‖².
+
+    ``progress``: True for a tqdm bar, or an object with ``begin(total)``, ``update``, ``close``
+    (``ganz.core.progress.Progress``).
     """
     cfg = cfg or InvertConfig()
     device = next(G.parameters()).device
@@ -166,8 +169,9 @@ def invert(G: Generator, adapter: Adapter, x: torch.Tensor, cfg: InvertConfig | 
     trace: list[dict] = []
     bar = None
     if progress:
-        chunks = math.ceil(n / cfg.batch_size)
-        bar = progress_bar(chunks * cfg.restarts * cfg.steps, "invert")
+        total = math.ceil(n / cfg.batch_size) * cfg.restarts * cfg.steps
+        # the CLI's own line (``ganz.core.progress.Progress``), else a tqdm bar
+        bar = progress.begin(total) if hasattr(progress, "begin") else progress_bar(total, "invert")
     z_starts = [starts(n, adapter.input_dim, cfg, r, groups) for r in range(cfg.restarts)]
     for start in range(0, n, cfg.batch_size):
         xb = x[start:start + cfg.batch_size].to(device)

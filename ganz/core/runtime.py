@@ -48,14 +48,3 @@ def git_commit() -> str:
         return os.environ["GANZ_COMMIT"]
     return git("rev-parse", "--short=12", "HEAD") or "unknown"
 
-
-def progress_bar(total: int, desc: str, unit: str = "step", initial: int = 0):
-    """A tqdm bar on stderr: redrawn in place on a terminal; elsewhere (a notebook, a log) a
-    line every 10 s, so a long run neither floods its output nor stays silent."""
-    import sys
-
-    from tqdm import tqdm
-
-    tty = sys.stderr.isatty()
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, file=sys.stderr,
-                mininterval=0.1 if tty else 10.0, dynamic_ncols=tty, ascii=not tty)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -115,3 +116,23 @@ def load_generator(name_or_path: str | Path | None = None,
     meta = {k: (_json_or_text(v) if k != "format" else v) for k, v in metadata.items()}
     meta["path"] = str(path)
     return G.to(device), gid, meta
+
+
+def committed_ids() -> Iterator[tuple[str, str]]:
+    """(name, weights id) of the committed models, lazily: the default models first, then the
+    others (each file read and hashed, no generator built); unreadable files are left out."""
+    from .modelfiles import DEFAULT_MODELS, available_models
+
+    names = available_models()
+    for name in dict.fromkeys([*(m for m in DEFAULT_MODELS if m in names), *names]):
+        try:
+            yield name, weights_id(_read(resolve_model(name))[0])
+        except GanzError:
+            continue
+
+
+def find_model(generator_id: str) -> str | None:
+    """The committed model whose weights id begins with ``generator_id`` (a ``.ganz`` file's
+    prefix of it), the default models first; None when no committed model matches."""
+    gid = generator_id.lower()
+    return next((name for name, sha in committed_ids() if sha.startswith(gid)), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,9 @@ def stale(weights: Path) -> bool:
 
 # the fast method's defaults (``ganz.core.fast.FastConfig``; tests/test_lite.py checks them)
 STEPS, MEMORY, TOL_DB, TOL_WINDOW, PROJECT_ITERS = 1000, 5, 0.02, 40, 100
+#: loss-and-gradient evaluations per L-BFGS iteration, backtracking included: 1.06 on the default
+#: model's test faces (results/paper/codec-scale-celeba64-d64-r10.csv, s = 16: ~1060 per 1000)
+EVALS_PER_STEP = 1.06
 
 
 class LiteModel:
@@ -108,8 +112,11 @@ class LiteModel:
         return z.astype(np.float32)
 
     def compress(self, images: np.ndarray, name: str = "random_linear", ratio: float | None = 10.0,
-                 seed: int = 0, bits: int = 32) -> tuple[list[bytes], np.ndarray, np.ndarray]:
-        """uint8 images (B, H, W, 3) -> (.ganz files, model-space MSE (B,), evaluations (B,))."""
+                 seed: int = 0, bits: int = 32, steps: int = STEPS,
+                 progress=None) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+        """uint8 images (B, H, W, 3) -> (.ganz files, model-space MSE (B,), evaluations (B,)).
+        ``steps``: the refinement's iteration limit; ``progress``: a ``ganz.core.progress.Progress``
+        (begun once the starts are scored, with the time per iteration they suggest)."""
         ad = self.adapter(name, ratio, seed)
         if ad is None:
             raise ValueError(f"the lite bundle has no adapter {name} at R = {ratio}, seed {seed}")
@@ -124,10 +131,18 @@ class LiteModel:
         starts.append(np.zeros((len(x), ad["dim"]), np.float32))
         run = self.loss_grad(ad, x)
         rows = np.arange(len(x))
+        t0 = time.perf_counter()
         scores = np.stack([run(s, rows)[0] for s in starts])
+        if progress is not None:  # an iteration costs about EVALS_PER_STEP evaluations
+            progress.begin(steps, EVALS_PER_STEP * (time.perf_counter() - t0) / len(starts))
         best = scores.argmin(0)
         z0 = np.stack([starts[k][i] for i, k in enumerate(best)])
-        z, mse, evals = lbfgs(run, z0, STEPS, MEMORY, tol_db=TOL_DB, tol_window=TOL_WINDOW)
+        try:
+            z, mse, evals = lbfgs(run, z0, steps, MEMORY, tol_db=TOL_DB, tol_window=TOL_WINDOW,
+                                  progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         s = self.meta["image_size"]
         files = [pack(GanzFile(name, s, s, seed, self.meta["generator_sha256"], zi, bits,
                                scale=scale)) for zi in z]

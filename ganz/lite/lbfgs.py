@@ -20,9 +20,10 @@ LossGrad = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 def lbfgs(loss_grad: LossGrad, z0: np.ndarray, steps: int, memory: int = 5,
           first_step: float = 0.1, max_backtracks: int = 8, tol_db: float = 0.0,
-          tol_window: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          tol_window: int = 20, progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minimize each image's MSE over z ∈ [-1, 1]^d from ``z0`` (B, d), float32. Returns
-    (z (B, d), mse (B,), evals (B,): loss-and-gradient evaluations per image)."""
+    (z (B, d), mse (B,), evals (B,): loss-and-gradient evaluations per image).
+    ``progress.update(1)`` after each iteration, when given."""
     b, d = z0.shape
     z = np.clip(z0.astype(np.float32), -1, 1)
     allrows = np.arange(b)
@@ -95,4 +96,6 @@ def lbfgs(loss_grad: LossGrad, z0: np.ndarray, steps: int, memory: int = 5,
                 old = hist[(step - tol_window) % (tol_window + 1), idx]
                 gain = 10 * np.log10(np.maximum(old, 1e-30) / np.maximum(f[idx], 1e-30))
                 active[idx[gain < tol_db]] = False
+        if progress is not None:
+            progress.update(1)
     return z, f, evals
