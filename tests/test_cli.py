@@ -333,6 +333,7 @@ sys.exit(rc)
 """
 
 
+@pytest.mark.slow
 def test_startup_imports_stay_lean(tiny_model, image_file, tmp_path):
     """`--help` and a 1-image compress import no plotting, tables or baselines
     (`--help` not even torch): measured with `python -X importtime`, see the issue's note."""

@@ -122,7 +122,7 @@ def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch)
 
     calls = []
 
-    def invert_chunk(prof, G, cfg, dev, todo):
+    def invert_chunk(prof, G, cfg, dev, todo, progress=None):
         calls.append([t["x"].shape[0] for t in todo])
         time.sleep(0.02 * sum(t["x"].shape[0] for t in todo))  # 20 ms an image
 

@@ -130,6 +130,7 @@ def test_stalls_split_a_trace_into_steady_time_and_stalls():
     assert out.loc["fast", "start_seconds"] == 0.5 and out.loc["paper", "stalls"] == 0
 
 
+@pytest.mark.slow
 def test_compress_bench_times_fit_and_precropped(tmp_path):
     """``ganz bench compress`` on synthetic photos (one CelebA-sized, one other) and a tiny model:
     a row per (photo, mode), the same file either way, a summary and the load recorded."""
