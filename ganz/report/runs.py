@@ -121,6 +121,15 @@ class Runs:
             parts.append(cmp.assign(profile=name)[["profile", *cmp.columns]])
         return tables.paper_vs_ours(pd.concat(parts, ignore_index=True), approx)
 
+    def panels(self):
+        """Fig. 4: which of the paper's panels (pictures) the shown profiles ran, and why the
+        others are missing (``paper.fig4_panels_note``)."""
+        from IPython.display import Markdown
+
+        note = paper.fig4_panels_note({n: r.table for n, r in self.results.items()})
+        return Markdown(f"**Panels:** {note}" if note else
+                        "**Panels:** every panel of the paper's Fig. 4 is shown.")
+
     def verdict(self, **params) -> verdicts.Verdict:
         """The verdict on the main profile, then the others' as a secondary comparison; its
         numbers are glued under ``<figure>_<name>`` (main) and ``<figure>_<profile>_<name>``.

@@ -169,7 +169,7 @@ def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
          models: Sequence[Mapping] = ()) -> Verdict:
     nom = nominal(t, ratios, num_pixels)
     m, won = _crossing(t, nom)
-    pub = pp.paper_numbers("fig4")
+    pub = pp.paper_numbers("fig4", t["image"].dropna().unique() if "image" in t else None)
     pg = pub[(pub["method"] == "ganz") & (pub["adapter"] == "random_linear")].set_index("ratio")["psnr"]
     ours = m["ganz"].droplevel("split")
     common = [r for r in ours.index if r in pg.index]

@@ -206,7 +206,7 @@ def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
         image = eval_image("ood", "jack.png", 128)
     except MissingDataError:
         return None
-    pub = paper_numbers("fig4")
+    pub = paper_numbers("fig4", ["jack"])
     pub = pub[pub["method"] == "wavelet_original_code"].set_index("ratio")["psnr"]
     rows = []
     for r in ratios:
