@@ -231,7 +231,8 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
     our rows, so the table still shows what was run. ``delta_db`` = our median − the paper's median.
     Where the paper printed file sizes, ``ours_kib``/``paper_kib`` give the median file size.
     ``n_pixels`` (N) defaults to the profile's, from the table's ``profile`` column.
-    ``paper_approx`` is True where a published value was read off a plot.
+    ``paper_approx`` is True where a published value was read off a plot; ``ours_median``,
+    ``paper_median``, ``paper_min`` and ``paper_max`` are the numbers behind the text columns.
     """
     if figure not in KEYS:
         raise ValueError(f"no PSNR comparison for {figure!r}; expected one of {', '.join(KEYS)}")
@@ -280,7 +281,8 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
 
     order = [k for k in SORT_ORDER if k in keys]
     table = table.sort_values(order, key=_sort_key, kind="stable")
-    columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median"]
+    columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median",
+                      "paper_min", "paper_max"]
     columns += ["ours_kib", "paper_kib"] if sizes else []
     columns += ["paper_approx", "paper_note"]
     if published_only:

@@ -107,7 +107,8 @@ def show(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = (),
 
 def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Table:
     """A ``paper.compare`` table for reading: ``approx`` marks paper values read off a plot (≈)."""
-    t = cmp.drop(columns=[c for c in ("ours_median", "paper_median") if c in cmp]).copy()
+    t = cmp.drop(columns=[c for c in ("ours_median", "paper_median", "paper_min", "paper_max")
+                          if c in cmp]).copy()
     notes = []
     if approx is not None and "paper" in t:
         flags = list(approx)
