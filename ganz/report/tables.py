@@ -124,3 +124,30 @@ def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> P
     path = Path(folder) / name
     write_csv(df, path)
     return path
+
+
+class Note:
+    """A short paragraph shown in place of a table that is absent, saying why."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return f"<p class='ganz-table-missing'>{html.escape(self.text)}</p>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Stack:
+    """Several tables (or notes) shown one after the other as one output."""
+
+    def __init__(self, *items: object):
+        self.items = [i for i in items if i is not None]
+
+    def _repr_html_(self) -> str:
+        return "".join(i._repr_html_() if hasattr(i, "_repr_html_")
+                       else f"<p>{html.escape(str(i))}</p>" for i in self.items)
+
+    def __repr__(self) -> str:
+        return "\n\n".join(map(repr, self.items))
