@@ -216,8 +216,8 @@ def _range(median: float, lo: float, hi: float) -> str:
     parts = []
     if not math.isnan(median):
         parts.append(f"{median:.2f}")
-    if not (math.isnan(lo) or math.isnan(hi)):
-        parts.append(f"[{lo:.1f}–{hi:.1f}]")
+    if not (math.isnan(lo) or math.isnan(hi)) and (lo != hi or math.isnan(median)):
+        parts.append(f"[{lo:.1f}–{hi:.1f}]")  # one value (one picture) has no range
     return " ".join(parts) if parts else DASH
 
 
