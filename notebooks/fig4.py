@@ -77,10 +77,10 @@ res.plot(plots.fig4, paper=paper.paper_numbers("fig4"))
 res.compare()
 
 # %% [markdown]
-# ## Our results in full
+# ## Our results: medians per setting
 
 # %% tags=["full-width"]
-tables.show(res.table(["method", "adapter", "ratio", "psnr", "ssim", "bytes", "steps", "seconds"]))
+res.medians(["ratio"])
 
 # %%
 tables.download(res.table(), "fig4-results.csv");

@@ -105,6 +105,7 @@ class Section:
 
     id: str
     title: str = ""
+    level: int = 0  # its heading's level (1 for the page's title)
     cells: int = 0  # notebook code cells
     shown: int = 0  # tables, pictures and "not shown" notes
     prose: list[str] = field(default_factory=list)  # text outside code cells and tables
@@ -166,6 +167,7 @@ class _Scanner(HTMLParser):
             self._sections[-1].shown += 1  # a rendered result (Markdown output counts; a log line not)
         if tag in ("h1", "h2", "h3", "h4") and self._sections and not self._sections[-1].title:
             self._heading = []
+            self._sections[-1].level = int(tag[1])
         if tag == "section":
             self._sections.append(Section(a.get("id") or ""))
         if tag == "section" and (a.get("id") or "").startswith("verdict"):
@@ -304,13 +306,14 @@ TABLE_POINTER = re.compile(r"\b(?:the|these|two) tables? (?:below|beside)\b|\bth
 
 
 def section_problems(scan: PageScan) -> list[str]:
-    """Sections that run code but show nothing, or point at a table they do not have."""
+    """Sections that run code but show nothing, or point at a table they do not have; the page's
+    title section (level 1: parameters, imports, provenance) is not asked to show a result."""
     out = []
     for sec in scan.sections:
         name = sec.title or sec.id
         if sec.shown:
             continue
-        if sec.cells:
+        if sec.cells and sec.level > 1:
             out.append(f"section {name!r} runs code but shows no table, picture or result "
                        f"(show it, or a note saying why not)")
         elif TABLE_POINTER.search(" ".join(sec.prose)):
