@@ -261,7 +261,7 @@ def landing(figures=("fig2", "fig3", "fig4", "fig5", "fig8"), profile: str | Non
             device: str = "auto", csv: str = "scorecard.csv"):
     """The landing page's scorecard: the headline, one row per figure, the tolerance rule, and
     the full table (every number) written to ``downloads/<csv>`` for the page to link."""
-    from IPython.display import HTML, Markdown
+    from IPython.display import Markdown
 
     from . import tables
     from .runs import load_figures
