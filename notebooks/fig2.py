@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -69,11 +69,10 @@ res.plot(plots.fig2, paper=paper.paper_numbers("fig2"))
 res.compare()
 
 # %% [markdown]
-# ## Our results in full
+# ## Our results: medians per setting
 
 # %% tags=["full-width"]
-tables.show(res.table().groupby(["profile", "split", "method", "dim"], sort=False,
-                                dropna=False)["psnr"].describe())
+res.medians(["split", "dim"])
 
 # %%
 tables.download(res.table(), "fig2-results.csv");

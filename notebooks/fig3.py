@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -68,13 +68,12 @@ res.plot(plots.fig3)
 res.compare(published_only=True)
 
 # %% [markdown]
-# ## Our results in full
+# ## Our results: medians per setting
 #
 # PSNR (dB) per profile, split and method.
 
 # %% tags=["full-width"]
-tables.show(res.table().groupby(["profile", "split", "method", "adapter"], sort=False,
-                                dropna=False)["psnr"].describe())
+res.medians(["split"])
 
 # %%
 tables.download(res.table(), "fig3-results.csv");

@@ -66,7 +66,10 @@ res.plot(plots.fig5, paper=paper.paper_numbers("fig5"))
 # Each cell gives the median PSNR in dB, with the [min–max] range over the split's images when
 # known. The column "ours − paper" is our median minus the paper's. Our ratios are matched to the paper's
 # nominal ones. Only settings with numbers on both sides are listed (or, for a ratio the paper
-# never printed, ours alone); the full table follows.
+# never printed, ours alone); the full table follows. The paper's plots stop at 50 dB, so at
+# R = 10 its wavelet readings are lower bounds and its GANZ medians are medians of the visible
+# points only (the hidden pictures are the easiest, so they are probably low); the paper's note
+# in each row says which.
 
 # %% tags=["full-width"]
 res.compare(published_only=True)

@@ -21,7 +21,10 @@
 # drop in reconstruction quality in [Figure 2](fig2.ipynb).
 #
 # **What we run.** Each of our generators gets the same fixed latent seed and draws six samples
-# from a uniform latent in [-1, 1]^d_t, BEGAN's prior. The `paper` profile's generators (64×64,
+# from a uniform latent in [-1, 1]^d_t, BEGAN's prior, and shows them as drawn. The original drew
+# its latents from a standard normal (seed 0) and stretched each picture to its own minimum and
+# maximum, so our samples are other draws and are not contrast-stretched
+# ([deviations](../deviations.md#samples-figure-7)). The `paper` profile's generators (64×64,
 # the original code's layout, trained on a lent GPU) are shown first wherever all four are
 # committed, with `cpu-small`'s beside them; otherwise the page shows `cpu-small` alone and says
 # so. Those are small 32×32 models after a short CPU training run. Their samples are much blurrier than the

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -64,8 +64,6 @@ device = "auto"
 # %%
 import math
 
-from myst_nb import glue
-
 from ganz.report import speedbook, tables
 from ganz.study import bench
 
@@ -73,8 +71,7 @@ res = bench.load_results(profile, device)
 command = speedbook.load_side("command", profile)
 tuning = speedbook.load_side("tuning", profile)
 facts = speedbook.speed_facts(res, command, tuning)
-for name, value in facts.items():
-    glue(f"speed_{name}", value, display=False)
+speedbook.glue_facts(facts)
 print(bench.provenance(res.meta))
 
 # %% [markdown]
@@ -110,8 +107,7 @@ per = res.per_image()
 tables.show(per)
 
 # %%
-lower = per[per["psnr_gap_db"] < 0]
-tables.show(lower if len(lower) else per.head(0), caption="images where fast ends lower")
+speedbook.lower_images(per)
 
 # %% [markdown]
 # ## Whole commands
@@ -136,13 +132,8 @@ tables.show(lower if len(lower) else per.head(0), caption="images where fast end
 # decoder is unchanged. The fast command of this record ran on: {glue:text}`speed_cmd_backend`.
 
 # %%
-glue("speed_cmd_backend", (command or {}).get("meta", {}).get("fast_backend", "torch"), display=False)
-if command is None:
-    print("no whole-command timings recorded (run `python -m ganz.study.bench command`)")
-else:
-    print(bench.provenance({**command["meta"], "source": "results/bench/" + "command-"
-                            + command["meta"].get("tag", "") + "-cpu.csv"}))
-    tables.show(command["summary"].drop(columns=["threads"], errors="ignore"))
+speedbook.glue_facts({"cmd_backend": (command or {}).get("meta", {}).get("fast_backend", "torch")})
+speedbook.command_tables(command)
 
 # %% [markdown]
 # ## On a GPU (paper profile)
@@ -168,14 +159,8 @@ else:
 
 # %%
 gpu = speedbook.gpu_side(profile)
-for name, value in speedbook.gpu_facts(gpu).items():
-    glue(f"speed_{name}", value, display=False)
-if gpu is None:
-    print("no GPU benchmark recorded for the paper profile (a lease's bench stage records one)")
-else:
-    print(bench.provenance(gpu.meta))
-    tables.show(gpu.speedups())
-    tables.show(speedbook.stalls(gpu.table).round(2), caption="where each run's time went")
+speedbook.glue_facts(speedbook.gpu_facts(gpu))
+speedbook.gpu_tables(gpu, profile)
 
 # %% [markdown]
 # ## Tuning the stopping rule (training faces only)
@@ -195,11 +180,7 @@ else:
 # The test and out-of-domain images of the benchmark played no part in the choice.
 
 # %%
-if tuning is None:
-    print("no tuning recorded (run `python -m ganz.study.bench tune`)")
-else:
-    tables.show(tuning["table"].drop(columns=["images"]),
-                caption="the rule replayed on training faces, per adapter and (ε, k)")
+speedbook.tuning_table(tuning)
 
 # %% [markdown]
 # ## Secondary: PSNR against time, and the oracle stop
@@ -221,4 +202,6 @@ bench.plot_time_to_psnr(res.table, res.summary)
 
 # %%
 tables.show(res.costs())
+
+# %% tags=["remove-cell"]
 assert all(math.isfinite(v) for k, v in facts.items() if k.startswith("full_"))

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -33,7 +33,7 @@ profile = None
 device = "auto"
 
 # %%
-from ganz.report import runs, tables
+from ganz.report import runs, scorecard, tables
 
 # %%
 r = runs.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
@@ -46,7 +46,17 @@ r = runs.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
 tables.show(runs.provenance_table(r))
 
 # %% [markdown]
-# ## Numbers
+# ## The scorecard
+#
+# Every number the paper printed, on the profile each figure's verdict rests on: ours beside it,
+# the difference, the tolerance, whether it holds and the main cause of the gap. The landing page
+# summarises it one row per figure.
+
+# %% tags=["full-width"]
+scorecard.numbers_table(r)
+
+# %% [markdown]
+# ## Numbers, both profiles
 #
 # Each cell gives the median PSNR in dB and the [min–max] range over images where known.
 # The last column is our median minus the paper's. The figure pages mark the paper's approximate

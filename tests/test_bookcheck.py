@@ -18,8 +18,8 @@ def _book(tmp_path: Path, fig2: str, summary: str = "<p>ok</p>") -> tuple[Path, 
     toc = tmp_path / "_toc.yml"
     toc.write_text(TOC)
     html = tmp_path / "html"
-    (html / "notebooks").mkdir(parents=True)
-    (html / "_images").mkdir()
+    (html / "notebooks").mkdir(parents=True, exist_ok=True)
+    (html / "_images").mkdir(exist_ok=True)
     (html / "_images" / "a.png").write_bytes(PNG)
     (html / "intro.html").write_text("<html><body><p>intro</p></body></html>")
     (html / "notebooks" / "fig2.html").write_text(f"<html><body>{fig2}</body></html>")
@@ -136,3 +136,60 @@ def test_alt_text_must_not_be_a_path(tmp_path, capsys):
     out = _problems(tmp_path, capsys, GOOD_FIG.replace(
         'alt="PSNR against ratio, one panel per split"', 'alt="_images/a.png"'))
     assert "has no meaningful alt text" in out
+
+
+SECTION = ('<section id="whole-commands"><h2>Whole commands<a class="headerlink">#</a></h2>'
+           '<p>A user runs a command.</p><div class="cell docutils container">'
+           '<div class="cell_input docutils container"><pre>x</pre></div>'
+           '<div class="cell_output docutils container">{out}</div></div></section>')
+
+
+def test_a_section_that_runs_code_must_show_something(tmp_path, capsys):
+    log_only = SECTION.format(out='<div class="output stream"><pre>source: a.csv</pre></div>')
+    toc, html = _book(tmp_path, GOOD_FIG, summary=log_only)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    assert "section 'Whole commands' runs code but shows no table" in capsys.readouterr().out
+    for shown in ('<div class="output text_html"><table><tr><td>1</td></tr></table></div>',
+                  "<p class='ganz-table-missing'>Not shown: none recorded.</p>",
+                  "<p>a Markdown result</p>"):
+        toc, html = _book(tmp_path, GOOD_FIG, summary=SECTION.format(out=shown))
+        assert bookcheck.main([str(html), "--toc", str(toc)]) == 0
+
+
+def test_prose_pointing_at_a_missing_table_fails(tmp_path, capsys):
+    prose = '<section id="cost"><h2>Cost</h2><p>The table below gives the FLOPs.</p></section>'
+    toc, html = _book(tmp_path, GOOD_FIG, summary=prose)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    assert "says 'The table below' but has no table" in capsys.readouterr().out
+
+
+def _fig_with_verdict(by_how_much: str, each: str = "") -> str:
+    table = ('<div class="ganz-table"><table><tr><th>profile</th><th>adapter</th><th>method</th>'
+             '<th>images</th><th>ours − paper (dB)</th></tr>'
+             '<tr><td>paper</td><td>random_linear</td><td>ganz</td><td>20</td><td>-4.12</td></tr>'
+             '<tr><td>paper</td><td>random_linear</td><td>ganz</td><td>20</td><td>-1.02</td></tr>'
+             '<tr><td>paper</td><td>keep_linear</td><td>ganz</td><td>20</td><td>2.27</td></tr>'
+             '<tr><td>cpu-small</td><td>random_linear</td><td>ganz</td><td>8</td><td>-8.90</td></tr>'
+             '</table></div>')
+    verdict = ('<section id="verdict"><h2>Verdict</h2><p><em>Resting on profile paper: 64×64.</em>'
+               f'</p><p><strong>Reproduces:</strong> the wavelet wins{each}.</p>'
+               f'<p><strong>By how much:</strong> {by_how_much}</p><p>Most likely reason: x.</p>'
+               '<p><strong>Secondary comparison, profile cpu-small:</strong> -8.9 to -8.9 dB '
+               'from the paper.</p></section>')
+    return ('<img alt="PSNR against ratio, one panel per split" src="../_images/a.png" />'
+            + table + verdict)
+
+
+def test_verdict_numbers_must_match_its_table(tmp_path, capsys):
+    good = _fig_with_verdict("our GANZ PSNR is -4.1 to -1.0 dB from the paper's values.",
+                             " (20 pictures each)")
+    toc, html = _book(tmp_path, good)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 0
+    bad = _fig_with_verdict("our GANZ PSNR is -4.1 to +2.3 dB from the paper's values "
+                            "(-3.0 dB).", " (8 pictures each)")
+    toc, html = _book(tmp_path, bad)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    out = capsys.readouterr().out
+    assert "verdict says -4.1 to +2.3 dB from the paper, its table has -4.12 to -1.02 dB" in out
+    assert "verdict's difference -3.0 dB is not in its table" in out
+    assert "verdict says 8 pictures each; its table counts [20]" in out

@@ -121,3 +121,22 @@ def test_fig3_tolerance_comes_from_the_originals_own_gaps():
     pooled = paper.compare("fig3", pd.DataFrame(rows))
     ood = pooled[(pooled["split"] == "ood") & (pooled["adapter"] == "no_linear")].iloc[0]
     assert ood["paper"] == "30.61 [27.6–36.6]"  # median [min–max] of the 8 labels
+
+
+def test_fig4_has_three_panels_and_compares_the_pictures_run():
+    pub = paper.paper_numbers("fig4")
+    assert set(pub["image"]) == {"034782", "196479", "jack"}
+    jack = paper.paper_numbers("fig4", ["jack.png"])
+    assert set(jack["image"]) == {"jack"} and len(jack) == 11
+    ours = pd.DataFrame({"image": ["jack.png"], "split": "ood", "dim": 64, "adapter": "random_linear",
+                         "ratio": 10.0, "method": "ganz", "psnr": 20.0, "bytes": 100})
+    table = paper.compare("fig4", ours)
+    assert set(table["image"]) == {"jack"}
+    panels = paper.fig4_panels({"paper": ours})
+    assert panels["panel"].tolist() == ["a", "b", "c"]
+    assert panels["run_under"].tolist() == ["", "", "paper"]
+    assert panels["stand_in"].tolist() == ["000001", "008551", "jack"]
+    note = paper.fig4_panels_note({"paper": ours})
+    assert "(a) training face `034782`" in note and "`008551` stands in" in note
+    assert paper.fig4_panels_note({"paper": pd.concat([ours, ours.assign(image="000001.jpg"),
+                                                       ours.assign(image="008551.jpg")])}) == ""

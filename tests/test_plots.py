@@ -142,5 +142,5 @@ def test_a_longer_run_of_a_dim_is_its_own_curve():
     logs = pd.concat([log.assign(run="d64"), log.assign(run="d64-long", m_global=0.2)])
     _is_png_figure(plots.training(logs))
     v = verdicts.training(logs)
-    assert v.facts == {"falling": 1, "models": 2}
+    assert v.facts == {"falling": 1, "models": 2, "flat": 1, "rising": 0}
     assert "- d_t = 64: M_global" in v.text and "- d_t = 64, long run: M_global" in v.text

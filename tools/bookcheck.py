@@ -13,7 +13,14 @@
 * nothing is loaded from outside the site: no ``<script src>`` or stylesheet ``<link>`` with an
   external URL (maths included: MathJax is served from ``_static``);
 * no absolute file-system path of the build machine appears in a page's text;
-* each figure page ends with a verdict: a section ``Verdict`` with numbers in it.
+* each figure page ends with a verdict: a section ``Verdict`` with numbers in it;
+* nothing is silently missing: a section with code cells shows a table, a picture or a note
+  saying why not (a line of provenance alone does not count), and prose that points at a table
+  ("the table below", "the tables below", "the following table") has one in its section;
+* a figure verdict's numbers agree with its "paper vs ours" table: every ``X to Y dB`` range and
+  single signed difference in its "By how much" paragraph (the verdict's own profile) is the
+  min and max of, or a value in, the table's "ours − paper (dB)" column for GANZ rows of that
+  profile (±0.05 dB, the rounding), and every "N pictures each" is a count in its images column.
 
 It prints one line per problem and exits 1 if there are any (warnings printed on stderr by a
 notebook are listed as notes and do not fail the check).
@@ -88,6 +95,20 @@ class PageScan:
     inline_urls: list[str] = field(default_factory=list)  # external URLs named in inline scripts
     text: list[str] = field(default_factory=list)  # visible text (no script/style)
     verdict: list[str] | None = None  # text of the "Verdict" section, if any
+    tables: list[list[list[str]]] = field(default_factory=list)  # rows of cells, per <table>
+    sections: list["Section"] = field(default_factory=list)  # closed <section>s, innermost first
+
+
+@dataclass
+class Section:
+    """What one ``<section>`` shows directly (not counting its subsections)."""
+
+    id: str
+    title: str = ""
+    level: int = 0  # its heading's level (1 for the page's title)
+    cells: int = 0  # notebook code cells
+    shown: int = 0  # tables, pictures and "not shown" notes
+    prose: list[str] = field(default_factory=list)  # text outside code cells and tables
 
 
 class _Scanner(HTMLParser):
@@ -106,6 +127,16 @@ class _Scanner(HTMLParser):
     _skip = 0  # inside <script>/<style>
     _cell: list[str] | None = None
     _verdict_depth: int | None = None
+    _heading: list[str] | None = None
+    _table_depth = 0
+    _code_depth: int | None = None  # stack depth of the open notebook code cell
+    _result_depth: int | None = None  # stack depth of the open cell output container
+
+    @property
+    def _sections(self) -> list[Section]:
+        if not hasattr(self, "_open_sections"):
+            self._open_sections: list[Section] = []
+        return self._open_sections
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -121,8 +152,24 @@ class _Scanner(HTMLParser):
         if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and \
                 EXTERNAL.match(a.get("href") or ""):
             self.scan.external.append(f"stylesheet {a['href']}")
+        classes_here = set((a.get("class") or "").split())
+        if tag == "table":
+            self._table_depth += 1
+            self.scan.tables.append([])
+            if self._sections:
+                self._sections[-1].shown += 1
+        if tag == "tr" and self.scan.tables and self._table_depth:
+            self.scan.tables[-1].append([])
         if tag in ("td", "th"):
             self._cell = []
+        if self._sections and (tag == "img" or "ganz-table-missing" in classes_here or (
+                self._result_depth is not None and tag in ("p", "ul", "ol", "figure"))):
+            self._sections[-1].shown += 1  # a rendered result (Markdown output counts; a log line not)
+        if tag in ("h1", "h2", "h3", "h4") and self._sections and not self._sections[-1].title:
+            self._heading = []
+            self._sections[-1].level = int(tag[1])
+        if tag == "section":
+            self._sections.append(Section(a.get("id") or ""))
         if tag == "section" and (a.get("id") or "").startswith("verdict"):
             self.scan.verdict = []
             self._verdict_depth = len(self._stack) + 1
@@ -130,6 +177,12 @@ class _Scanner(HTMLParser):
             return
         classes = frozenset((a.get("class") or "").split())
         self._stack.append((tag, classes))
+        if tag == "div" and "cell" in classes and self._code_depth is None:
+            self._code_depth = len(self._stack)
+            if self._sections:
+                self._sections[-1].cells += 1
+        if tag == "div" and "cell_output" in classes and self._result_depth is None:
+            self._result_depth = len(self._stack)
         if self._output_depth is None and tag == "div" and "output" in classes:
             self._output_depth = len(self._stack)
             self._output_classes = classes
@@ -139,13 +192,28 @@ class _Scanner(HTMLParser):
         if tag in ("img", "link"):
             self.handle_starttag(tag, attrs)
 
+    def close(self) -> None:
+        super().close()
+        while self._sections:
+            self.scan.sections.append(self._sections.pop())
+
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip = max(self._skip - 1, 0)
             return
         if tag in ("td", "th") and self._cell is not None:
-            self.scan.cells.append("".join(self._cell).strip())
+            text = "".join(self._cell).strip()
+            self.scan.cells.append(text)
+            if self._table_depth and self.scan.tables and self.scan.tables[-1]:
+                self.scan.tables[-1][-1].append(text)
             self._cell = None
+        if tag == "table":
+            self._table_depth = max(self._table_depth - 1, 0)
+        if tag in ("h1", "h2", "h3", "h4") and self._heading is not None and self._sections:
+            self._sections[-1].title = "".join(self._heading).replace("#", "").strip()
+            self._heading = None
+        if tag == "section" and self._sections:
+            self.scan.sections.append(self._sections.pop())
         if tag == "section" and self._verdict_depth is not None \
                 and len(self._stack) <= self._verdict_depth:
             self._verdict_depth = None
@@ -154,6 +222,10 @@ class _Scanner(HTMLParser):
         # pop to the matching tag (tolerates sloppy nesting)
         while self._stack:
             t, _ = self._stack.pop()
+            if self._code_depth is not None and len(self._stack) < self._code_depth:
+                self._code_depth = None
+            if self._result_depth is not None and len(self._stack) < self._result_depth:
+                self._result_depth = None
             if self._output_depth is not None and len(self._stack) < self._output_depth:
                 self.scan.outputs.append((self._output_classes, "".join(self._text)))
                 self._output_depth = None
@@ -165,6 +237,12 @@ class _Scanner(HTMLParser):
             self.scan.inline_urls += re.findall(r"https?://[^\s\"'<>]+\.js\b", data)
             return
         self.scan.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+        elif self._sections and self._code_depth is None and not self._table_depth:
+            self._sections[-1].prose.append(data)
+        if self._sections and "Not shown:" in data:
+            self._sections[-1].shown += 1
         if self._cell is not None:
             self._cell.append(data)
         if self._verdict_depth is not None and self.scan.verdict is not None:
@@ -223,6 +301,97 @@ def page_problems(scan: PageScan, figure_page: bool | object = False) -> list[st
     return out
 
 
+TABLE_POINTER = re.compile(r"\b(?:the|these|two) tables? (?:below|beside)\b|\bthe following "
+                           r"tables?\b|\btables? below\b", re.I)
+
+
+def section_problems(scan: PageScan) -> list[str]:
+    """Sections that run code but show nothing, or point at a table they do not have; the page's
+    title section (level 1: parameters, imports, provenance) is not asked to show a result."""
+    out = []
+    for sec in scan.sections:
+        name = sec.title or sec.id
+        if sec.shown:
+            continue
+        if sec.cells and sec.level > 1:
+            out.append(f"section {name!r} runs code but shows no table, picture or result "
+                       f"(show it, or a note saying why not)")
+        elif TABLE_POINTER.search(" ".join(sec.prose)):
+            m = TABLE_POINTER.search(" ".join(sec.prose))
+            out.append(f"section {name!r} says {m.group(0)!r} but has no table")
+    return out
+
+
+NUMBER = r"[+\-−]?\d+(?:\.\d+)?"
+RANGE = re.compile(rf"({NUMBER}) to ({NUMBER}) dB")
+SIGNED = re.compile(r"\(([+\-−]\d+\.\d+) dB")
+EACH = re.compile(r"(\d+) pictures each")
+ROUNDING = 0.051
+
+
+def _num(text: str) -> float | None:
+    try:
+        return float(text.replace("−", "-").replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _compare_table(scan: PageScan, profile: str) -> tuple[list[float], set[int]] | None:
+    """The differences (GANZ rows, trained layer excluded) and image counts of ``profile`` in the
+    page's first "paper vs ours" table (a header "ours − paper (dB)")."""
+    for table in scan.tables:
+        if not table or "ours − paper (dB)" not in table[0]:
+            continue
+        head = table[0]
+        col = {h: i for i, h in enumerate(head)}
+
+        def cell(row: list[str], name: str) -> str:
+            return row[col[name]] if name in col and col[name] < len(row) else ""
+
+        rows = [r for r in table[1:] if len(r) == len(head)
+                and cell(r, "method") in ("ganz", "GANZ")
+                and "keep_linear" not in (cell(r, "adapter"), cell(r, "first layer"))
+                and (not cell(r, "profile") or cell(r, "profile") == profile)]
+        deltas = [v for v in (_num(cell(r, "ours − paper (dB)")) for r in rows) if v is not None]
+        counts = {int(v) for v in (_num(cell(r, "images")) for r in rows) if v is not None}
+        return deltas, counts
+    return None
+
+
+def verdict_problems(scan: PageScan) -> list[str]:
+    """A figure verdict's differences and counts against its "paper vs ours" table."""
+    text = " ".join(scan.verdict or [])
+    m = re.search(r"Resting on profile ([\w-]+)", text)
+    if not m:
+        return []
+    own = text.split("Secondary comparison")[0]
+    found = _compare_table(scan, m.group(1))
+    if found is None:
+        return []
+    deltas, counts = found
+    out = []
+    how = re.search(r"By how much:(.*?)(?:Most likely reason|Reproduces|Does not|Too close|"
+                    r"Partly|Not judged|$)", own, re.S)
+    if how and deltas:
+        para = how.group(1)
+        if "from those labels" in para or "from the paper" in para:
+            lo, hi = min(deltas), max(deltas)
+            for a, b in RANGE.findall(para):
+                x, y = _num(a), _num(b)
+                if x is not None and y is not None and (
+                        abs(x - lo) > ROUNDING or abs(y - hi) > ROUNDING):
+                    out.append(f"verdict says {a} to {b} dB from the paper, its table has "
+                               f"{lo:+.2f} to {hi:+.2f} dB")
+        for a in SIGNED.findall(para):
+            x = _num(a)
+            if x is not None and not any(abs(x - d) <= ROUNDING for d in deltas):
+                out.append(f"verdict's difference {a} dB is not in its table")
+    for n in EACH.findall(own):
+        if counts and int(n) not in counts:
+            out.append(f"verdict says {n} pictures each; its table counts {sorted(counts)}")
+    return out
+
+
 def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
     """Problems (fail) and notes (informational) for the rendered pages."""
     problems: list[str] = []
@@ -247,6 +416,9 @@ def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
         if FIGURE_PAGE.search(name) and not scan.images:
             problems.append(f"{name}: figure page has no image")
         problems += [f"{name}: {p}" for p in page_problems(scan, FIGURE_PAGE.search(name))]
+        problems += [f"{name}: {p}" for p in section_problems(scan)]
+        if FIGURE_PAGE.search(name):
+            problems += [f"{name}: {p}" for p in verdict_problems(scan)]
         on_demand.update(scan.inline_urls)
         for classes, text in scan.outputs:
             first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")

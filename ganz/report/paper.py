@@ -55,13 +55,75 @@ def _load() -> pd.DataFrame:
     return df
 
 
-def paper_numbers(figure: str) -> pd.DataFrame:
-    """The paper's numbers for one figure (e.g. ``"fig5"``); an empty frame if it printed none."""
+def paper_numbers(figure: str, images=None) -> pd.DataFrame:
+    """The paper's numbers for one figure (e.g. ``"fig5"``); an empty frame if it printed none.
+    ``images`` (names, with or without extension) keeps the rows of those pictures (fig. 4's
+    panels) and the rows that name none."""
     df = _load()
     known = sorted(set(df["figure"]) | set(KEYS))
     if figure not in known:
         raise ValueError(f"unknown figure {figure!r}; expected one of {', '.join(known)}")
-    return df[df["figure"] == figure].reset_index(drop=True).copy()
+    rows = df[df["figure"] == figure]
+    if images is not None:
+        stems = {_stem(i) for i in images}
+        rows = rows[rows["image"].isna() | rows["image"].map(lambda i: _stem(i) in stems)]
+    return rows.reset_index(drop=True).copy()
+
+
+def _stem(name: object) -> str:
+    """A picture's name without its file extension (the paper names ``jack``, we ``jack.png``)."""
+    return "" if pd.isna(name) else PurePath(str(name)).stem
+
+
+#: the paper's Fig. 4 panels by split: its caption reads (a) train, (b) test, (c) out-of-domain
+FIG4_PANELS = {"train": "a", "test": "b", "ood": "c"}
+
+
+def fig4_panels(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per panel of the paper's Fig. 4: its letter, split and picture, the picture that
+    stands in for it here (``stand_in``: a face missing from our CelebA copy) and the profiles of
+    ``tables`` (profile -> results table) that ran it (``run_under``, "" if none)."""
+    from ..core.data import load_manifest
+
+    pub = paper_numbers("fig4").dropna(subset=["image"]).drop_duplicates("image")
+    stand_in = {_stem(e["replaces"]): _stem(e["name"])
+                for picks in load_manifest().get("original", {}).get("figures", {}).values()
+                for e in picks if "replaces" in e}
+    rows = []
+    for _, p in pub.iterrows():
+        ours = stand_in.get(p["image"], p["image"])
+        ran = [name for name, t in tables.items()
+               if "image" in t and t["image"].map(_stem).isin({p["image"], ours}).any()]
+        rows.append({"panel": FIG4_PANELS.get(p["split"], "?"), "split": p["split"],
+                     "picture": p["image"], "stand_in": ours, "run_under": ", ".join(ran)})
+    return pd.DataFrame(rows).sort_values("panel", ignore_index=True)
+
+
+def fig4_panels_note(tables: Mapping[str, pd.DataFrame]) -> str:
+    """A sentence on the paper's Fig. 4 panels that ``tables`` lack ("" when every one is run)."""
+    panels = fig4_panels(tables)
+    missing = panels[panels["run_under"] == ""]
+    if missing.empty:
+        return ""
+    kinds = {"train": "training face", "test": "held-out face", "ood": "out-of-domain picture"}
+
+    def name(r: pd.Series) -> str:
+        return f"({r['panel']}) {kinds.get(r['split'], r['split'])} `{r['picture']}`"
+
+    def why(r: pd.Series) -> str:
+        if r["stand_in"] == r["picture"]:
+            return f"{name(r)}: not run yet"
+        return (f"{name(r)}: not in our CelebA copy; `{r['stand_in']}` stands in for it (as in "
+                f"Figs. 3 and 8) and has not been run for this figure yet")
+
+    run = panels[panels["run_under"] != ""]
+    shown = (f"This page shows panel {', '.join(run['panel'])} only" if len(run)
+             else "This page shows none of them")
+    profiles = " or ".join(f"`{p}`" for p in tables) or "any profile"
+    return (f"The paper's Fig. 4 has {len(panels)} panels: "
+            f"{', '.join(name(r) for _, r in panels.iterrows())}. {shown}. Missing under "
+            f"{profiles}: {'; '.join(why(r) for _, r in missing.iterrows())}. The paper's labels "
+            f"for every panel are in `data/paper_numbers.csv`.")
 
 
 def _table_pixels(ours: pd.DataFrame) -> int | None:
@@ -154,8 +216,8 @@ def _range(median: float, lo: float, hi: float) -> str:
     parts = []
     if not math.isnan(median):
         parts.append(f"{median:.2f}")
-    if not (math.isnan(lo) or math.isnan(hi)):
-        parts.append(f"[{lo:.1f}–{hi:.1f}]")
+    if not (math.isnan(lo) or math.isnan(hi)) and (lo != hi or math.isnan(median)):
+        parts.append(f"[{lo:.1f}–{hi:.1f}]")  # one value (one picture) has no range
     return " ".join(parts) if parts else DASH
 
 
@@ -169,14 +231,17 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
     our rows, so the table still shows what was run. ``delta_db`` = our median − the paper's median.
     Where the paper printed file sizes, ``ours_kib``/``paper_kib`` give the median file size.
     ``n_pixels`` (N) defaults to the profile's, from the table's ``profile`` column.
-    ``paper_approx`` is True where a published value was read off a plot.
+    ``paper_approx`` is True where a published value was read off a plot; ``ours_median``,
+    ``paper_median``, ``paper_min`` and ``paper_max`` are the numbers behind the text columns.
     """
     if figure not in KEYS:
         raise ValueError(f"no PSNR comparison for {figure!r}; expected one of {', '.join(KEYS)}")
     keys = KEYS[figure]
     if "psnr" not in ours or "method" not in ours:
         raise ValueError("the results table needs 'method' and 'psnr' columns")
-    pub = paper_numbers(figure)
+    # a figure of named pictures (fig. 4's panels) is compared on the pictures that were run
+    pub = paper_numbers(figure, ours["image"].dropna().unique()
+                        if "image" in keys and "image" in ours else None)
     mine = ours.copy()
     if figure in POOLED_SPLITS:
         mine["split"] = "all"
@@ -216,7 +281,8 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
 
     order = [k for k in SORT_ORDER if k in keys]
     table = table.sort_values(order, key=_sort_key, kind="stable")
-    columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median"]
+    columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median",
+                      "paper_min", "paper_max"]
     columns += ["ours_kib", "paper_kib"] if sizes else []
     columns += ["paper_approx", "paper_note"]
     if published_only:

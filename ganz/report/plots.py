@@ -7,6 +7,8 @@ The pictures (originals beside reconstructions) are ``ganz.report.pictures``.
 """
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -118,6 +120,9 @@ def fig4(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
         ax.plot(row["ratio"], row["psnr"], marker="*", markersize=13, color=palette["ganz"],
                 linestyle="none", label="GANZ, trained linear layer")
     pub = _paper_rows(paper)
+    if not pub.empty and "image" in table and "image" in pub:  # the panel of this picture only
+        stems = {PurePath(str(i)).stem for i in table["image"].dropna()}
+        pub = pub[pub["image"].isna() | pub["image"].astype(str).isin(stems)]
     for _, p in pub.iterrows():
         color = palette.get(p["method"], "black")
         ax.plot(p["ratio"], p["psnr"], color=color, **PAPER_STYLE)

@@ -112,6 +112,30 @@ class Runs:
                           for n, r in self.results.items()], ignore_index=True
                          ).pipe(lambda t: t[["profile", *[c for c in t if c != "profile"]]])
 
+    def medians(self, rows: Sequence[str]) -> tables.Table:
+        """Median PSNR (dB) per profile and ``rows`` (e.g. split and d_t), one column per method
+        (GANZ's first layer named when it is not the random one), and the pictures per row;
+        the tidy table, one row per picture, is the page's CSV."""
+        from .figure import ADAPTER_LABELS, METHOD_LABELS, SPLIT_ORDER
+
+        t = self.table()
+        adapter = t["adapter"].fillna("") if "adapter" in t else pd.Series("", index=t.index)
+        t["method"] = [METHOD_LABELS.get(m, m).split(" (")[0]
+                       + ("" if a in ("", "random_linear") else f", {ADAPTER_LABELS.get(a, a)}")
+                       for m, a in zip(t["method"], adapter)]
+        keys = ["profile", *rows]
+        wide = t.pivot_table(index=keys, columns="method", values="psnr", aggfunc="median",
+                             sort=False).round(2)
+        wide = wide[sorted(wide.columns, key=lambda c: (not c.startswith("GANZ"), c))]
+        wide.columns = [f"{c} (dB)" for c in wide.columns]
+        wide.insert(0, "pictures", t.groupby(keys, sort=False)["image"].nunique())
+        order = {"profile": {p: i for i, p in enumerate(self.results)},
+                 "split": {s: i for i, s in enumerate(SPLIT_ORDER)}}
+        wide = wide.reset_index().sort_values(
+            keys, key=lambda c: c.map(order[c.name]) if c.name in order else c, kind="stable")
+        return tables.show(wide, notes=[
+            "Median PSNR over the pictures of each row; the file below has every picture."])
+
     def compare(self, published_only: bool = False) -> tables.Table:
         """Paper vs ours per profile (the verdict's first), as one table with a ``profile`` column."""
         parts, approx = [], []
@@ -120,6 +144,15 @@ class Runs:
             approx += verdicts.paper_approx(self.figure, cmp)
             parts.append(cmp.assign(profile=name)[["profile", *cmp.columns]])
         return tables.paper_vs_ours(pd.concat(parts, ignore_index=True), approx)
+
+    def panels(self):
+        """Fig. 4: which of the paper's panels (pictures) the shown profiles ran, and why the
+        others are missing (``paper.fig4_panels_note``)."""
+        from IPython.display import Markdown
+
+        note = paper.fig4_panels_note({n: r.table for n, r in self.results.items()})
+        return Markdown(f"**Panels:** {note}" if note else
+                        "**Panels:** every panel of the paper's Fig. 4 is shown.")
 
     def verdict(self, **params) -> verdicts.Verdict:
         """The verdict on the main profile, then the others' as a secondary comparison; its

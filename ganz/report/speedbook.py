@@ -156,3 +156,68 @@ def gpu_facts(res: BenchResult | None) -> dict[str, float | str]:
             "gpu_steady_s": float(fast.get("steady_seconds", nan)),
             "gpu_start_s": float(fast.get("start_seconds", nan)),
             "gpu_flops_ratio": float(s["paper_flops_per_image"] / s["fast_flops_per_image"])}
+
+
+# ---------------------------------------------------------------------------- the page's tables
+def glue_facts(facts: dict, prefix: str = "speed_") -> None:
+    """Glue every fact as ``<prefix><name>`` (not displayed)."""
+    from myst_nb import glue
+
+    for name, value in facts.items():
+        glue(f"{prefix}{name}", value, display=False)
+
+
+def _provenance(meta: dict) -> str:
+    from ..study import bench
+
+    return bench.provenance(meta).replace("\n", "; ")
+
+
+def lower_images(per: pd.DataFrame):
+    """The images on which the fast method ends lower than the paper's, or a note that none do."""
+    from . import tables
+
+    lower = per[per["psnr_gap_db"] < 0]
+    if lower.empty:
+        return tables.Note("The fast method ends lower than the paper's on no image.")
+    return tables.show(lower, caption="images where fast ends lower")
+
+
+def command_tables(command: dict | None):
+    """The whole-command timings with their provenance, or why they are absent."""
+    from . import tables
+
+    if command is None:
+        return tables.Note("Not shown: no whole-command timings are recorded for this profile "
+                           "(`python -m ganz.study.bench command` records them).")
+    meta = {**command["meta"], "source": f"results/bench/command-{command['meta'].get('tag', '')}"
+                                         f"-cpu.csv"}
+    return tables.show(command["summary"].drop(columns=["threads"], errors="ignore"),
+                       caption=_provenance(meta))
+
+
+def gpu_tables(gpu: BenchResult | None, profile: str | None = None):
+    """The GPU benchmark's full-run table and where each run's time went, or why they are absent."""
+    from . import tables
+
+    if gpu is None:
+        set_to = profile or os.environ.get("GANZ_PROFILE")
+        why = (f"this page is set to profile `{set_to}`, and the GPU benchmark is the `paper` "
+               f"profile's" if set_to and set_to != "paper" else
+               "no GPU benchmark is recorded for the `paper` profile (a GPU session's bench "
+               "stage records one)")
+        return tables.Note(f"Not shown: {why}.")
+    return tables.Stack(tables.show(gpu.speedups(), caption=_provenance(gpu.meta)),
+                        tables.show(stalls(gpu.table).round(2),
+                                    caption="where each run's time went (seconds)"))
+
+
+def tuning_table(tuning: dict | None):
+    """The stopping rule replayed on training faces, or why it is absent."""
+    from . import tables
+
+    if tuning is None:
+        return tables.Note("Not shown: no tuning of the stopping rule is recorded for this "
+                           "profile (`python -m ganz.study.bench tune` records it).")
+    return tables.show(tuning["table"].drop(columns=["images"]),
+                       caption="the rule replayed on training faces, per adapter and (ε, k)")

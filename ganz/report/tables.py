@@ -26,6 +26,8 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "ours": ("ours: median [min–max] (dB)", None), "paper": ("paper: median [min–max] (dB)", None),
     "ours_kib": ("ours (KiB)", 2), "paper_kib": ("paper (KiB)", 2), "paper_note": ("paper's note", None),
     "ours_median": ("ours median (dB)", 2), "paper_median": ("paper median (dB)", 2),
+    "paper_approx": ("paper's value read off a plot", None), "image": ("picture", None),
+    "split": ("split", None), "adapter": ("first layer", None),
     "m_over_n": ("M / N", 3), "measurements": ("M", 0), "images_seen": ("training images seen", 0),
     "step": ("training step", 0), "mean": ("mean", 2), "std": ("std", 2), "min": ("min", 2),
     "25%": ("25 %", 2), "50%": ("median", 2), "75%": ("75 %", 2), "max": ("max", 2),
@@ -58,15 +60,38 @@ def fmt(value: object, decimals: int | None = None) -> str:
     return str(value)
 
 
+#: words of a snake_case column name as a reader writes them; a unit suffix becomes "(unit)"
+WORDS = {"psnr": "PSNR", "ssim": "SSIM", "flops": "FLOPs", "lr": "learning rate", "evals":
+         "evaluations", "kib": "KiB", "bpp": "bits per pixel", "speedup": "speed-up",
+         "gpu": "GPU", "cpu": "CPU", "r10": "R = 10", "tol": "tolerance", "db": "dB"}
+UNITS = {"db": "dB", "s": "s", "seconds": "s", "ms": "ms", "kib": "KiB", "bytes": "B", "mb": "MB"}
+
+
+def humanize(name: str) -> str:
+    """``psnr_gap_db`` → "PSNR gap (dB)", ``paper_run_seconds`` → "paper run (s)"; names
+    with spaces or capitals are kept as they are."""
+    if " " in name or name != name.lower() or "_" not in name:
+        return WORDS.get(name, name)
+    words = name.split("_")
+    unit = UNITS.get(words[-1]) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    text = " ".join(WORDS.get(w, w) for w in words)
+    return f"{text} ({unit})" if unit else text
+
+
 def _heading(col: object) -> str:
     if isinstance(col, tuple):
         return " ".join(_heading(c) for c in col if str(c))
-    return COLUMN_FORMATS.get(str(col), (str(col), None))[0]
+    known = COLUMN_FORMATS.get(str(col))
+    return known[0] if known else humanize(str(col))
 
 
 def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """``df`` (index reset, duplicates dropped) as strings, with unit headings."""
-    out = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df.copy()
+    # a named index is data (shown as columns); an unnamed one is pandas' row numbers (dropped)
+    named = any(n is not None for n in df.index.names)
+    out = df.reset_index() if named else df.reset_index(drop=True)
     out = out.drop_duplicates().reset_index(drop=True)
     decimals = dict(decimals or {})
     cols = {}
@@ -107,7 +132,8 @@ def show(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = (),
 
 def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Table:
     """A ``paper.compare`` table for reading: ``approx`` marks paper values read off a plot (≈)."""
-    t = cmp.drop(columns=[c for c in ("ours_median", "paper_median") if c in cmp]).copy()
+    t = cmp.drop(columns=[c for c in ("ours_median", "paper_median", "paper_min", "paper_max",
+                                      "paper_approx") if c in cmp]).copy()
     notes = []
     if approx is not None and "paper" in t:
         flags = list(approx)
@@ -123,3 +149,30 @@ def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> P
     path = Path(folder) / name
     write_csv(df, path)
     return path
+
+
+class Note:
+    """A short paragraph shown in place of a table that is absent, saying why."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return f"<p class='ganz-table-missing'>{html.escape(self.text)}</p>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Stack:
+    """Several tables (or notes) shown one after the other as one output."""
+
+    def __init__(self, *items: object):
+        self.items = [i for i in items if i is not None]
+
+    def _repr_html_(self) -> str:
+        return "".join(i._repr_html_() if hasattr(i, "_repr_html_")
+                       else f"<p>{html.escape(str(i))}</p>" for i in self.items)
+
+    def __repr__(self) -> str:
+        return "\n\n".join(map(repr, self.items))

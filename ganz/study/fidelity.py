@@ -9,6 +9,7 @@ medians before and after; they are kept in ``results/<profile>/wavelet-refresh.c
 from __future__ import annotations
 
 import argparse
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -206,7 +207,7 @@ def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
         image = eval_image("ood", "jack.png", 128)
     except MissingDataError:
         return None
-    pub = paper_numbers("fig4")
+    pub = paper_numbers("fig4", ["jack"])
     pub = pub[pub["method"] == "wavelet_original_code"].set_index("ratio")["psnr"]
     rows = []
     for r in ratios:
@@ -230,6 +231,49 @@ def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None
     return pd.DataFrame({"ratio": list(ratios), "median": [
         round(float(np.median([wavelet_baseline(im, r, "original_code").psnr for im in images])), 2)
         for r in ratios]})
+
+
+def train_faces(image_set: str = "original") -> int:
+    """Faces in the train split of our CelebA copy, read from the evaluation manifest (names are
+    numbered from 000001, so the first test face's number minus one), no images needed."""
+    from ..core.data import load_manifest
+
+    m = load_manifest()
+    entries = m["original"]["images"] if image_set == "original" else m["images"]
+    first_test = min(int(Path(e["name"]).stem) for e in entries if e["split"] == "test")
+    return first_test - 1
+
+
+def epoch_remainder(faces: int | None = None) -> dict:
+    """The original recipe's epochs over ``faces`` (default our train split): full batches only,
+    in the same sorted order every epoch, so the same last faces are never drawn."""
+    from ..core.config import TrainConfig
+
+    faces = train_faces() if faces is None else faces
+    batch = TrainConfig.original().batch_size
+    return {"faces": faces, "batch": batch, "steps": faces // batch, "dropped": faces % batch}
+
+
+def file_overheads(ratio: float = 768.0, paper_size: int = 128, size: int = 64) -> dict:
+    """Bytes a compressed file carries beyond its float32 latent: the original's (a gzipped
+    tensor plus a JSON of checkpoint name, SHA-1 and PSNR), from the file size the paper printed at
+    ``ratio``, and a ``.ganz`` file's at ``size``, from the format itself (generator id, sizes,
+    seed, latent scale and CRC)."""
+    from ..core.fileformat import GanzFile, pack
+    from ..report.paper import paper_numbers
+
+    pub = paper_numbers("fig4")
+    kib = float(pub.loc[(pub["ratio"] == ratio) & pub["file_kb"].notna(), "file_kb"].iloc[0])
+    d_paper = 3 * paper_size ** 2 // int(ratio)  # the original floors N / R
+    d_ours = round(3 * size ** 2 / 10)
+    z = np.random.default_rng(0).uniform(-1, 1, d_ours).astype(np.float32)
+    blob = pack(GanzFile("random_linear", size, size, 0, "0" * 16, z, scale=16.0))
+    raw = z.astype("<f4").tobytes()
+    stored = min(len(raw), len(zlib.compress(raw, 9)))  # the format deflates when that is smaller
+    return {"paper_ratio": ratio, "paper_latent_bytes": 4 * d_paper,
+            "paper_file_bytes": kib * 1024, "paper_overhead_bytes": kib * 1024 - 4 * d_paper,
+            "ganz_latent_bytes": stored, "ganz_file_bytes": len(blob),
+            "ganz_overhead_bytes": len(blob) - stored}
 
 
 def main(argv: list[str] | None = None) -> None:
