@@ -36,6 +36,7 @@ LONG_EVAL_S = 75.0  # seconds a call that goes on with it keeps for its R = 10 t
 LONG_RATIO = 10.0  # the done-when's ratio: the long model is evaluated there on every split
 LONG_HANDOFF = "d64-long"  # name of the long d64's handed-off state (OUT, then lease-state/)
 MAX_OUT_FILES = 8  # the device returns at most 8 files from OUT
+DRY_CALIBRATION_STEPS = 40  # dry: a fixed calibration, not as many steps as 30 s allow (up to 200)
 OTHER_DIMS = (128, 256, 512)
 MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
 RATE_MARGIN = 0.8  # share of d64's recorded training rate another dim's estimate counts on
@@ -169,7 +170,8 @@ class Lease:
 
         try:
             info = publish(src, name, "paper", copy_log=copy_log, device=self.device(),
-                           time_limit=max(min(30.0, self.left() / 4), 1.0))
+                           time_limit=max(min(30.0, self.left() / 4), 1.0),
+                           steps=DRY_CALIBRATION_STEPS if self.dry else None)
             self.say(f"published {name}: {info['calibration']}")
             members[f"ganz/zoo/{name}.safetensors"] = self.zoo() / f"{name}.safetensors"
         except Exception as e:  # noqa: BLE001
