@@ -9,8 +9,8 @@ packs what it finished into ``OUT`` the moment it ends (``train-d<dim>.tgz``, ``
 ``encoder.tgz``, ``bench.tgz``; at most 8 files with ``lease.log``), paths relative to the
 repository, so ``scripts/gpu/unpack.sh`` only extracts them. The long d64 also hands its training
 state off in ``d64-long-step<N>.state<i>of<n>`` parts (``ganz.train.handoff``), which unpack.sh
-puts in ``lease-state/``, where a later lease (mode ``long``) goes on from it. ``--dry`` runs the same code on CPU at
-toy size on synthetic images. Preflight and the dry run's images: ``ganz.study.leasecheck``; the
+puts in ``lease-state/``, where a later lease (mode ``long``) goes on from it. ``--dry`` runs the
+same code on CPU at toy size on synthetic images. Preflight and the dry run's images: ``ganz.study.leasecheck``; the
 FLOP plan: ``ganz.study.leaseplan``.
 """
 from __future__ import annotations
@@ -347,7 +347,8 @@ class Lease:
         ``celeba64-d64-long`` beside the default model, which stays as it is, when it saw more
         images than ``celeba64-d64`` (an R = 10 table of an earlier state is removed);
         :meth:`long_eval_stage` then measures it at R = 10. Packed as ``train-d64-long.tgz``,
-        handed off into OUT (:meth:`hand_off`), then checkpointed for the next call."""
+        handed off into OUT (:meth:`hand_off`) and checkpointed for the next call before the
+        publish (up to 30 s), so a SIGTERM there loses neither."""
         from .longmodel import long_table_path
 
         tcfg = self.train_cfg(epochs=1000)  # the deadline stops it (dry: 2 epochs a call)
@@ -362,6 +363,11 @@ class Lease:
             "until the deadline", resume=resume, handoff=handoff,
             epochs_per_call=int(os.environ.get("DRY_LONG_EPOCHS", "2")) if self.dry else None)
         self.long_trained = True
+        self.hand_off(trainer)
+        t0 = time.monotonic()
+        trainer.save()
+        self.say(f"train d64-long: checkpoint for a next call at step {trainer.step} "
+                 f"({time.monotonic() - t0:.1f} s)")
         self._keep(run / "log.csv", "long-d64.csv", members)
         self._keep(run / "samples.png", "long-d64-samples.png", members)
         seen, base = trainer.step * tcfg.batch_size, int(float(self.d64_log().get("images_seen", 0)))
@@ -371,11 +377,6 @@ class Lease:
         else:
             self.say(f"{LONG_MODEL} not published: {seen} images, not more than celeba64-d64's {base}")
         self.pack("train-d64-long.tgz", members)
-        self.hand_off(trainer)
-        t0 = time.monotonic()
-        trainer.save()
-        self.say(f"train d64-long: checkpoint for a next call at step {trainer.step} "
-                 f"({time.monotonic() - t0:.1f} s)")
 
     def _bounded(self, label: str, budget: float, work) -> None:
         """Run ``work()`` (inversions) within ``budget`` seconds: calls sized by ``jobs.DEADLINE``,
