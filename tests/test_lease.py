@@ -254,3 +254,122 @@ def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
     steps = [int(r["step"]) for r in csv.DictReader(open(later.run_dir("d64-long") / "log.csv"))]
     assert steps == sorted(set(steps)) and steps[-1] == 2 * first
     assert "ganz/zoo/celeba64-d64-long.safetensors" in members(dry.out / "train-d64-long.tgz")
+
+
+def _dry_long(tmp_path, name: str, epochs: int, tree=None, form: str | None = None) -> str:
+    """``DRY=1 lease.sh long`` in its own work folder (a fresh machine); ``tree``: the repository
+    it is sent with (DRY_TREE); ``form``: HANDOFF_FORM. Returns its output."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DRY": "1", "DRY_WORK": str(tmp_path / f"work-{name}"),
+           "OUT": str(tmp_path / f"out-{name}"), "DEADLINE_S": "1800", "LEASE_CLOCK": "ready",
+           "DRY_LONG_EPOCHS": str(epochs), "PY": sys.executable, "OMP_NUM_THREADS": "1"}
+    for k in ("GANZ_LONG_STATE", "DRY_TREE", "HANDOFF_FORM"):
+        env.pop(k, None)
+    env.update({"DRY_TREE": str(tree)} if tree is not None else {})
+    env.update({"HANDOFF_FORM": form} if form else {})
+    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/lease.sh"), "long"], env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    return r.stdout
+
+
+def _unpack(out, tree) -> None:
+    """unpack.sh of a dry lease's OUT into ``tree`` (not this repository)."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "UNPACK_ROOT": str(tree), "UNPACK_TABLES": "0"}
+    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/unpack.sh"), str(out)], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _run_state(work) -> dict:
+    return torch.load(work / "runs/paper-d64-long/latest.pt", weights_only=True)
+
+
+def _log(work) -> list[dict]:
+    import csv
+
+    with open(work / "runs/paper-d64-long/log.csv") as f:
+        return [{k: r[k] for k in ("step", "loss_d", "loss_g", "k", "lr")} for r in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The long d64 for 4 dry epochs in one lease: what two 2-epoch leases must equal."""
+    tmp = tmp_path_factory.mktemp("whole")
+    _dry_long(tmp, "c", 4)
+    return tmp / "work-c"
+
+
+@pytest.mark.slow
+def test_two_dry_leases_with_a_handoff_equal_one_uninterrupted_run(tmp_path, uninterrupted):
+    """``lease.sh long`` on a fresh machine goes on from the state an earlier lease handed off:
+    lease A trains the long d64 for 2 epochs and hands its state off in OUT; unpack.sh puts it
+    (and A's tables) into a tree; lease B, on a new machine with only that tree, goes on for 2
+    more epochs. B ends where one lease of 4 epochs ends: the same G, D, k and step bit for bit,
+    and the same last log row (the exact form, which fits at toy size; at 64×64 the compact form
+    travels: the next test)."""
+    said = _dry_long(tmp_path, "a", 2)
+    assert "state handed off (exact" in said
+    parts = sorted(p.name for p in (tmp_path / "out-a").glob("d64-long-step*"))
+    assert len(parts) == 1
+    tree = tmp_path / "tree"  # the repository of the next lease, as unpack.sh leaves it
+    _unpack(tmp_path / "out-a", tree)
+    assert sorted(p.name for p in (tree / "lease-state").iterdir()) == parts
+    assert (tree / "results/paper/training/long-d64.csv").is_file()
+    said = _dry_long(tmp_path, "b", 2, tree=tree)
+    step = int(parts[0].split("-step")[1].split(".")[0])
+    assert f"train d64-long: resumed at step {step} " in said and "from the handed-off state (exact" in said
+    b, c = _run_state(tmp_path / "work-b"), _run_state(uninterrupted)
+    assert b["step"] == c["step"] == 2 * step and b["k"] == c["k"]
+    for key in ("generator", "discriminator"):
+        assert all(torch.equal(b[key][n], c[key][n]) for n in c[key])
+    steps = [int(r["step"]) for r in _log(tmp_path / "work-b")]  # B's log goes on from A's rows
+    assert steps == sorted(set(steps)) and step in steps and steps[-1] == 2 * step
+    assert _log(tmp_path / "work-b")[-1] == _log(uninterrupted)[-1]  # last window: losses, k, lr
+
+
+@pytest.mark.slow
+def test_two_dry_leases_with_a_compact_handoff_continue_the_run(tmp_path, uninterrupted):
+    """The form a 64×64 lease hands off (fp16 G and D, no Adam moments): B goes on from A's step
+    and k with Adam rebuilt from the last steps' batches, and ends at the same step as the
+    uninterrupted run with weights that differ only by the rounding and Adam's restart."""
+    said = _dry_long(tmp_path, "a", 2, form="compact")
+    assert "state handed off (compact" in said
+    tree = tmp_path / "tree"
+    _unpack(tmp_path / "out-a", tree)
+    said = _dry_long(tmp_path, "b", 2, tree=tree)
+    assert "from the handed-off state (compact: Adam rebuilt from" in said
+    b, c = _run_state(tmp_path / "work-b"), _run_state(uninterrupted)
+    assert b["step"] == c["step"]
+    gap = max(float((b["generator"][n] - c["generator"][n]).abs().max()) for n in c["generator"])
+    assert 0 < gap < 0.05, gap
+    print(f"compact handoff: |G_b - G_c| max {gap:.2e}; k {b['k']:.5f} vs {c['k']:.5f}")
+
+
+@pytest.mark.parametrize("clock", ["start", "ready"])
+def test_the_ready_clock_gives_the_stages_their_deadline_whatever_start_up_took(tmp_path, monkeypatch,
+                                                                                clock):
+    """LEASE_CLOCK=ready (the dry leases of scripts/test.sh): DEADLINE_S counts from the end of
+    preflight, so a slow start-up (a loaded machine) does not eat the stages' time; by default it
+    counts from the script's start (a real lease: the device call's limit)."""
+    seen = {}
+    monkeypatch.setattr(lease, "preflight", lambda dry: time.sleep(1.5) or [])
+    monkeypatch.setattr(lease.Lease, "run", lambda self, mode: seen.setdefault("left", self.left()))
+    monkeypatch.setenv("GANZ_LEASE_WORK", str(tmp_path / "work"))
+    monkeypatch.setenv("GANZ_LEASE_END", str(time.time() + 10))
+    monkeypatch.setenv("DEADLINE_S", "10")
+    monkeypatch.setenv("LEASE_CLOCK", clock)
+    import signal
+
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        assert lease.main(["auto", "--out", str(tmp_path / "out")]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, old)  # main() installs the lease's own handler
+    assert (9.5 < seen["left"] <= 10) if clock == "ready" else (seen["left"] < 8.6)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from ganz.core.paths import ROOT
 pytestmark = pytest.mark.slow
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
+SHARED = ROOT.parent / "shared" / "data"
 RUN_BY_CI = ("bash scripts/book.sh", "bash scripts/test.sh", "pytest -m")
 
 
@@ -58,9 +60,16 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def _env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GANZ_PROFILE",)}
+    """A user's environment: no ``GANZ_*`` settings but ``GANZ_DATA`` where the images are, and
+    the committed results copied aside (a figure run off its defaults writes there)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GANZ_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
-    env["GANZ_RESULTS"] = str(workdir / "results")  # a figure run off its defaults writes here
+    if SHARED.is_dir():
+        env["GANZ_DATA"] = str(SHARED)
+    results = workdir / "results"
+    if not results.is_dir():
+        shutil.copytree(ROOT / "results", results)
+    env["GANZ_RESULTS"] = str(results)
     return env
 
 

@@ -1,14 +1,16 @@
 """One GPU lease, planned to return something whatever happens (``scripts/gpu/lease.sh`` runs it).
 
-    python -m ganz.study.lease auto|train|experiments --out OUT [--dry]
+    python -m ganz.study.lease auto|train|experiments|long --out OUT [--dry]
     python -m ganz.study.lease plan          # FLOPs and expected times of each stage (no GPU needed)
 
 Stages share the time left until ``GANZ_LEASE_END`` (Unix seconds): training the paper profile's
 generators (original layout and recipe), publishing them, the paper profile's figures. Each stage
 packs what it finished into ``OUT`` the moment it ends (``train-d<dim>.tgz``, ``results-paper.tgz``,
 ``encoder.tgz``, ``bench.tgz``; at most 8 files with ``lease.log``), paths relative to the
-repository, so ``scripts/gpu/unpack.sh`` only extracts them. ``--dry`` runs the same code on CPU at
-toy size on synthetic images. Preflight and the dry run's images: ``ganz.study.leasecheck``; the
+repository, so ``scripts/gpu/unpack.sh`` only extracts them. The long d64 also hands its training
+state off in ``d64-long-step<N>.state<i>of<n>`` parts (``ganz.train.handoff``), which unpack.sh
+puts in ``lease-state/``, where a later lease (mode ``long``) goes on from it. ``--dry`` runs the
+same code on CPU at toy size on synthetic images. Preflight and the dry run's images: ``ganz.study.leasecheck``; the
 FLOP plan: ``ganz.study.leaseplan``.
 """
 from __future__ import annotations
@@ -32,6 +34,9 @@ LONG_MIN_S = 400.0  # seconds a call must have left to start it (lease 1's d64 t
 LONG_RESUME_MIN_S = 60.0  # training seconds a later call must have left to go on with it
 LONG_EVAL_S = 75.0  # seconds a call that goes on with it keeps for its R = 10 table (~40 s)
 LONG_RATIO = 10.0  # the done-when's ratio: the long model is evaluated there on every split
+LONG_HANDOFF = "d64-long"  # name of the long d64's handed-off state (OUT, then lease-state/)
+MAX_OUT_FILES = 8  # the device returns at most 8 files from OUT
+DRY_CALIBRATION_STEPS = 40  # dry: a fixed calibration, not as many steps as 30 s allow (up to 200)
 OTHER_DIMS = (128, 256, 512)
 MIN_STAGE_S = 5.0  # a stage with less time than this is skipped
 RATE_MARGIN = 0.8  # share of d64's recorded training rate another dim's estimate counts on
@@ -115,10 +120,11 @@ class Lease:
         return self.root / "runs" / f"paper-{tag}"
 
     def _train(self, tag: str, dim: int, tcfg, budget: float, what: str, resume: bool = False,
-               epochs_per_call: int | None = None):
-        """Train ``dim`` with ``tcfg`` (from scratch, or from the run's checkpoint on this machine
-        when ``resume``) until it ends, ``budget`` seconds pass or ``epochs_per_call`` more epochs
-        are done; the raw run (``runs/paper-<tag>/``) is packed as ``train-<tag>.tgz`` at once.
+               epochs_per_call: int | None = None, handoff: tuple[Path, str] | None = None):
+        """Train ``dim`` with ``tcfg`` (from scratch, or when ``resume`` from the run's checkpoint on
+        this machine, else from the state ``handoff`` = (folder, name) an earlier lease handed off)
+        until it ends, ``budget`` seconds pass or ``epochs_per_call`` more epochs are done; the raw
+        run (``runs/paper-<tag>/``) is packed as ``train-<tag>.tgz`` at once.
         Returns (trainer, run dir, packed members)."""
         from ..core.data import celeba_array
         from ..train.began import Trainer, stop_on_sigterm
@@ -134,6 +140,18 @@ class Lease:
         if resume and trainer.load():
             self.say(f"train {tag}: resumed at step {trainer.step} "
                      f"({trainer.step * tcfg.batch_size} images seen)")
+        elif resume and handoff is not None:
+            from ..train.handoff import load_handoff
+
+            t1 = time.monotonic()
+            info = load_handoff(trainer, *handoff)
+            if info is not None:
+                adam = "exact" if info["form"] == "exact" else \
+                    f"Adam rebuilt from {info['rebuilt']} gradient-only steps"
+                self.say(f"train {tag}: resumed at step {trainer.step} "
+                         f"({trainer.step * tcfg.batch_size} images seen) from the handed-off state "
+                         f"({info['form']}: {adam}; k = {trainer.k:.4f}; "
+                         f"{time.monotonic() - t1:.1f} s)")
         more = epochs_per_call * trainer.per_epoch if epochs_per_call else None
         with stop_on_sigterm(trainer):
             why = trainer.run(progress=False, deadline=t0 + budget, stop_after=more)
@@ -152,7 +170,8 @@ class Lease:
 
         try:
             info = publish(src, name, "paper", copy_log=copy_log, device=self.device(),
-                           time_limit=max(min(30.0, self.left() / 4), 1.0))
+                           time_limit=max(min(30.0, self.left() / 4), 1.0),
+                           steps=DRY_CALIBRATION_STEPS if self.dry else None)
             self.say(f"published {name}: {info['calibration']}")
             members[f"ganz/zoo/{name}.safetensors"] = self.zoo() / f"{name}.safetensors"
         except Exception as e:  # noqa: BLE001
@@ -281,22 +300,74 @@ class Lease:
         leaves the device, so only a later call of the same lease and commit goes on from it."""
         return self.run_dir("d64-long") / "latest.pt"
 
+    def carried_long(self) -> tuple[Path, str] | None:
+        """The long d64's state handed off by an earlier lease, where it came with the tree
+        (``$GANZ_LONG_STATE``, ``lease-state/`` as ``lease.sh`` sets it), or None."""
+        from ..train.handoff import find_parts
+
+        folder = os.environ.get("GANZ_LONG_STATE")
+        if folder and find_parts(folder, LONG_HANDOFF):
+            return Path(folder), LONG_HANDOFF
+        return None
+
+    def out_room(self) -> int:
+        """Files OUT can still take (``MAX_OUT_FILES``), keeping one for ``results-paper.tgz``
+        (the long d64's R = 10 table is packed there after the handoff)."""
+        names = {p.name for p in self.out.iterdir() if p.is_file() and not p.name.startswith(".")}
+        return MAX_OUT_FILES - len(names) - ("results-paper.tgz" not in names)
+
+    def hand_off(self, trainer) -> None:
+        """The long d64's training state into OUT for a later lease (``ganz.train.handoff``: exact
+        when it fits, else compact; ``HANDOFF_FORM`` forces one), when OUT has room for it."""
+        from ..train.handoff import (MAX_BYTES, PART_BYTES, exact_bytes, choose_form, find_parts,
+                                     save_handoff)
+
+        t0 = time.monotonic()
+        form = os.environ.get("HANDOFF_FORM") or choose_form(trainer, MAX_BYTES)
+        for old in find_parts(self.out, LONG_HANDOFF).values():  # an earlier handoff of this call
+            for p in old:
+                p.unlink()
+        est = exact_bytes(trainer) // (6 if form == "compact" else 1)  # fp16 weights only
+        need = max(1, -(-est // PART_BYTES))
+        if self.out_room() < need:
+            self.say(f"train d64-long: state not handed off: OUT has room for {self.out_room()} "
+                     f"more files of {MAX_OUT_FILES}, the {form} state needs ~{need}")
+            return
+        parts = save_handoff(trainer, self.out, LONG_HANDOFF, form=form)
+        mb = sum(p.stat().st_size for p in parts) / 2**20
+        self.say(f"train d64-long: state handed off ({form}, step {trainer.step}, k = {trainer.k:.4f}): "
+                 f"{len(parts)} parts, {mb:.1f} MiB in {time.monotonic() - t0:.1f} s")
+
     def long_stage(self, budget: float, resume: bool = False) -> None:
         """d64 trained again from scratch with the original recipe for ``budget`` seconds, past
         its 50 epochs (our train split is 8,550 faces, the original's ~192,000: 50 epochs here are
         4 % of its images); ``resume``: a later call goes on from the checkpoint the last one left
-        on this machine (exact: same data order, lr schedule and k). Published as
+        on this machine (exact: same data order, lr schedule and k), or, on a fresh machine, from
+        the state an earlier lease handed off (:meth:`carried_long`). Published as
         ``celeba64-d64-long`` beside the default model, which stays as it is, when it saw more
         images than ``celeba64-d64`` (an R = 10 table of an earlier state is removed);
         :meth:`long_eval_stage` then measures it at R = 10. Packed as ``train-d64-long.tgz``,
-        then checkpointed for the next call."""
+        handed off into OUT (:meth:`hand_off`) and checkpointed for the next call before the
+        publish (up to 30 s), so a SIGTERM there loses neither."""
         from .longmodel import long_table_path
 
         tcfg = self.train_cfg(epochs=1000)  # the deadline stops it (dry: 2 epochs a call)
+        run = self.run_dir("d64-long")
+        handoff = self.carried_long() if resume else None
+        log = self.results() / "training" / "long-d64.csv"  # the earlier leases' rows
+        if handoff and not (run / "latest.pt").is_file() and log.is_file():
+            run.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, run / "log.csv")  # the run's log keeps its rows up to the step
         trainer, run, members = self._train(
             "d64-long", 64, tcfg, budget, "going on until the deadline" if resume else
-            "until the deadline", resume=resume, epochs_per_call=2 if self.dry else None)
+            "until the deadline", resume=resume, handoff=handoff,
+            epochs_per_call=int(os.environ.get("DRY_LONG_EPOCHS", "2")) if self.dry else None)
         self.long_trained = True
+        self.hand_off(trainer)
+        t0 = time.monotonic()
+        trainer.save()
+        self.say(f"train d64-long: checkpoint for a next call at step {trainer.step} "
+                 f"({time.monotonic() - t0:.1f} s)")
         self._keep(run / "log.csv", "long-d64.csv", members)
         self._keep(run / "samples.png", "long-d64-samples.png", members)
         seen, base = trainer.step * tcfg.batch_size, int(float(self.d64_log().get("images_seen", 0)))
@@ -306,10 +377,6 @@ class Lease:
         else:
             self.say(f"{LONG_MODEL} not published: {seen} images, not more than celeba64-d64's {base}")
         self.pack("train-d64-long.tgz", members)
-        t0 = time.monotonic()
-        trainer.save()
-        self.say(f"train d64-long: checkpoint for a next call at step {trainer.step} "
-                 f"({time.monotonic() - t0:.1f} s)")
 
     def _bounded(self, label: str, budget: float, work) -> None:
         """Run ``work()`` (inversions) within ``budget`` seconds: calls sized by ``jobs.DEADLINE``,
@@ -416,6 +483,11 @@ class Lease:
         least ``LONG_MIN_S`` left, d64 trained again for as long as the call allows, and on in the
         lease's next call (``celeba64-d64-long``), then its PSNR at R = 10; the codecs table's
         latents (not a paper figure: last)."""
+        if mode == "long":  # the long d64 only (on from its handed-off state), then its table
+            self.long_stages()
+            if self.has_long() and not self.has_long_eval() and self.left() - 10 >= MIN_STAGE_S:
+                self.guarded("long d64 eval", lambda: self.long_eval_stage(self.left() - 10))
+            return
         have64 = (self.zoo() / f"{model_name(64)}.safetensors").is_file()
         share = float(os.environ.get("TRAIN_SHARE", "0.6"))
         if mode in ("auto", "train") and not have64:
@@ -461,8 +533,9 @@ class Lease:
     def long_stages(self) -> None:
         """The long d64: from scratch in a call with ``LONG_MIN_S`` left when it does not exist yet;
         in a later call of the same lease on the same machine, on from the checkpoint the last
-        call left, keeping ``LONG_EVAL_S`` for its R = 10 table."""
-        if self.long_checkpoint().is_file():
+        call left, and in a later lease on from the state it handed off (carried in the tree),
+        each keeping ``LONG_EVAL_S`` for its R = 10 table."""
+        if self.long_checkpoint().is_file() or self.carried_long():
             if self.long_trained:
                 return
             budget = self.left() - 10 - float(os.environ.get("LONG_EVAL_S", "5" if self.dry else
@@ -512,7 +585,7 @@ class alarm:
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ganz.study.lease", description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["auto", "train", "experiments", "plan"])
+    p.add_argument("mode", choices=["auto", "train", "experiments", "long", "plan"])
     p.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "/tmp/ganz_out")))
     p.add_argument("--dry", action="store_true", help="CPU, toy sizes, synthetic images")
     a = p.parse_args(argv)
@@ -529,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         lease.say("preflight failed: " + "; ".join(problems))
         return 3
+    if os.environ.get("LEASE_CLOCK") == "ready":  # the deadline counts from here, not the start
+        lease.end = time.time() + float(os.environ.get("DEADLINE_S", "540"))
     lease.say(f"preflight ok; mode {a.mode}")
     if not a.dry:
         import torch

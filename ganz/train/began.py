@@ -93,6 +93,7 @@ class Trainer:
         self._gen = torch.Generator(device=self.device) if cuda else None
         self._acc, self._acc_n = torch.zeros(len(STATS), device=self.device), 0
         self.stop_requested = False  # set by a signal handler: the loop ends after this step
+        self._lr_override: float | None = None  # rebuild_moments: gradient-only steps at lr 0
 
     @property
     def k(self) -> float:
@@ -196,9 +197,29 @@ class Trainer:
     def _l1(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return self.loss_scale * (a.float() - b.float()).abs().mean()
 
+    def rebuild_moments(self, steps: int) -> int:
+        """Adam's moments for the current weights when they were not kept (a run handed from one
+        lease to the next in ``compact`` form, ``ganz.train.handoff``): ``steps`` gradient-only
+        steps (lr 0: no weight moves, k held) on the batches of the run's last ``steps`` steps, so
+        no new data is consumed and the step, k and data position are unchanged. Afterwards
+        both Adams are as if started ``steps`` steps ago (bias correction counted from there).
+        Returns the steps run (at most ``self.step``)."""
+        n = max(0, min(int(steps), self.step))
+        step, k = self.step, self._k.clone()
+        self._lr_override = 0.0
+        try:
+            for s in range(step - n, step):
+                self.step = s
+                self.train_step()
+                self._k = k.clone()
+        finally:
+            self._lr_override = None
+            self.step, self._k = step, k
+        return n
+
     def train_step(self) -> torch.Tensor:
         """One step; returns the step's stats (device tensor, order ``STATS``) without syncing."""
-        lr = self.lr(self.step)
+        lr = self.lr(self.step) if self._lr_override is None else self._lr_override
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = lr

@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # After a lease, here: bash scripts/gpu/unpack.sh DIR  (DIR = the files that came back from $OUT)
+# First puts back in the index what prepare.sh left out of the call (scripts/gpu/fit.py restore).
 # Extracts every train-d*.tgz, results-paper.tgz, encoder.tgz and bench.tgz into the repository:
 # ganz/zoo/ (published generators, encoders), results/paper/ (tables, jobs, training logs),
-# results/bench/ (the GPU benchmark), runs/ (raw exports, logs, sample grids).
+# results/bench/ (the GPU benchmark), runs/ (raw exports, logs, sample grids); moves the long
+# d64's handed-off state (d64-long-step<N>.state<i>of<n>) into lease-state/, replacing older parts,
+# where the next lease (prepare.sh long; lease.sh long) goes on from it.
+# UNPACK_ROOT=DIR unpacks into DIR instead of the repository (tests; the index is left alone);
+# UNPACK_TABLES=0 skips the partial tables and the results index.
 set -euo pipefail
-dir=${1:?usage: unpack.sh DIR}
-cd "$(dirname "$0")/../.."
+dir=$(cd "${1:?usage: unpack.sh DIR}" && pwd)
+code=$(cd "$(dirname "$0")/../.." && pwd)
+root=${UNPACK_ROOT:-$code}
+mkdir -p "$root"; root=$(cd "$root" && pwd)
+py=python3; [ -x "$code/.venv/bin/python" ] && py=$code/.venv/bin/python
+if [ -z "${UNPACK_ROOT:-}" ]; then
+  (cd "$code" && python3 scripts/gpu/fit.py restore)  # the index as it was before prepare.sh
+fi
+cd "$root"
 shopt -s nullglob
 n=0
 for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz "$dir"/encoder.tgz "$dir"/bench.tgz; do
@@ -14,15 +26,24 @@ for f in "$dir"/train-d*.tgz "$dir"/results-paper.tgz "$dir"/encoder.tgz "$dir"/
   tar -xzf "$f" --no-same-owner
   echo "unpacked $f: $(tar -tzf "$f" | wc -l) files"; n=$((n + 1))
 done
+parts=("$dir"/d64-long-step*.state*of*)
+if [ ${#parts[@]} -gt 0 ]; then  # the long d64's state: the next lease goes on from it
+  mkdir -p lease-state
+  rm -f lease-state/d64-long-step*.state*of*
+  cp "${parts[@]}" lease-state/
+  echo "unpacked the long d64's handed-off state: ${#parts[@]} parts, $(du -ch "${parts[@]}" | tail -1 | cut -f1) into lease-state/"
+  n=$((n + 1))
+fi
 [ "$n" -gt 0 ] || { echo "unpack.sh: nothing to unpack in $dir" >&2; exit 1; }
 [ -f "$dir/lease.log" ] && tail -5 "$dir/lease.log"
 for p in results/paper/*.partial.csv; do  # a whole table from the device replaces the partial one
   [ -f "${p%.partial.csv}.csv" ] && rm -f "$p" "${p%.csv}.json"
 done
-py=python3; [ -x .venv/bin/python ] && py=.venv/bin/python
+[ "${UNPACK_TABLES:-1}" = 0 ] && exit 0
+export GANZ_RESULTS=$root/results
 # a figure the lease cut short: its table from the jobs recorded so far (needs the images, CPU, ~1 min)
-PYTHONPATH=$PWD GANZ_DATA=${GANZ_DATA:-../shared/data} "$py" -c \
+PYTHONPATH=$code GANZ_DATA=${GANZ_DATA:-$code/../shared/data} "$py" -c \
   'from ganz.study.experiments import record_so_far; record_so_far("paper")' \
   || echo "unpack.sh: partial tables not made (set GANZ_DATA to the images)" >&2
-PYTHONPATH=$PWD "$py" -m ganz.study.store --profile paper  # index.csv and tidy.csv of results/paper/
-echo "commit ganz/zoo/*.safetensors, results/paper/ and results/bench/ (runs/ is git-ignored)"
+PYTHONPATH=$code "$py" -m ganz.study.store --profile paper  # index.csv and tidy.csv of results/paper/
+echo "commit ganz/zoo/*.safetensors, results/paper/, results/bench/ and lease-state/ (runs/ is git-ignored)"
