@@ -101,7 +101,7 @@ class TrainConfig:
     clamp_k: bool = True  # the original code did not clamp k to [0, 1]
     hflip: bool = True
     seed: int = 0
-    checkpoint_every: int = 500  # 0: never write latest.pt (e.g. a GPU lease that cannot keep it)
+    checkpoint_every: int = 500  # 0: never write latest.pt (e.g. a GPU session that cannot keep it)
     log_every: int = 50
     snapshot_at: tuple[int, ...] = ()  # extra generator exports at these steps (equal images seen)
     validation_images: int = 64  # held out of the train split for checkpoint selection

@@ -163,7 +163,7 @@ def no_autotuning() -> Iterator[None]:
     """cuDNN's autotuning (``cudnn.benchmark``) off inside the block, restored after. L-BFGS's
     batch shrinks as images stop and each backtracking pass evaluates a subset, so most passes
     bring a new shape, and with autotuning on each new shape is timed afresh: in the second
-    lease's GPU benchmark (H100, ``results/bench/inversion-paper-cuda.csv``) 14 such stalls took
+    GPU benchmark (H100, ``results/bench/inversion-paper-cuda.csv``) 14 such stalls took
     42.8 s of the fast method's 54.0 s, the steady iterations 9.7 s."""
     old = torch.backends.cudnn.benchmark
     torch.backends.cudnn.benchmark = False

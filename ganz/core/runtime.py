@@ -42,7 +42,7 @@ def git(*args: str) -> str:
 
 @lru_cache(maxsize=None)
 def git_commit() -> str:
-    """The code's commit (12 hex digits): $GANZ_COMMIT in a copy without .git (a GPU lease), else
+    """The code's commit (12 hex digits): $GANZ_COMMIT in a copy without .git (a GPU session's copy), else
     git's, else "unknown"."""
     if os.environ.get("GANZ_COMMIT"):
         return os.environ["GANZ_COMMIT"]

@@ -1,7 +1,7 @@
 """PSNR at one ratio against the number of training images the generator saw.
 
 A profile's dim-64 layout exists at up to three training lengths: the equal-images snapshot of
-fig. 2 (``dim_models[64]``), the default model of fig. 5 (``models[64]``) and a lease's long model
+fig. 2 (``dim_models[64]``), the default model of fig. 5 (``models[64]``) and the long GPU run's model
 (``<default>-long``, ``results/<profile>/long-d64-r10.csv``). All three are inverted with the same
 settings on the same faces, so their recorded rows at R = 10 answer one question: does training
 on more images lift the reconstructions, and by how much per doubling? Nothing here computes;
@@ -173,7 +173,7 @@ def verdict(table: pd.DataFrame, profiles: tuple[str, ...], ratio: float = RATIO
                    f"images seen on average.")
                 + ("" if any(m.endswith("-long") for m in s["model"]) else
                    f" A longer-trained model (`{models_by_length(get_profile(p))[-1]}`) is not "
-                   f"recorded yet: a GPU lease trains it (`scripts/gpu/README.md`)."))
+                   f"recorded yet: a GPU session trains it (`scripts/gpu/README.md`)."))
         return Verdict("images_seen", text, facts)
     return Verdict("images_seen", "No profile shown here has recorded its model at more than one "
                    f"training length on the same faces at R = {ratio:g}.", facts)

@@ -256,7 +256,7 @@ def training_provenance(profile: str | None = None):
     folder = results_dir() / prof.name / "training"
     runs = {f"d_t = {dim}": (folder / f"d{dim}.csv", [prof.models.get(dim), prof.dim_models.get(dim)])
             for dim in sorted(set(prof.models) | set(prof.dim_models))}
-    if prof.models.get(64):  # a lease's longer dim-64 run
+    if prof.models.get(64):  # the longer dim-64 run of a GPU session
         runs["d_t = 64, long run"] = (folder / "long-d64.csv", [f"{prof.models[64]}-long"])
     for label, (log, names) in runs.items():
         if not log.is_file():

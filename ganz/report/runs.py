@@ -1,7 +1,7 @@
 """Which profiles a figure page shows, and everything it shows once per profile.
 
 The book leads with the ``paper`` profile (64×64 generators with the original code's layout and
-recipe, trained and inverted on a lent GPU) wherever a lease has recorded a figure, and keeps
+recipe, trained and inverted on a lent GPU) wherever a GPU session has recorded a figure, and keeps
 ``cpu-small`` (32×32, CPU) beside it as the secondary comparison. A figure the paper profile has
 not recorded yet falls back to ``cpu-small`` alone, and the page says so. Nothing here computes:
 ``load`` goes through ``recorded.load`` (read only), and a missing paper result is the
@@ -426,7 +426,7 @@ def training_verdict(logs: Mapping[str, pd.DataFrame]) -> verdicts.Verdict:
 
 def encoder_logs(profile: str | None = None) -> pd.DataFrame:
     """The last logged step of each recorded encoder of the fast method (its training log:
-    ``results/<profile>/training/encoder-d<dim>.csv`` from a lease, or the CLI's
+    ``results/<profile>/training/encoder-d<dim>.csv`` from a GPU session, or the CLI's
     ``results/bench/encoder-<model>.csv``), per shown profile: images seen, seconds and the
     validation PSNR of each head (model space, before any refinement)."""
     from ..core.paths import results_dir

@@ -106,7 +106,7 @@ def speed_facts(res: BenchResult, command: dict | None = None, tuning: dict | No
 
 # ---------------------------------------------------------------------------- on a GPU
 def gpu_side(profile: str | None = None) -> BenchResult | None:
-    """The benchmark a GPU lease recorded for the paper profile (``inversion-paper-cuda``), read
+    """The benchmark a GPU session recorded for the paper profile (``inversion-paper-cuda``), read
     only; None when there is none, or when the page is set to one profile (e.g. smoke)."""
     from ..study.bench import _find, load_results
 
@@ -148,7 +148,7 @@ def gpu_facts(res: BenchResult | None) -> dict[str, float | str]:
     tuned = res.meta.get("cudnn_benchmark")
     return {"gpu_device": str(res.meta.get("device", "")),
             "gpu_autotuning": ("on" if tuned else "off") if tuned is not None else
-            "on (the lease turned it on for all its stages; runs before 2026-11-28 did not record it)",
+            "on (the GPU session's stages turn it on; a benchmark without the column did not record it)",
             "gpu_paper_s": float(s["paper_run_seconds"]), "gpu_fast_s": float(s["fast_run_seconds"]),
             "gpu_full": float(s["speedup_full_run"]), "gpu_gap": float(s["psnr_gap_mean_db"]),
             "gpu_lower": int(s["images_fast_lower"]), "gpu_images": int(s["images"]),

@@ -173,8 +173,8 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
 #: ``time.time()`` by which inversions must end (set by ``ganz.study.lease``); None: no limit
 DEADLINE: float | None = None
 SAFETY = 0.85  # share of the time left that a deadline-sized call may plan to use
-FIRST_CALL_IMAGES = 64  # the first call under a deadline: whole jobs up to this many images (lease 2
-# on an H100: 20- and 80-image calls both ran at 5.3 ms a step, launch-bound)
+FIRST_CALL_IMAGES = 64  # the first call under a deadline: whole jobs up to this many images (small
+# calls are launch-bound on a GPU: on an H100, 20- and 80-image calls both ran at 5.3 ms a step)
 
 
 class OutOfTime(GanzError):

@@ -2,7 +2,7 @@
 
     python -m ganz.study.parity --model cpu-small-d64 --images 4 --steps 200
 
-The GPU runs may use bf16 autocast only with this check's difference stated (issue 12).
+The GPU runs may use bf16 autocast only with this check's difference stated.
 """
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def generator_for(prof: Profile, dim: int, device: torch.device,
         G, gid, meta = load_generator(models[dim], device)
     except GanzError as e:
         raise GanzError(f"profile {prof.name}: {e}. The paper profile's models come from a GPU "
-                        f"training session (issue 5); use profile cpu-small meanwhile") from None
+                        f"training session (scripts/gpu/README.md); use profile cpu-small meanwhile") from None
     meta["model"] = models[dim]
     return G, gid, meta
 
