@@ -101,6 +101,8 @@ def test_verdicts_take_any_ratio_set():
     assert "Not judged" in v.text and "not in the paper" in v.text
     v4 = verdicts.fig4(t.assign(image="jack"), [24], 3072)
     assert "not in the paper" in v4.text
+    other = verdicts.fig4(t.assign(image="astronaut.png"), [24], 3072)
+    assert "printed no GANZ values for this picture" in other.text
 
 
 def test_own_parameters_compute_what_is_not_recorded_and_the_book_never(monkeypatch):

@@ -235,9 +235,12 @@ def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
         text.append(f"**By how much:** our GANZ PSNR is {f['delta_min']:+.1f} to "
                     f"{f['delta_max']:+.1f} dB from the paper's printed values at R = "
                     f"{', '.join(f'{r:g}' for r in common)}.")
-    else:
+    elif len(pg):
         text.append(f"**By how much:** not in the paper: it printed GANZ values at R = "
                     f"{_list([f'{r:g}' for r in sorted(pg.index)])} only.")
+    else:
+        text.append("**By how much:** not in the paper: it printed no GANZ values for this "
+                    "picture.")
     keep = _med(t, method="ganz", adapter="keep_linear")
     same = num_pixels / (models[0]["latent_dim"] if models and "latent_dim" in models[0] else 64)
     rand_same = m["ganz"].droplevel("split").get(same, np.nan) if same in nom.values else np.nan
