@@ -127,3 +127,24 @@ def test_cli_budget_errors(tiny_with_prior, image_file, tmp_path, capsys, extra,
     for w in words:
         assert w in err, err
     assert not (tmp_path / "f.ganz").exists()
+
+
+@pytest.mark.slow  # four cold `ganz compress` processes: a minute on a loaded CPU
+def test_tiny_band_bench(tiny_with_prior, tmp_path):
+    """``ganz bench tiny`` on the tiny model: GANZ rows are real CLI files, WebP beside them."""
+    from conftest import make_image
+
+    from ganz.study.tinyband import run_tiny_band
+
+    faces = [("a.png", make_image(16, 0)), ("b.png", make_image(16, 1))]
+    summary = run_tiny_band(tiny_with_prior, budgets=(40, 70), out_dir=tmp_path, codecs=("webp",),
+                            extra_args=("--method", "paper", "--steps", "3"), images=faces,
+                            say=lambda line: None)
+    name = "tiny-band-tiny"
+    table = __import__("pandas").read_csv(tmp_path / f"{name}.csv")
+    assert (tmp_path / f"{name}-summary.csv").is_file() and (tmp_path / f"{name}.json").is_file()
+    g = table[table.codec == "ganz"]
+    assert len(g) == 4 and g.fits.all() and (g.bytes <= g.budget).all()
+    assert (g.payload <= g.payload_zlib_path).all()
+    s = summary.set_index(["budget", "codec"])
+    assert s.loc[(40, "ganz"), "served"] == 2 and "ganz_wins" in summary
