@@ -7,7 +7,9 @@ that the search maximises PSNR over
 - d_c, the latent length (for each b, the largest d_c whose expected payload — d_c times the
   entropy of the prior's table, ``ganz.core.entropy`` — fits the budget times ``overshoot``; or
   the one ``--ratio`` names),
-- the codes themselves: the fast method's latent at that d_c, then the rate-aware refinement
+- the file's latent scale: the fast method's latent at that d_c is stored at its own scale, its
+  largest value at ±1 (``ratequant.normalize``), so that the b-bit grid covers it;
+- the codes themselves: from that latent, the rate-aware refinement
   (``ganz.core.ratequant.refine_codes``), whose λ follows the budget per image so that the best
   codes that fit are kept. When none fit, d_c shrinks (``shrink``) and the search runs again.
 
@@ -23,7 +25,7 @@ import torch
 
 from .errors import GanzError
 from .fileformat import dequantize, header_bytes
-from .ratequant import RateConfig, refine_codes
+from .ratequant import RateConfig, normalize, refine_codes
 
 #: smaller is never better: a file needs at least one latent byte
 MIN_PAYLOAD = 1
@@ -130,11 +132,16 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
                                layer_seed=layer_seed, latent_scale=scale)
             xb = x[todo].to(codec.device)
             res = codec.invert(xb, ad, invert_cfg)
+            norm = [normalize(zi, scale) for zi in res.z.numpy()]
+            zn = torch.from_numpy(np.stack([zi for zi, _ in norm]))
+            gain = torch.tensor([si / scale for _, si in norm], dtype=torch.float32)
             table = codec.prior.table(adapter, d, b) if codec.prior is not None else None
-            out = refine_codes(codec.G, ad, xb, res.z.to(codec.device), b, table, cfg.rate, room)
+            out = refine_codes(codec.G, ad, xb, zn.to(codec.device), b, table, cfg.rate, room,
+                               gain=gain)
             left = []
             for j, i in enumerate(todo):
-                row = {"dim": d, "bits": b, "fits": bool(out.fits[j]), "mse": float(out.mse[j]),
+                row = {"dim": d, "bits": b, "scale": norm[j][1], "fits": bool(out.fits[j]),
+                       "mse": float(out.mse[j]),
                        "mse_rounded": float(out.first_mse[j]), "mse_float": float(res.mse[j]),
                        "payload": int(out.payload[j]), "lam": float(out.lam[j])}
                 tried[i].append(row)
@@ -143,7 +150,9 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
                 if not out.fits[j]:
                     left.append(i)
                     continue
-                data = codec.to_file(dequantize(out.codes[j], b), ad, b)
+                own = codec.adapter(adapter, None, d if adapter == "random_linear" else None,
+                                    layer_seed=layer_seed, latent_scale=norm[j][1])
+                data = codec.to_file(dequantize(out.codes[j], b), own, b)
                 if len(data) > max_bytes:  # never: the payload counted is pack's (a guard)
                     left.append(i)
                     continue

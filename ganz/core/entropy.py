@@ -224,7 +224,7 @@ def table_from_counts(counts: np.ndarray, adapter: str, bits: int, max_dim: int,
 
 def entropy_bits(codes: np.ndarray, bits: int) -> float:
     """The empirical entropy of ``codes`` (their own histogram), total bits."""
-    c = np.bincount(np.asarray(codes, dtype=np.int64), minlength=1 << bits).astype(np.float64)
+    c = np.bincount(np.asarray(codes, dtype=np.int64).ravel(), minlength=1 << bits).astype(np.float64)
     p = c[c > 0] / c.sum()
     return float(-(c[c > 0] * np.log2(p)).sum())
 
