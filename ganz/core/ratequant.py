@@ -1,21 +1,19 @@
 """Rate-aware latents: choose the b-bit codes themselves, for distortion + λ·rate under the prior.
 
 Plain rounding of a continuous latent ignores both what the rounding costs the picture and what
-each code costs in bits. ``refine_codes`` optimizes the codes q ∈ {0 … 2^b − 1}^d_c of a batch of
-images directly, from the continuous latent of the fast method:
+each code costs in bits. ``refine_codes`` chooses the codes q ∈ {0 … 2^b − 1}^d_c of a batch of
+images from a continuous u (the fast method's latent, in code units):
 
-- a continuous u in [0, 2^b − 1] per value, rounded in the forward pass (straight-through: the
-  gradient of the picture's error passes the rounding unchanged; Yang, Bamler & Mandt 2020 discuss
-  this and annealed alternatives), so every loss evaluated is that of real codes;
-- the rate is −log2 p(q) under the prior's integer table (``ganz.core.entropy``); its gradient is
-  that of the code lengths interpolated linearly between codes;
-- per image, loss = MSE(G(z(q)), x) + λ · rate / N (N = 3·H·W pixel values), Adam on u;
-- with a byte budget, λ follows the rate (dual ascent, per image): up by a factor while the file
-  would not fit, down while it does, so the run ends with the best codes that fit; λ is never
-  set by hand. The first iterate is plain rounding, so the result is never worse than it.
-
-The kept codes per image are the ones of least MSE among those whose entropy-coded payload (real
-ANS bytes, ``Table.encode``) fits ``max_payload`` (no budget: least MSE + λ·rate).
+- **rate-constrained rounding** (entropy-constrained scalar quantization): each value takes the
+  code q minimising (u − q)² + λ·ℓ(q), ℓ the code length under the
+  prior's integer table (``ganz.core.entropy``); λ = 0 is plain rounding. With a byte budget,
+  λ is the least that makes the entropy-coded payload (real ANS bytes) fit: a bisection per
+  image (``fit_codes``), no generator evaluation, never set by hand;
+- **straight-through refinement**: Adam on u for the picture's error, each forward pass through
+  the codes that rounding gives (the gradient passes the rounding unchanged; Yang, Bamler & Mandt
+  2020 compare this with annealed alternatives), so every loss evaluated is that of real codes
+  that fit the budget. The first iterate is the rounding of the fast method's latent, and the
+  codes of least error are kept, so the result is never worse than rounding alone.
 """
 from __future__ import annotations
 
@@ -31,15 +29,11 @@ from .models import Generator
 
 @dataclass(frozen=True)
 class RateConfig:
-    """Settings of ``refine_codes`` (tuned on validation faces: ``ganz.study.tinyband``)."""
+    """Settings of ``refine_codes`` (chosen on training faces)."""
 
-    steps: int = 60
-    lr: float = 0.3  # Adam, in code units
-    lam: float = 0.0  # starting λ (per image; a budget moves it)
-    lam_floor: float = 0.02  # the λ a budget starts from once a file is too large
-    lam_up: float = 1.5  # λ factor per step while too large
-    lam_down: float = 0.85  # and while it fits
-    seed: int = 0
+    steps: int = 30  # straight-through refinement steps (0: rate-constrained rounding only)
+    lr: float = 0.15  # Adam, in code units
+    bisections: int = 24  # of λ per image and step
 
 
 @dataclass
@@ -47,24 +41,9 @@ class CodesResult:
     codes: np.ndarray  # (B, d) int64: the kept codes
     mse: np.ndarray  # (B,) model-space MSE of the kept codes (inf: none fitted)
     payload: np.ndarray  # (B,) bytes of their entropy-coded payload (the plain size if smaller)
-    lam: np.ndarray  # (B,) λ at the end
-    fits: np.ndarray  # (B,) bool: a fitting code vector was found
-    first_mse: np.ndarray  # (B,) MSE of plain rounding (the first iterate)
-
-
-def payload_bytes(table: Table | None, codes: np.ndarray, bits: int) -> int:
-    """Bytes of the latent payload ``pack`` would write for these codes (entropy-coded when that
-    is shorter; the deflated form is ignored here: it rarely beats either at these sizes)."""
-    raw = (len(codes) * bits + 7) // 8
-    if table is None:
-        return raw
-    return min(raw, len(table.encode(codes)))
-
-
-def _lengths(table: Table | None, bits: int, device) -> torch.Tensor:
-    if table is None:
-        return torch.full((1 << bits,), float(bits), device=device)
-    return torch.as_tensor(table.code_lengths, dtype=torch.float32, device=device)
+    lam: np.ndarray  # (B,) the λ of their rounding
+    fits: np.ndarray  # (B,) bool: codes that fit were found
+    first_mse: np.ndarray  # (B,) MSE of the first iterate (the fast method's latent, rounded)
 
 
 def normalize(z: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
@@ -85,6 +64,57 @@ def normalize(z: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
     return np.clip(z * np.float32(scale / s), -1, 1).astype(np.float32), s
 
 
+def payload_bytes(table: Table | None, codes: np.ndarray, bits: int) -> int:
+    """Bytes of the latent payload ``pack`` would write for these codes (entropy-coded when that
+    is shorter; the deflated form is ignored here: at these sizes it rarely beats either)."""
+    raw = (len(codes) * bits + 7) // 8
+    if table is None:
+        return raw
+    return min(raw, len(table.encode(codes)))
+
+
+def round_codes(u: np.ndarray, lengths: np.ndarray, lam: float) -> np.ndarray:
+    """Per value, the code of least (u − q)² + λ·ℓ(q) (λ = 0: the nearest)."""
+    if lam == 0:
+        return np.clip(np.rint(u), 0, len(lengths) - 1).astype(np.int64)
+    cand = np.arange(len(lengths), dtype=np.float64)
+    cost = (u[..., None] - cand) ** 2 + lam * lengths
+    return cost.argmin(-1).astype(np.int64)
+
+
+def fit_codes(u: np.ndarray, table: Table | None, bits: int, max_payload: int | None,
+              bisections: int = 24) -> tuple[np.ndarray | None, float, int]:
+    """(codes, λ, payload bytes) of one latent ``u`` (code units): plain rounding when it fits
+    ``max_payload`` (or there is none), else rate-constrained rounding at the least λ found that
+    fits; (None, λ, bytes) when no λ does (a table-less latent only fits by rounding)."""
+    lengths = table.code_lengths if table is not None else np.full(1 << bits, float(bits))
+    codes = round_codes(u, lengths, 0.0)
+    pay = payload_bytes(table, codes, bits)
+    if max_payload is None or pay <= max_payload:
+        return codes, 0.0, pay
+    if table is None:
+        return None, 0.0, pay
+    lo, hi = 0.0, 0.05
+    while True:  # a λ that fits, if any: the cheapest codes everywhere at the most
+        codes = round_codes(u, lengths, hi)
+        pay = payload_bytes(table, codes, bits)
+        if pay <= max_payload:
+            break
+        if hi > 1e4:
+            return None, hi, pay
+        lo, hi = hi, hi * 4
+    best = (codes, hi, pay)
+    for _ in range(bisections):
+        mid = (lo + hi) / 2
+        codes = round_codes(u, lengths, mid)
+        pay = payload_bytes(table, codes, bits)
+        if pay <= max_payload:
+            hi, best = mid, (codes, mid, pay)
+        else:
+            lo = mid
+    return best
+
+
 def refine_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, bits: int,
                  table: Table | None, cfg: RateConfig = RateConfig(),
                  max_payload: int | None = None, gain: torch.Tensor | None = None) -> CodesResult:
@@ -93,52 +123,40 @@ def refine_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tens
     ``gain`` (B,): the adapter takes gain·z (a file's own scale over the adapter's)."""
     device = x.device
     K = (1 << bits) - 1
-    L = _lengths(table, bits, device)
-    slope = torch.diff(L)  # (K,)
-    n_pix = x[0].numel()
     u = ((z0.to(device).clamp(-1, 1) + 1) / 2 * K).detach().clone().requires_grad_(True)
     opt = torch.optim.Adam([u], lr=cfg.lr)
-    b = x.shape[0]
-    lam = torch.full((b,), float(cfg.lam), device=device)
-    best_codes = np.zeros(tuple(u.shape), np.int64)
+    b, d = u.shape
+    best_codes = np.zeros((b, d), np.int64)
     best_mse = np.full(b, np.inf)
-    best_obj = np.full(b, np.inf)
     best_pay = np.zeros(b, np.int64)
-    first_mse = np.zeros(b)
+    best_lam = np.zeros(b)
+    first_mse = np.full(b, np.inf)
     for step in range(cfg.steps + 1):
-        q = torch.round(u.detach().clamp(0, K))
+        un = u.detach().cpu().numpy().astype(np.float64)
+        fitted = [fit_codes(un[i], table, bits, max_payload, cfg.bisections) for i in range(b)]
+        ok = np.array([c is not None for c, _, _ in fitted])
+        if not ok.any():
+            break  # nothing fits (a table-less latent: rounding never changes its size)
+        q = torch.as_tensor(np.stack([c if c is not None else np.rint(un[i]).astype(np.int64)
+                                      for i, (c, _, _) in enumerate(fitted)]),
+                            dtype=torch.float32, device=device)
         uq = u + (q - u).detach()  # straight-through rounding
         z = uq / K * 2 - 1
         if gain is not None:
             z = z * gain.to(device)[:, None]
         mse = (decode(G, adapter, z) - x).pow(2).flatten(1).mean(1)
-        lo = u.clamp(0, K - 1e-4).floor().long()
-        frac = u - lo
-        soft = (L[lo] + frac * slope[lo]).sum(1)  # interpolated code lengths: rate's gradient
-        hard = L[q.long()].sum(1)
-        rate = soft + (hard - soft).detach()
-        codes = q.long().cpu().numpy()
         m = mse.detach().cpu().numpy().astype(np.float64)
         if step == 0:
-            first_mse = m.copy()
-        pays = np.array([payload_bytes(table, c, bits) for c in codes])
-        fits = np.ones(b, bool) if max_payload is None else pays <= max_payload
-        obj = m + lam.cpu().numpy() * hard.detach().cpu().numpy() / n_pix
-        better = (m < best_mse) if max_payload is not None else (obj < best_obj)
-        keep = fits & better
-        best_codes[keep], best_mse[keep], best_pay[keep] = codes[keep], m[keep], pays[keep]
-        best_obj[keep] = obj[keep]
+            first_mse = np.where(ok, m, np.inf)
+        keep = ok & (m < best_mse)
+        for i in np.flatnonzero(keep):
+            best_codes[i], best_mse[i], best_lam[i], best_pay[i] = (fitted[i][0], m[i],
+                                                                     fitted[i][1], fitted[i][2])
         if step == cfg.steps:
             break
-        if max_payload is not None:  # dual ascent on λ, per image
-            over = torch.as_tensor(~fits, device=device)
-            lam = torch.where(over, torch.maximum(lam * cfg.lam_up, torch.full_like(lam, cfg.lam_floor)),
-                              lam * cfg.lam_down)
-        loss = (mse + lam * rate / n_pix).sum()
         opt.zero_grad()
-        loss.backward()
+        mse.sum().backward()
         opt.step()
         with torch.no_grad():
             u.clamp_(0, K)
-    return CodesResult(best_codes, best_mse, best_pay, lam.cpu().numpy(), np.isfinite(best_mse),
-                       first_mse)
+    return CodesResult(best_codes, best_mse, best_pay, best_lam, np.isfinite(best_mse), first_mse)
