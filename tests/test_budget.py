@@ -40,7 +40,7 @@ FEW = BudgetConfig(rate=RateConfig(steps=8))
 
 def test_dim_for_budget_grows_with_the_budget(codec):
     dims = [dim_for_budget(codec.prior, "random_linear", 4, b, 16, 16, 0, 1.0) for b in
-            (20, 30, 60, 120, 400)]
+            (24, 30, 60, 120, 400)]
     assert dims[0] is not None and dims == sorted(dims) and dims[-1] > 4 * dims[0]
     assert dim_for_budget(codec.prior, "random_linear", 4, 15, 16, 16, 0, 1.0) is None
 

@@ -31,8 +31,9 @@ from .models import Generator
 class RateConfig:
     """Settings of ``refine_codes`` (chosen on training faces)."""
 
-    steps: int = 30  # straight-through refinement steps (0: rate-constrained rounding only)
-    lr: float = 0.15  # Adam, in code units
+    # 20 steps at lr 0.1 gained 0.0–0.5 dB over rounding (4 training faces, d_c = 200, 4 and 5 bits)
+    steps: int = 20  # straight-through refinement steps (0: rate-constrained rounding only)
+    lr: float = 0.1  # Adam, in code units
     bisections: int = 24  # of λ per image and step
 
 
