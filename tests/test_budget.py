@@ -148,3 +148,13 @@ def test_tiny_band_bench(tiny_with_prior, tmp_path):
     assert (g.payload <= g.payload_zlib_path).all()
     s = summary.set_index(["budget", "codec"])
     assert s.loc[(40, "ganz"), "served"] == 2 and "ganz_wins" in summary
+
+
+def test_ganz_at_budget_is_a_codec_point(codec):
+    from conftest import make_image
+
+    from ganz.baselines.ganzcodec import ganz_at_budget
+    from ganz.core.config import InvertConfig
+
+    pt = ganz_at_budget(codec, make_image(16, 2), 40, cfg=FEW, invert_cfg=InvertConfig(steps=5))
+    assert pt.num_bytes <= 40 and pt.reachable and pt.recon.shape == (16, 16, 3) and pt.psnr > 0

@@ -170,3 +170,26 @@ def test_malformed_payloads_are_one_line_errors():
     assert refused >= 5
     with pytest.raises(GanzError, match="both deflated and entropy-coded"):
         unpack(with_payload(b"\x01", head[3] | 4), prior=PRIOR)
+
+
+def test_fit_prior_from_latents():
+    """``ganz.train.prior.fit_prior``: one valid table per d_c and bit depth, buckets between."""
+    from ganz.train.prior import choose_smoothing, fit_prior
+
+    rng = np.random.default_rng(0)
+    lat = {d: np.clip(rng.laplace(0, 0.05 * (i + 1), (12, d)), -1, 1).astype(np.float32)
+           for i, d in enumerate((100, 400))}
+    prior = fit_prior(lat, GID, bits_range=(3, 5))
+    assert sorted(prior.tables) == [("random_linear", 3), ("random_linear", 5)]
+    t100, t400 = prior.tables[("random_linear", 5)]
+    assert (t100.max_dim, t100.fitted_dim) == (200, 100) and t400.max_dim >= 1 << 20
+    assert prior.table("random_linear", 200, 5) is t100 and prior.table("random_linear", 201, 5) is t400
+    # the cross-validated smoothing: one of the widths and floors tried, about the entropy
+    from ganz.train.prior import FLOORS, SIGMAS
+
+    sigma, floor, ce = choose_smoothing(lat[100], 5)
+    assert sigma in SIGMAS and floor in FLOORS and 0 < ce < 5
+    # round trip through JSON
+    again = Prior.from_json(prior.to_json())
+    assert all(a.digest == b.digest for k in prior.tables
+               for a, b in zip(prior.tables[k], again.tables[k]))
