@@ -166,14 +166,17 @@ def register(prior: Prior) -> Prior:
 
 
 def prior_beside(weights: Path | str | None, generator_sha256: str) -> Prior | None:
-    """The prior beside a weights file, if there is one for this generator (registered)."""
-    if weights is not None:
-        p = prior_path(weights)
-        if p.is_file():
-            prior = load_prior(p)
-            if prior.generator_sha256 == generator_sha256:
-                return register(prior)
-    return prior_for(generator_sha256)
+    """The prior a codec of the weights file ``weights`` codes with: the one beside it when it is
+    this generator's (registered, so that ``unpack`` finds it too), else None; without a path,
+    ``prior_for`` the generator."""
+    if weights is None:
+        return prior_for(generator_sha256)
+    p = prior_path(weights)
+    if p.is_file():
+        prior = load_prior(p)
+        if prior.generator_sha256 == generator_sha256:
+            return register(prior)
+    return None
 
 
 def prior_for(generator_id: str) -> Prior | None:
