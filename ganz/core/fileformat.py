@@ -30,8 +30,8 @@ these sizes every header byte matters, and can store quantized latents::
            (deflated with bit 2; ANS-coded with bit 4)
     4      CRC-32 of everything before it (bit 4: followed by the prior table's digest)
 
-Bit 4 of the flags (since 0.3; not with bit 2): the b-bit codes are entropy-coded with the
-generator's static prior (``ganz.core.entropy``: an integer table per adapter, d_c range and b,
+Bit 4 of the flags (added with the entropy models; never with bit 2): the b-bit codes are
+entropy-coded with the generator's static prior (``ganz.core.entropy``: an integer table per adapter, d_c range and b,
 fitted on training faces, shipped beside the model as ``<model>.prior.json``) by ``constriction``'s
 ANS, its 32-bit words little-endian with the trailing zero bytes dropped; the CRC-32 then covers
 everything before it followed by the table's 8-byte digest (not stored), so the file decodes only
