@@ -158,3 +158,18 @@ def test_ganz_at_budget_is_a_codec_point(codec):
 
     pt = ganz_at_budget(codec, make_image(16, 2), 40, cfg=FEW, invert_cfg=InvertConfig(steps=5))
     assert pt.num_bytes <= 40 and pt.reachable and pt.recon.shape == (16, 16, 3) and pt.psnr > 0
+
+
+def test_progressive_codes_fit_and_decode(codec):
+    from ganz.core.config import InvertConfig
+    from ganz.core.ratequant import progressive_codes
+
+    torch.manual_seed(1)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    ad = codec.adapter("random_linear", None, 60)
+    z0 = codec.invert(x, ad, InvertConfig(steps=20)).z[0]
+    table = codec.prior.table("random_linear", 60, 4)
+    plain = payload_bytes(table, quantize(z0.numpy(), 4), 4)
+    codes, mse, lam, pay = progressive_codes(codec.G, ad, x, z0, 4, table, plain, steps=5)
+    assert codes is not None and pay <= plain and np.isfinite(mse)
+    assert codes.min() >= 0 and codes.max() <= 15 and len(codes) == 60

@@ -9,7 +9,8 @@ that the search maximises PSNR over
   the one ``--ratio`` names),
 - the file's latent scale: the fast method's latent at that d_c is stored at its own scale, its
   largest value at ±1 (``ratequant.normalize``), so that the b-bit grid covers it;
-- the codes themselves: from that latent, the rate-aware refinement
+- the codes themselves: from that latent, progressive quantization (values fixed to their codes
+  stage by stage, the free ones re-optimised to make up for them), then the rate-aware refinement
   (``ganz.core.ratequant.refine_codes``), whose λ follows the budget per image so that the best
   codes that fit are kept. When none fit, d_c shrinks (``shrink``) and the search runs again.
 
@@ -25,7 +26,7 @@ import torch
 
 from .errors import GanzError
 from .fileformat import dequantize, header_bytes
-from .ratequant import RateConfig, normalize, refine_codes
+from .ratequant import RateConfig, normalize, progressive_codes, refine_codes
 
 #: smaller is never better: a file needs at least one latent byte
 MIN_PAYLOAD = 1
@@ -47,12 +48,20 @@ class BudgetConfig:
     overshoot: float = 1.0  # d_c aims at this × the payload budget (expected, under the table)
     shrink: float = 0.93  # d_c factor when no codes fit
     retries: int = 3
+    # progressive quantization (``ratequant.progressive_codes``) before the straight-through
+    # refinement: on 4 validation faces at 250 B, 4 bits, d_c = 538, +0.5 to +2.2 dB over the
+    # refinement alone (5 bits, d_c = 414: +0.1 to +0.2 dB), ~8 s a face on an idle CPU
+    progressive: bool = True
+    stages: tuple[float, ...] = (0.5, 0.75, 0.9)
+    stage_steps: int = 40
     rate: RateConfig = field(default_factory=RateConfig)
 
 
 @dataclass
 class BudgetChoice:
-    """The file chosen for one image, and every candidate tried (for ``ganz info`` and benches)."""
+    """The file chosen for one image, and every candidate tried (for benches): per candidate
+    d_c, bits, the file's scale, whether it fits, the model-space MSE of the float latent, of the
+    refinement's start (the progressive codes, or plain rounding) and of the kept codes."""
 
     data: bytes
     dim: int
@@ -145,13 +154,20 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
             zn = torch.from_numpy(np.stack([zi for zi, _ in norm]))
             gain = torch.tensor([si / scale for _, si in norm], dtype=torch.float32)
             table = codec.prior.table(adapter, d, b) if codec.prior is not None else None
+            if cfg.progressive:  # progressive quantization per image, then the refinement
+                for j in range(len(todo)):
+                    codes, _, _, _ = progressive_codes(codec.G, ad, xb[j:j + 1], zn[j], b, table,
+                                                       room, float(gain[j]), cfg.stages,
+                                                       cfg.stage_steps)
+                    if codes is not None:
+                        zn[j] = torch.from_numpy(dequantize(codes, b))
             out = refine_codes(codec.G, ad, xb, zn.to(codec.device), b, table, cfg.rate, room,
                                gain=gain)
             left = []
             for j, i in enumerate(todo):
                 row = {"dim": d, "bits": b, "scale": norm[j][1], "fits": bool(out.fits[j]),
                        "mse": float(out.mse[j]),
-                       "mse_rounded": float(out.first_mse[j]), "mse_float": float(res.mse[j]),
+                       "mse_start": float(out.first_mse[j]), "mse_float": float(res.mse[j]),
                        "payload": int(out.payload[j]), "lam": float(out.lam[j])}
                 tried[i].append(row)
                 if log is not None:

@@ -116,6 +116,61 @@ def fit_codes(u: np.ndarray, table: Table | None, bits: int, max_payload: int | 
     return best
 
 
+class _Masked(torch.nn.Module):
+    """An adapter whose input holds some values fixed: z = fixed + mask·v, then ``gain``·z."""
+
+    def __init__(self, base: Adapter, fixed: torch.Tensor, mask: torch.Tensor, gain: float):
+        super().__init__()
+        self.base, self.gain = base, float(gain)
+        self.name, self.input_dim = base.name, base.input_dim
+        self.register_buffer("fixed", fixed)
+        self.register_buffer("mask", mask)
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        return self.base((self.fixed + self.mask * v) * self.gain)
+
+
+def progressive_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, bits: int,
+                      table: Table | None, max_payload: int | None = None, gain: float = 1.0,
+                      stages: tuple[float, ...] = (0.5, 0.75, 0.9), steps: int = 40
+                      ) -> tuple[np.ndarray | None, float, float, int]:
+    """Codes of one image by progressive quantization: at each stage the values nearest their
+    codes (those of the rate-constrained rounding that fits ``max_payload``) are fixed there and
+    the others re-optimised for the picture (projected L-BFGS, ``steps`` at most), so the
+    still-free values make up for the rounding of the fixed ones; then every value is rounded.
+    ``x``: (1, 3, H, W); ``z0``: (d,) in [−1, 1]. Returns (codes or None, MSE, λ, payload)."""
+    from .fast import lbfgs_batch
+
+    K = (1 << bits) - 1
+    dev = x.device
+    z = z0.detach().to(dev).float().clone()
+    fixed = torch.zeros_like(z, dtype=torch.bool)
+    d = len(z)
+    codes = lam = pay = None
+    for frac in (*stages, 1.0):
+        u = ((z.clamp(-1, 1) + 1) / 2 * K).cpu().numpy().astype(np.float64)
+        codes, lam, pay = fit_codes(u, table, bits, max_payload)
+        if codes is None:
+            return None, float("inf"), lam, pay
+        zq = torch.as_tensor(codes / K * 2 - 1, dtype=torch.float32, device=dev)
+        if frac >= 1.0:
+            z = zq
+            break
+        err = (z - zq).abs()
+        err[fixed] = -1.0  # already fixed: first in line
+        n_fix = int(round(frac * d))
+        fixed = torch.zeros_like(fixed)
+        fixed[torch.argsort(err)[:n_fix]] = True
+        z = torch.where(fixed, zq, z)
+        masked = _Masked(adapter, torch.where(fixed, zq, torch.zeros_like(z)),
+                         (~fixed).float(), gain).to(dev)
+        v, _, _ = lbfgs_batch(G, masked, x, z[None], steps, 5, tol_db=0.02, tol_window=10)
+        z = torch.where(fixed, zq, v[0].clamp(-1, 1))
+    with torch.no_grad():
+        mse = float((decode(G, adapter, (z * gain)[None]) - x).pow(2).mean())
+    return codes, mse, lam, pay
+
+
 def refine_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, bits: int,
                  table: Table | None, cfg: RateConfig = RateConfig(),
                  max_payload: int | None = None, gain: torch.Tensor | None = None) -> CodesResult:

@@ -95,6 +95,8 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     import resource
 
+    out = Path(out_dir) if out_dir is not None else results_dir() / "paper"
+    partial = out / f"tiny-band-{name}.partial.csv"
     rows, load_start, t_all = [], _load(), time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ganz-tinyband-") as tmp:
         tmp = Path(tmp)
@@ -135,9 +137,10 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                                  "bytes": pt.num_bytes, "psnr": pt.psnr, "ssim": pt.ssim,
                                  "quality": pt.quality, "seconds": time.perf_counter() - t0})
                 done += 1
+            # the rows so far, in case the run is cut short (the summary comes at the end)
+            write_csv(pd.DataFrame(rows).round(4), partial)
     table = pd.DataFrame(rows)
     summary = summarize(table)
-    out = Path(out_dir) if out_dir is not None else results_dir() / "paper"
     stem = f"tiny-band-{name}"
     meta = {"model": name, "generator": codec.generator_sha256[:16], "image_size": size,
             "faces": [n for n, _ in picks], "budgets": list(budgets), "codecs": ["ganz", *others],
@@ -155,6 +158,7 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     write_csv(table.round(4), out / f"{stem}.csv")
     write_csv(summary.round(4), out / f"{stem}-summary.csv")
     atomic_write(out / f"{stem}.json", (json.dumps(meta, indent=1) + "\n").encode())
+    partial.unlink(missing_ok=True)
     return summary
 
 
