@@ -193,3 +193,9 @@ def test_fit_prior_from_latents():
     again = Prior.from_json(prior.to_json())
     assert all(a.digest == b.digest for k in prior.tables
                for a, b in zip(prior.tables[k], again.tables[k]))
+
+
+def test_another_generators_prior_is_not_used():
+    t = PRIOR.table("random_linear", 300, 4)
+    f = GanzFile("random_linear", 64, 64, 0, "0123abcd" * 8, latent(t, 300), 4, scale=16.0)
+    assert not pack(f, prior=PRIOR)[3] & FLAG_ENTROPY  # PRIOR is generator fedcba98's

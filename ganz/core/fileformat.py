@@ -227,7 +227,8 @@ def pack(f: GanzFile, version: int = VERSION, prior=None) -> bytes:
     else:
         codes = quantize(z, f.bits)
         payload = _pack_codes(codes, f.bits)
-        table = prior.table(f.adapter, len(z), f.bits) if prior is not None else None
+        mine = prior is not None and prior.generator_sha256.startswith(f.generator_id[:8].lower())
+        table = prior.table(f.adapter, len(z), f.bits) if mine else None  # never another's prior
     deflated = zlib.compress(payload, 9)
     use_zlib = len(deflated) < len(payload)
     if table is not None:
