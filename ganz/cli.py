@@ -121,6 +121,10 @@ def cmd_compress(a: argparse.Namespace) -> None:
     if a.layer_seed and adapter in ("keep_linear", "no_linear"):
         raise GanzError(f"--layer-seed applies to random layers (random_linear, square_linear), "
                         f"not {adapter}")
+    if a.max_bytes is not None:
+        return compress_budget(a, outs, adapter)
+    if a.bits is None:
+        a.bits = 32
     from .lite.cli import compress_lite, load_inputs, progress_for
 
     if compress_lite(a, outs, adapter):  # the fast method without torch, where it applies
@@ -172,6 +176,54 @@ def cmd_compress(a: argparse.Namespace) -> None:
         q = psnr(rec[i], to_uint8(x[i:i + 1])[0])
         print(f"{src} -> {dst}: {len(data)} bytes ({len(data) / 1024:.2f} KiB), "
               f"R = {ad.ratio(codec.cfg.num_pixels):.4g}, PSNR {q:.2f} dB ({codec.method} method)")
+
+
+def compress_budget(a: argparse.Namespace, outs: list[Path], adapter: str) -> None:
+    """``ganz compress --max-bytes N``: each file fits N bytes (``ganz.core.budget``)."""
+    if a.bits in (16, 32):
+        raise GanzError("--max-bytes quantizes the latent: --bits must be 1 to 12 (or left out to "
+                        "let the search pick it)")
+    from .core.budget import compress_to_budget, smallest_file
+    from .core.codec import GanzCodec
+    from .core.metrics import psnr
+    from .core.pixels import to_uint8, uint8_to_model
+    from .lite.cli import load_inputs
+
+    codec = GanzCodec(a.model, a.device, method=a.method)
+    s = codec.cfg.image_size
+    scale = codec.default_scale(adapter) if a.latent_scale is None else a.latent_scale
+    least = smallest_file(s, s, a.layer_seed, scale)
+    if a.max_bytes < least:
+        raise GanzError(f"--max-bytes {a.max_bytes} is below the smallest .ganz file of this model "
+                        f"({least} bytes: {least - 1} of header and checksum, one latent byte)")
+    images = load_inputs(a, s)
+    x = uint8_to_model(images)
+    cfg = None
+    if a.steps or codec.method == "paper":
+        from .core.config import InvertConfig
+        from .core.fast import FastConfig
+
+        base = FastConfig() if codec.method == "fast" else InvertConfig()
+        cfg = type(base)(**{**base.__dict__, "steps": a.steps or base.steps, "seed": a.seed,
+                            "batch_size": a.batch_size})
+    dims = None
+    if a.ratio is not None:
+        from .core.adapters import ratio_to_dim
+
+        dims = (ratio_to_dim(codec.cfg.num_pixels, a.ratio),)
+    note = None if a.quiet else (lambda text: print(text, file=sys.stderr))
+    if note:
+        note(f"searching d_c, bit depth and codes for {a.max_bytes} bytes ({codec.method} method)")
+    choices = compress_to_budget(codec, x, a.max_bytes, adapter, a.layer_seed, a.latent_scale,
+                                 invert_cfg=cfg, dims=dims, bits=(a.bits,) if a.bits else None)
+    check_outputs(outs, [*a.images, *model_inputs(a)], a.force)  # nothing appeared meanwhile
+    n = codec.cfg.num_pixels
+    for i, (src, dst, ch) in enumerate(zip(a.images, outs, choices)):
+        rec = codec.decompress(ch.data)
+        atomic_write(dst, ch.data)
+        print(f"{src} -> {dst}: {len(ch.data)} bytes (budget {a.max_bytes}), d_c = {ch.dim} "
+              f"(R = {n / ch.dim:.4g}), {ch.bits} bits, PSNR {psnr(rec, images[i]):.2f} dB "
+              f"({codec.method} method, rate-aware codes, λ = {ch.lam:.3g})")
 
 
 def read_ganz(p: Path) -> bytes:
@@ -235,6 +287,9 @@ def describe(p: Path, size: int, f, ids: dict[str, str]) -> str:
     rows = [("format version", f.version), ("adapter", f.adapter), ("d_c", f"{len(f.z)} latent values"),
             ("nominal ratio", f"{f.ratio:.4g} (N/d_c = {f.num_pixels}/{len(f.z)})"),
             ("latent storage", f"{f.bits} bits ({storage})"),
+            *([("latent coding", f"entropy-coded (ANS) with the prior's table for d_c ≤ "
+                                 f"{f.table.max_dim} at {f.bits} bits ({f.table.digest.hex()})")]
+              if f.coding == "entropy" else []),
             ("latent scale", f"{f.scale:g} (the adapter takes {f.scale:g}·z)" if f.scale != 1 else "1"),
             ("layer seed", f.seed),
             ("generator id", f"{f.generator_id} ({', '.join(match) or 'matches no committed model'})"),
@@ -308,8 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "auto (default): fast when an encoder is committed for the model")
     c.add_argument("--steps", type=positive_int, help="optimization steps (default: 7500 for the "
                    "paper method, the fast method's own for fast)")
-    c.add_argument("--bits", type=int, choices=[32, 16, *range(12, 0, -1)], default=32, metavar="B",
-                   help="latent storage: 32 or 16 (floats) or 1..12 (uniform quantization); default 32")
+    c.add_argument("--bits", type=int, choices=[32, 16, *range(12, 0, -1)], metavar="B",
+                   help="latent storage: 32 or 16 (floats) or 1..12 (uniform quantization); default "
+                        "32, or with --max-bytes the one the search picks")
+    c.add_argument("--max-bytes", type=positive_int, metavar="N", help="fit each whole file in N "
+                   "bytes: picks d_c (the ratio), the bit depth and rate-aware codes for the best "
+                   "PSNR (like cwebp -size); --ratio / --bits then fix that setting")
     c.add_argument("--layer-seed", type=seed_int, default=0, help="seed of the random first "
                    "layer (random_linear, square_linear); stored in the file; default 0 (the "
                    "encoder's start is trained for 0)")

@@ -41,6 +41,13 @@ def cmd_bench(a: argparse.Namespace) -> None:
         summary = time_compress(a.model, a.faces, out_dir=a.out,
                                 say=lambda line: print(line, file=sys.stderr))
         print(summary.to_string(index=False))
+    elif a.what == "tiny":
+        from .study.tinyband import run_tiny_band
+
+        summary = run_tiny_band(a.model, a.faces, tuple(a.budgets), out_dir=a.out,
+                                say=lambda line: print(line, file=sys.stderr, flush=True))
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(summary.round(2).to_string(index=False))
     elif a.what == "command":
         reps = a.repeats[0] if len(a.repeats) == 1 else a.repeats
         print(speedruns.time_commands(a.model, a.counts, reps, out_dir=a.out,
@@ -169,7 +176,7 @@ def add_commands(sub, positive_int, positive_float) -> None:
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("bench", help="benchmarks: inversion (paper vs fast), tune, command, "
-                       "compress")
+                       "compress, tiny")
     bs = b.add_subparsers(dest="what", required=True)
     i = bs.add_parser("inversion", help="the paper's compressor vs the fast one: PSNR against time")
     i.add_argument("--quick", action="store_true", help="tiny model, synthetic images (seconds)")
@@ -203,6 +210,15 @@ def add_commands(sub, positive_int, positive_float) -> None:
     m.add_argument("--faces", type=positive_int, default=3,
                    help="test faces of the evaluation manifest (default 3)")
     m.add_argument("--out", type=Path, help="output folder (default results/bench)")
+    y = bs.add_parser("tiny", help="a face in 100-250 bytes: ganz compress --max-bytes B against "
+                      "WebP and the other codecs at the same budgets, test faces")
+    y.add_argument("--model", help="committed model name or generator path (default: the "
+                   "default model)")
+    y.add_argument("--faces", type=positive_int, default=20,
+                   help="test faces of the evaluation manifest (default 20)")
+    y.add_argument("--budgets", type=positive_int, nargs="+", default=[150, 250],
+                   help="byte budgets (default 150 250)")
+    y.add_argument("--out", type=Path, help="output folder (default results/paper)")
     b.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("publish", help="calibrate a trained generator's gain (or, original "

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import golden
-from golden import CASES, CORPUS, EXPECTED, GOLDEN, pixel_hash
+from golden import CASES, CORPUS, ENTROPY_CASES, EXPECTED, GOLDEN, pixel_hash
 
 REGENERATE = "if the change is intended, regenerate with `python tests/golden.py --cli` and say why"
 
@@ -40,18 +40,23 @@ def test_committed_model_unchanged(codecs):
     assert codecs[0].generator_sha256 == meta["generator_sha256"], (
         f"the committed {golden.MODEL} weights changed: files made with it no longer decode")
     assert codecs[1].generator_sha256 == meta["tiny_sha256"], "tests/corpus/tiny.safetensors changed"
+    assert codecs[2].generator_sha256 == meta["entropy_sha256"]
+    assert golden.prior_file_sha256() == meta["prior_sha256"], (
+        f"ganz/zoo/{golden.ENTROPY_MODEL}.prior.json changed: entropy-coded files made with it no "
+        f"longer decode (a new prior needs new tables beside the old ones)")
 
 
 def test_encoded_bytes(codecs):
     """A fixed latent packs to the same bytes, for every adapter, storage and format version."""
     files = json.loads((EXPECTED / "encode.json").read_text())["files"]
-    assert sorted(files) == sorted(CASES)
+    assert sorted(files) == sorted([*CASES, *ENTROPY_CASES])
     drift = []
-    for name in CASES:
+    for name in [*CASES, *ENTROPY_CASES]:
         committed = (GOLDEN / f"{name}.ganz").read_bytes()
         assert hashlib.sha256(committed).hexdigest() == files[name]["sha256"], \
             f"golden/{name}.ganz was edited: it no longer matches encode.json"
-        data = golden.encode_case(name, codecs[0])
+        data = (golden.encode_case(name, codecs[0]) if name in CASES
+                else golden.encode_entropy_case(name, codecs[2]))
         if data != committed:
             drift.append(f"{name}: {len(data)} bytes, expected {len(committed)} "
                          f"(sha256 {hashlib.sha256(data).hexdigest()[:16]}…)")
@@ -63,6 +68,8 @@ def test_decoded_pixels(codecs):
     expected = json.loads((EXPECTED / "decode.json").read_text())["pixels"]
     stored = np.load(EXPECTED / "decode.npz")
     got = golden.decode_all(*codecs)
+    for name in ENTROPY_CASES:  # the entropy-coded ones are entropy-coded
+        assert (GOLDEN / f"{name}.ganz").read_bytes()[3] & 16, name
     assert sorted(got) == sorted(expected), "the set of corpus files that decode changed"
     drift = []
     for key, img in got.items():
@@ -78,6 +85,27 @@ def test_decoded_pixels(codecs):
                      f"(max |Δ| = {diff.max()}, mean |Δ| = {diff.mean():.3f})")
     assert not drift, ("DECODER DRIFT, files decode to other pixels than they did when written:\n"
                        + "\n".join(drift) + "\n" + REGENERATE)
+
+
+def test_entropy_cases_decode_alike_on_the_lite_path(codecs):
+    """The torch-free path holds the same prior: it writes the same bytes and reads the same
+    codes (unpack is shared; the tables are integers)."""
+    from ganz.core.fileformat import unpack
+    from ganz.core.modelfiles import bundle_for, resolve_model
+    from ganz.lite.compress import stale
+
+    weights = resolve_model(golden.ENTROPY_MODEL)
+    if stale(weights):
+        pytest.skip("no lite bundle: python -m ganz.lite.export")
+    pytest.importorskip("onnxruntime")
+    from ganz.lite.compress import LiteModel
+
+    lite = LiteModel(bundle_for(weights), threads=1)
+    for name in ENTROPY_CASES:
+        committed = (GOLDEN / f"{name}.ganz").read_bytes()
+        assert golden.encode_entropy_case(name, codecs[2], lite.prior) == committed, name
+        a, b = unpack(committed, prior=lite.prior), codecs[2].parse(committed)
+        assert a.coding == b.coding == "entropy" and np.array_equal(a.z, b.z), name
 
 
 # --------------------------------------------------------------------------- CLI expected outputs
@@ -100,6 +128,7 @@ def run_main(argv: list[str], cwd: Path) -> tuple[int, str, str]:
 
 INFO_CASES = {  # expected file -> (folder, argv)
     "info_golden.txt": (EXPECTED, ["info", *(f"golden/{n}.ganz" for n in CASES)]),
+    "info_entropy.txt": (EXPECTED, ["info", *(f"golden/{n}.ganz" for n in ENTROPY_CASES)]),
     "info_corpus.txt": (CORPUS, ["info", "valid.ganz", "valid_v1.ganz", "valid_q8.ganz",
                                  "--model", "tiny.safetensors"]),
 }
@@ -132,6 +161,9 @@ ERROR_CASES = {  # name -> argv, run in the folder ``error_folder`` makes
     "compress_layer_seed_range": compress("face.png", "-o", "x.ganz", "--layer-seed", "-1"),
     "compress_bad_ratio": compress("face.png", "-o", "x.ganz", "--ratio", "-3"),
     "compress_image_size": compress("big.png", "-o", "x.ganz"),
+    "compress_budget_below_smallest_file": compress("face.png", "-o", "x.ganz", "--max-bytes", "12"),
+    "compress_budget_float_bits": compress("face.png", "-o", "x.ganz", "--max-bytes", "99",
+                                           "--bits", "16"),
     "decompress_output_is_input": decompress("f.ganz", "-o", "f.ganz", "-f"),
     "decompress_output_exists": decompress("f.ganz", "-o", "keep.png"),
     "decompress_jpeg": decompress("f.ganz", "-o", "out.jpg"),

@@ -2,10 +2,12 @@
 
     python -m tools.fuzz --cases 10000 [--seed S] [--out results/bench/fuzz.json]
 
-Valid files (format versions 1 and 2, every adapter and latent storage) made with a tiny seeded
-generator are mutated (truncated, bit-flipped, spliced, header fields set to random or edge values,
-non-canonical varints, latents set to NaN/inf/out-of-range values, lengths changed, deflate bombs,
-random bytes) and fed to ``fileformat.unpack`` and ``GanzCodec.decompress``. Each case must either
+Valid files (format versions 1 and 2, every adapter and latent storage, entropy-coded ones with
+a prior written beside the generator) made with a tiny seeded generator are mutated (truncated,
+bit-flipped, spliced, header fields set to random or edge values, non-canonical varints, latents
+set to NaN/inf/out-of-range values, lengths changed, deflate bombs, entropy-coded payloads cut,
+padded, flipped or replaced under a valid CRC, random bytes) and fed to ``fileformat.unpack``
+and ``GanzCodec.decompress``. Each case must either
 decode or raise ``GanzError``; anything else is a *crash*, a case running past the time limit is
 a *hang*, and a *violation* is an accepted file that breaks an invariant (a parsed file that does
 not re-serialize and re-parse to the same contents, a decoded image of the wrong shape or type,
@@ -78,10 +80,10 @@ class Stats:
             dest.append(entry)
 
 
-def roundtrip_problem(f) -> str | None:
+def roundtrip_problem(f, prior=None) -> str | None:
     """A parsed file must re-serialize (same version) and re-parse to the same contents."""
     try:
-        g = unpack(pack(f, version=f.version))
+        g = unpack(pack(f, version=f.version, prior=prior), prior=prior)
     except GanzError as e:
         return f"a parsed file does not re-serialize: {e}"
     same = ((g.adapter, g.height, g.width, g.seed, g.bits, g.version, g.generator_id)
@@ -159,9 +161,10 @@ def fuzz(cases: int, seed: int = 0, limit: float = 2.0, first: int = 0,
             for i in range(first, first + cases):
                 name, data = make_case(seed, i, pool)
                 mutators[name] += 1
-                f, s1 = run_target("unpack", unpack, data, limit, stats, i, name)
+                f, s1 = run_target("unpack", lambda d: unpack(d, prior=codec.prior), data, limit,
+                                   stats, i, name)
                 if f is not None:
-                    problem = roundtrip_problem(f)
+                    problem = roundtrip_problem(f, codec.prior)
                     if problem:
                         stats.record("violations", "unpack", i, name, data, problem=problem)
                 img, s2 = run_target("decompress", codec.decompress, data, limit, stats, i, name)

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from ganz.core.config import ModelConfig
-from ganz.core.fileformat import CRC_BYTES, HEADER_BYTES, MAX_LATENT, pack, varint
+from ganz.core.fileformat import (ADAPTERS, CRC_BYTES, FLAG_ENTROPY, HEADER_BYTES, MAX_LATENT,
+                                  dequantize, pack, varint)
 
 TINY = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 
@@ -18,12 +19,28 @@ SPECIAL_FLOATS = [np.nan, np.inf, -np.inf, 1.0, -1.0, 1.0009, 1.002, -1.5, 2.0, 
                   -0.0, 0.0, 1e-45, 6e-8, -np.nan]
 
 
+#: the tiny generator's prior (``seed_files`` sets it): entropy-coded files' CRCs cover a table's
+#: digest, which the mutators below recompute so that mutations reach the checks behind it
+PRIOR: list = [None]
+
+
+def _table_of(body: bytes):
+    """The prior table an entropy-coded (flag bit 4) version-2 body names, else None."""
+    f = parse_v2(body + b"\0" * CRC_BYTES)
+    if f is None or not f["flags"] & FLAG_ENTROPY or PRIOR[0] is None:
+        return None
+    return PRIOR[0].table(ADAPTERS[f["flags"] & 3], f["vals"][3], f["bits"])
+
+
 def with_crc(body: bytes) -> bytes:
-    return body + struct.pack("<I", zlib.crc32(body))
+    table = _table_of(body)
+    crc = zlib.crc32(body) if table is None else zlib.crc32(table.digest, zlib.crc32(body))
+    return body + struct.pack("<I", crc)
 
 
 def fix_crc(data: bytes) -> bytes:
-    """Recompute the trailing CRC so a mutation reaches the checks behind the checksum."""
+    """Recompute the trailing CRC so a mutation reaches the checks behind the checksum (with the
+    table's digest where the file is entropy-coded and the prior has its table)."""
     if len(data) < CRC_BYTES:
         return data
     return with_crc(data[:-CRC_BYTES])
@@ -37,7 +54,28 @@ def make_generator(seed: int, folder: Path) -> Path:
     torch.manual_seed(seed)
     path = folder / "fuzz-tiny.safetensors"
     export_generator(Generator(TINY), path)
+    from ganz.core.entropy import prior_path
+    from ganz.core.zoo import load_generator
+
+    tiny_prior(load_generator(path, "cpu")[1]).write(prior_path(path))  # found beside the weights
     return path
+
+
+def tiny_prior(generator_sha256: str):
+    """A prior for the fuzzer's generator: peaked tables (mass at the bounds, a bump between) for
+    random_linear at every entropy bit depth, one for d_c ≤ 100 and one above."""
+    from ganz.core.entropy import ENTROPY_BITS, Prior, table_from_counts
+
+    tables = {}
+    for bits in ENTROPY_BITS:
+        x = np.linspace(-1, 1, 1 << bits)
+        for i, top in enumerate((100, MAX_LATENT)):
+            c = np.exp(-0.5 * (x / (0.3 + 0.2 * i)) ** 2) * 8 + 1e-3
+            c[0] += (1 << bits) / 4
+            c[-1] += (1 << bits) / 3
+            tables.setdefault(("random_linear", bits), []).append(
+                table_from_counts(c, "random_linear", bits, top))
+    return Prior(generator_sha256, tables)
 
 
 def seed_files(codec, rng: np.random.Generator) -> list[bytes]:
@@ -58,6 +96,15 @@ def seed_files(codec, rng: np.random.Generator) -> list[bytes]:
             files.append(pack(GanzFile(name, s, s, seed, codec.generator_sha256, z, bits), version=1))
         for bits in (32, 16, 12, 8, 3, 1):
             files.append(codec.to_file(z, ad, bits))
+    PRIOR[0] = codec.prior
+    if codec.prior is not None:  # entropy-coded files: latents drawn from the prior's tables
+        s = TINY.image_size
+        for ratio in (3.0, 10.0, 96.0):
+            for seed, bits in ((0, 2), (0, 4), (7, 6), (0, 8), (2**32 - 1, 5)):
+                ad = codec.adapter("random_linear", ratio, layer_seed=seed)
+                t = codec.prior.table("random_linear", ad.input_dim, bits)
+                codes = rng.choice(1 << bits, size=ad.input_dim, p=t.freqs / t.freqs.sum())
+                files.append(codec.to_file(dequantize(codes, bits), ad, bits))
     return files
 
 
@@ -160,7 +207,8 @@ def _header_v2(rng, f):
         elif which == 1:
             fields["version"] = _edge(rng, [0, 1, 2, 3, 99, 255], 8)
         elif which == 2:
-            fields["flags"] = _edge(rng, [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x80, 0xFF], 8)
+            fields["flags"] = _edge(rng, [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0x11, 0x14, 0x18, 0x1F,
+                                          0x20, 0x80, 0xFF], 8)
         elif which == 3:
             fields["bits"] = _edge(rng, [0, 1, 2, 8, 12, 13, 15, 16, 17, 31, 32, 33, 64, 255], 8)
         elif which in (4, 5):
@@ -265,6 +313,33 @@ def m_random(rng, data, pool):
     return with_crc(data[:HEADER_BYTES] + body)
 
 
+def m_entropy(rng, data, pool):
+    """An entropy-coded latent's payload truncated, extended, zero-padded, bit-flipped or random,
+    or an entropy flag on another file's payload (valid CRC, table digest included)."""
+    f = parse_v2(data)
+    if f is None:
+        return m_random(rng, data, pool)
+    payload, r = f["payload"], rng.random()
+    if r < 0.2:
+        payload = payload[: rng.integers(0, len(payload) + 1)]
+    elif r < 0.35:
+        payload = payload + rng.bytes(int(rng.integers(1, 9)))
+    elif r < 0.5:
+        payload = payload + b"\0" * int(rng.integers(1, 9))
+    elif r < 0.75 and payload:
+        b = bytearray(payload)
+        for _ in range(rng.integers(1, 4)):
+            b[rng.integers(len(b))] ^= 1 << int(rng.integers(8))
+        payload = bytes(b)
+    else:
+        payload = rng.bytes(int(rng.integers(0, 2 * len(payload) + 2)))
+    flags = (f["flags"] & ~4) | FLAG_ENTROPY if rng.random() < 0.9 else f["flags"] | FLAG_ENTROPY
+    vals = list(f["vals"])
+    if rng.random() < 0.2:
+        vals[3] = _edge(rng, VARINT_EDGE[:14], 20)
+    return build_v2(flags, f["bits"], vals, f["gid"], payload)
+
+
 def m_insert_delete(rng, data, pool):
     i = int(rng.integers(0, len(data) + 1))
     if rng.random() < 0.5:
@@ -289,9 +364,10 @@ def m_unchanged(rng, data, pool):
 
 MUTATORS = {f.__name__[2:]: f for f in (
     m_truncate, m_flip, m_flip_fixcrc, m_splice, m_header, m_latent, m_length, m_random,
-    m_insert_delete, m_trailing, m_repeat, m_unchanged)}
+    m_insert_delete, m_trailing, m_repeat, m_unchanged, m_entropy)}
 WEIGHTS = {"truncate": 10, "flip": 12, "flip_fixcrc": 8, "splice": 8, "header": 20, "latent": 10,
-           "length": 10, "random": 8, "insert_delete": 6, "trailing": 4, "repeat": 2, "unchanged": 2}
+           "length": 10, "random": 8, "insert_delete": 6, "trailing": 4, "repeat": 2, "unchanged": 2,
+           "entropy": 10}
 
 
 def make_case(seed: int, i: int, pool: list[bytes]) -> tuple[str, bytes]:

@@ -10,6 +10,10 @@ model's 3·H·W pixel values): files grow with it, so the budget search of
 ``GanzCodec.decompress``; several images of one knob are inverted as one batch (``encode_batch``).
 Images must be the model's size. Not in ``CODECS``: it needs a loaded generator, so a rate–distortion
 table of the registered codecs (and its cache key) is the same with or without it.
+
+:func:`ganz_at_budget` is ``ganz compress --max-bytes`` behind the same ``CodecPoint``: the search
+of ``ganz.core.budget`` (bit depth, d_c, the latent's own scale, rate-aware codes) in place of
+the bisection over d_c alone.
 """
 from __future__ import annotations
 
@@ -39,3 +43,18 @@ def ganz_codec(model: GanzCodec | str | Path | None = None, bits: int = 8, layer
     pixels = ganz.cfg.num_pixels
     return Codec(name or f"ganz-{bits}bit", encode, ganz.decompress, lambda height, width: (1, pixels),
                  True, lambda: None, encode_batch=encode_batch)
+
+
+def ganz_at_budget(model: GanzCodec | str | Path | None, image: np.ndarray, max_bytes: int,
+                   device: str = "auto", **options):
+    """The file ``ganz compress --max-bytes`` writes for ``image`` (uint8, the model's size), as
+    a :class:`~ganz.baselines.imagecodecs.CodecPoint` (``quality`` = d_c); ``options`` go to
+    ``ganz.core.budget.compress_to_budget``. A budget below the smallest file: ``GanzError``."""
+    from ..core.budget import compress_to_budget
+    from .imagecodecs import _point
+
+    ganz = model if isinstance(model, GanzCodec) else GanzCodec(model, device)
+    choice = compress_to_budget(ganz, uint8_to_model(image[None]), max_bytes, **options)[0]
+    codec = Codec("ganz-budget", lambda im, q: choice.data, ganz.decompress,
+                  lambda h, w: (1, ganz.cfg.num_pixels), True, lambda: None)
+    return _point(codec, image, choice.dim, choice.data)

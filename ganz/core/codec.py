@@ -59,6 +59,10 @@ class GanzCodec:
         self.G, self.generator_sha256, self.meta = load_generator(model, self.device)
         self.cfg = self.G.cfg
         self.latent_scale = model_latent_scale(self.meta)
+        from .entropy import prior_beside
+
+        # the static prior the latent codes are entropy-coded with (None: packed/deflated only)
+        self.prior = prior_beside(self.meta.get("path"), self.generator_sha256)
         self._adapters: dict[tuple, Adapter] = {}
         self.encoder = None
         if method != "paper":
@@ -138,7 +142,7 @@ class GanzCodec:
         s = self.cfg.image_size
         return pack(GanzFile(adapter.name, s, s, adapter.seed, self.generator_sha256,
                              np.asarray(z, dtype=np.float32), bits,
-                             scale=getattr(adapter, "latent_scale", 1.0)))
+                             scale=getattr(adapter, "latent_scale", 1.0)), prior=self.prior)
 
     def compress(self, x: torch.Tensor, adapter: str = "random_linear", ratio: float | None = 10.0,
                  layer_seed: int = 0, seed: int | None = None, cfg=None, bits: int = 32,
@@ -161,7 +165,7 @@ class GanzCodec:
 
     def parse(self, data: bytes) -> GanzFile:
         """Unpack and check that the file belongs to this generator and image size."""
-        f = unpack(data)
+        f = unpack(data, prior=self.prior)
         if not self.generator_sha256.startswith(f.generator_id):
             raise GanzError(f"file was made with generator {f.generator_id}, but the loaded model is "
                             f"{self.generator_id}; pass the matching --model")

@@ -20,13 +20,23 @@ these sizes every header byte matters, and can store quantized latents::
 
     2      magic b"GZ"
     1      format version (2)
-    1      adapter code (bits 0-1), payload deflated with zlib (bit 2), latent scale follows (bit 3)
+    1      adapter code (bits 0-1), payload deflated with zlib (bit 2), latent scale follows (bit 3),
+           payload entropy-coded with the model's prior (bit 4)
     1      latent storage: 32 float32, 16 float16, 1..12 uniform quantization to that many bits
     varint height, width, adapter seed, latent length d_c (LEB128: 1 byte below 128)
     2      only with bit 3: the latent scale s (float16, finite, > 0, not 1); absent: s = 1
     4      generator identity: first 4 bytes of the SHA-256 of its weights
     ...    latent: floats, or b-bit codes q = round((z + 1) / 2 · (2^b − 1)) packed MSB-first
-    4      CRC-32 of everything before it
+           (deflated with bit 2; ANS-coded with bit 4)
+    4      CRC-32 of everything before it (bit 4: followed by the prior table's digest)
+
+Bit 4 of the flags (added with the entropy models; never with bit 2): the b-bit codes are
+entropy-coded with the generator's static prior (``ganz.core.entropy``: an integer table per adapter, d_c range and b,
+fitted on training faces, shipped beside the model as ``<model>.prior.json``) by ``constriction``'s
+ANS, its 32-bit words little-endian with the trailing zero bytes dropped; the CRC-32 then covers
+everything before it followed by the table's 8-byte digest (not stored), so the file decodes only
+with that very table. A writer uses it only when it is shorter than both the packed codes and
+their deflated form; files without the bit are byte for byte what earlier versions wrote.
 
 The stored latent lies in [−1, 1]; the decoder feeds s·z to the adapter. The scale lets a random
 first layer's input reach beyond [−1, 1] (the original code's unconstrained latents do) while the
@@ -42,7 +52,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -65,6 +75,8 @@ MAX_LATENT = 1 << 20  # far above any real model (49152 at R = 1, 128×128); bou
 MAX_SIDE = 4096
 FLOAT16_MAX = 65504.0
 _DTYPES = {32: np.dtype("<f4"), 16: np.dtype("<f2")}
+FLAG_ZLIB, FLAG_SCALE, FLAG_ENTROPY = 4, 8, 16
+CODINGS = ("raw", "zlib", "entropy")  # how a v2 file's latent payload is stored
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,10 @@ class GanzFile:
     bits: int = 32
     version: int = VERSION
     scale: float = 1.0  # the decoder feeds scale·z to the adapter (a float16 value; v2 only)
+    # how the payload was stored (``CODINGS``; set by ``unpack``, ignored by ``pack``) and, for
+    # "entropy", the prior table used
+    coding: str = field(default="raw", compare=False)
+    table: object = field(default=None, compare=False, repr=False)
 
     @property
     def num_pixels(self) -> int:
@@ -193,8 +209,11 @@ def as_scale(value: float) -> float:
     return s
 
 
-def pack(f: GanzFile, version: int = VERSION) -> bytes:
-    """Serialize a GanzFile: version 2 (compact, quantization) unless ``version=1`` is asked."""
+def pack(f: GanzFile, version: int = VERSION, prior=None) -> bytes:
+    """Serialize a GanzFile: version 2 (compact, quantization) unless ``version=1`` is asked.
+
+    ``prior`` (a ``ganz.core.entropy.Prior``): quantized codes are entropy-coded with its table
+    for this adapter, d_c and bit depth when that is shorter than the packed and deflated forms."""
     z = _check_latent(f)
     if version == 1:
         if f.scale != 1.0:
@@ -202,22 +221,47 @@ def pack(f: GanzFile, version: int = VERSION) -> bytes:
         return _pack_v1(f, z)
     if version != 2:
         raise GanzError(f"cannot write .ganz format version {version}")
+    table = coded = None
     if f.bits in _DTYPES:
         payload = z.astype(_DTYPES[f.bits]).tobytes()
     else:
-        payload = _pack_codes(quantize(z, f.bits), f.bits)
+        codes = quantize(z, f.bits)
+        payload = _pack_codes(codes, f.bits)
+        mine = prior is not None and prior.generator_sha256.startswith(f.generator_id[:8].lower())
+        table = prior.table(f.adapter, len(z), f.bits) if mine else None  # never another's prior
     deflated = zlib.compress(payload, 9)
     use_zlib = len(deflated) < len(payload)
+    if table is not None:
+        coded = table.encode(codes)
+        if len(coded) >= min(len(payload), len(deflated)):
+            table = None  # the plain or deflated codes are shorter: stored as before
     gid = bytes.fromhex(f.generator_id[:8])
     if len(gid) != 4:
         raise GanzError("generator id must have at least 8 hex digits")
     scaled = float(f.scale) != 1.0
-    flags = ADAPTER_CODES[f.adapter] | (4 if use_zlib else 0) | (8 if scaled else 0)
+    if table is not None:
+        flags, body_payload = FLAG_ENTROPY, coded
+    else:
+        flags, body_payload = (FLAG_ZLIB, deflated) if use_zlib else (0, payload)
+    flags |= ADAPTER_CODES[f.adapter] | (FLAG_SCALE if scaled else 0)
     head = (MAGIC2 + bytes([2, flags, f.bits]) + varint(f.height) + varint(f.width)
             + varint(f.seed % (2**32)) + varint(len(z))
             + (np.float16(f.scale).astype("<f2").tobytes() if scaled else b"") + gid)
-    body = head + (deflated if use_zlib else payload)
-    return body + struct.pack("<I", zlib.crc32(body))
+    body = head + body_payload
+    return body + struct.pack("<I", _crc(body, table))
+
+
+def _crc(body: bytes, table) -> int:
+    """The file's CRC-32: of ``body``, followed by the prior table's digest when entropy-coded."""
+    crc = zlib.crc32(body)
+    return crc if table is None else zlib.crc32(table.digest, crc)
+
+
+def header_bytes(adapter: str, height: int, width: int, seed: int, dim: int,
+                 scale: float = 1.0) -> int:
+    """Bytes of a version-2 file that are not the latent payload (header and CRC)."""
+    return (5 + len(varint(height)) + len(varint(width)) + len(varint(seed % 2**32))
+            + len(varint(dim)) + (2 if float(scale) != 1.0 else 0) + 4 + CRC_BYTES)
 
 
 def _pack_v1(f: GanzFile, z: np.ndarray) -> bytes:
@@ -251,8 +295,12 @@ def _checked_z(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def unpack(data: bytes) -> GanzFile:
-    """Parse and validate a .ganz file's bytes (versions 1 and 2)."""
+def unpack(data: bytes, prior=None) -> GanzFile:
+    """Parse and validate a .ganz file's bytes (versions 1 and 2).
+
+    An entropy-coded file (flag bit 4) is decoded with ``prior`` (a ``ganz.core.entropy.Prior``)
+    when that is the prior of the generator the file names, else with the one ``entropy.prior_for``
+    finds for it."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise GanzError("expected bytes")
     data = bytes(data)
@@ -269,11 +317,14 @@ def unpack(data: bytes) -> GanzFile:
     if end < 5 + 4 + 4:
         raise GanzError(f"truncated .ganz file ({len(data)} bytes)")
     (crc,) = struct.unpack_from("<I", data, end)
-    if zlib.crc32(data[:end]) != crc:
+    entropy = bool(data[3] & FLAG_ENTROPY)
+    if not entropy and zlib.crc32(data[:end]) != crc:
         raise GanzError("corrupt .ganz file (checksum mismatch, or truncated)")
     flags, bits = data[3], data[4]
-    if flags & ~0b1111:
+    if flags & ~0b11111:
         raise GanzError(f"corrupt .ganz file: unknown flags {flags:#x}")
+    if entropy and flags & FLAG_ZLIB:
+        raise GanzError("corrupt .ganz file: both deflated and entropy-coded")
     pos = 5
     h, pos = _read_varint(data, pos, end)
     w, pos = _read_varint(data, pos, end)
@@ -283,7 +334,7 @@ def unpack(data: bytes) -> GanzFile:
     if seed >= 2**32:
         raise GanzError("corrupt .ganz file: seed out of range")
     scale = 1.0
-    if flags & 8:
+    if flags & FLAG_SCALE:
         if pos + 2 > end:
             raise GanzError("truncated .ganz file (header)")
         scale = float(np.frombuffer(data, "<f2", 1, pos)[0])
@@ -294,8 +345,17 @@ def unpack(data: bytes) -> GanzFile:
         raise GanzError("truncated .ganz file (header)")
     gid, pos = data[pos:pos + 4], pos + 4
     payload = data[pos:end]
+    adapter = ADAPTERS[flags & 3]
+    table, coding = None, "zlib" if flags & FLAG_ZLIB else "raw"
+    if entropy:
+        table, coding = _entropy_table(prior, gid.hex(), adapter, n, bits), "entropy"
+        if _crc(data[:end], table) != crc:
+            raise GanzError("corrupt .ganz file (checksum mismatch, or truncated, or written with "
+                            "another prior table)")
+        z = dequantize(table.decode(payload, n), bits)
+        return GanzFile(adapter, h, w, seed, gid.hex(), _checked_z(z), bits, 2, scale, coding, table)
     size = n * _DTYPES[bits].itemsize if bits in _DTYPES else (n * bits + 7) // 8
-    if flags & 4:
+    if flags & FLAG_ZLIB:
         d = zlib.decompressobj()
         try:
             payload = d.decompress(payload, size + 1)  # bounded: never more than expected + 1
@@ -310,7 +370,24 @@ def unpack(data: bytes) -> GanzFile:
         z = np.frombuffer(payload, dtype=_DTYPES[bits], count=n).astype(np.float32)
     else:
         z = dequantize(_unpack_codes(payload, n, bits), bits)
-    return GanzFile(ADAPTERS[flags & 3], h, w, seed, gid.hex(), _checked_z(z), bits, 2, scale)
+    return GanzFile(adapter, h, w, seed, gid.hex(), _checked_z(z), bits, 2, scale, coding)
+
+
+def _entropy_table(prior, gid: str, adapter: str, n: int, bits: int):
+    """The prior table an entropy-coded file names, or a one-line ``GanzError``."""
+    if bits not in QUANT_BITS:
+        raise GanzError(f"corrupt .ganz file: entropy-coded {bits}-bit floats")
+    if prior is None or not prior.generator_sha256.startswith(gid):  # not this file's generator
+        from .entropy import prior_for
+
+        prior = prior_for(gid)
+    if prior is None:
+        raise GanzError(f"the latent is entropy-coded with the prior of generator {gid}, which "
+                        f"this ganz does not have (ganz/zoo/<model>.prior.json)")
+    table = prior.table(adapter, n, bits)
+    if table is None:
+        raise GanzError(f"corrupt .ganz file: no prior table for {adapter}, d_c = {n}, {bits} bits")
+    return table
 
 
 def _unpack_v1(data: bytes) -> GanzFile:

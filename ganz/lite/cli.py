@@ -85,7 +85,7 @@ def compress_lite(a: argparse.Namespace, outs: list[Path], adapter: str) -> bool
     from ..core.fileformat import unpack
     from ..core.metrics import psnr
 
-    rec = lite.decode(ad, np.stack([roundtrip(unpack(f).z, a.bits) for f in files]))
+    rec = lite.decode(ad, np.stack([roundtrip(unpack(f, lite.prior).z, a.bits) for f in files]))
     check_outputs(outs, [*a.images, *model_inputs(a)], a.force)  # nothing appeared meanwhile
     n = lite.meta["num_pixels"]
     for i, (src, dst, data) in enumerate(zip(a.images, outs, files)):

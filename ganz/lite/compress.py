@@ -66,6 +66,11 @@ class LiteModel:
         self.arrays = np.load(self.folder / "adapters.npz")
         m = self.meta
         self.shape = (m["width"], m["base_size"], m["base_size"])
+        from ..core.entropy import prior_for
+
+        # the model's static prior (ganz/zoo/<model>.prior.json): the same tables, so the same
+        # bytes, as the torch path
+        self.prior = prior_for(m["generator_sha256"])
 
     def adapter(self, name: str, ratio: float | None, seed: int) -> dict | None:
         """The bundle's adapter for these settings, or None (then the torch path is needed)."""
@@ -145,5 +150,5 @@ class LiteModel:
                 progress.close()
         s = self.meta["image_size"]
         files = [pack(GanzFile(name, s, s, seed, self.meta["generator_sha256"], zi, bits,
-                               scale=scale)) for zi in z]
+                               scale=scale), prior=self.prior) for zi in z]
         return files, mse, evals
