@@ -16,6 +16,7 @@ from pathlib import Path
 from .commands import add_commands
 from .core.atomic import atomic_write, check_inputs, check_outputs, write_csv
 from .core.errors import GanzError
+from .core.modelfiles import model_inputs
 
 MAX_GANZ_BYTES = 64 << 20  # above the largest valid .ganz file (format version 1, 2^20 float32s)
 LOSSLESS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM"}
@@ -86,11 +87,6 @@ quality_int = _int_in(1, 100)
 
 
 # --------------------------------------------------------------------------- files
-def model_inputs(a: argparse.Namespace) -> list[Path]:
-    """The ``--model`` file, when one is given: an input no output may replace."""
-    return [Path(a.model)] if a.model and Path(a.model).is_file() else []
-
-
 def image_format(dst: Path, lossy_quality: int | None) -> str:
     """The PIL format a decompressed image is written in, from ``dst``'s extension."""
     ext = dst.suffix.lower()
@@ -186,7 +182,7 @@ def compress_budget(a: argparse.Namespace, outs: list[Path], adapter: str) -> No
     from .core.budget import compress_to_budget, smallest_file
     from .core.codec import GanzCodec
     from .core.metrics import psnr
-    from .core.pixels import to_uint8, uint8_to_model
+    from .core.pixels import uint8_to_model
     from .lite.cli import load_inputs
 
     codec = GanzCodec(a.model, a.device, method=a.method)

@@ -9,6 +9,7 @@ import pytest
 from ganz.study import experiments, figures, profiles
 from ganz.study import jobs as job_cache
 from ganz.core.adapters import make_adapter
+from ganz.core.errors import GanzError
 from ganz.core.fileformat import GanzFile, pack
 from ganz.core.models import Generator
 
@@ -105,7 +106,7 @@ def test_unclamped_latent_bytes_are_those_of_float32_files():
         pack(GanzFile(ad.name, 16, 16, ad.seed, gid, zeros))) < want
     big = np.full(ad.input_dim, 5.0, np.float32)
     assert job_cache.latent_file_bytes(ad, 16, gid, big) < want
-    with pytest.raises(Exception):
+    with pytest.raises(GanzError):
         pack(GanzFile(ad.name, 16, 16, ad.seed, gid, z))
 
 

@@ -11,6 +11,7 @@ import torch
 from ganz.report import rdanalysis, rdplots
 from ganz.study import figures, jobs, profiles
 from ganz.baselines import lasso
+from ganz.core.errors import GanzError
 from ganz.study import ratedistortion as rd
 from ganz.core.adapters import decode, make_adapter
 from ganz.baselines.imagecodecs import encode_at_quality
@@ -101,7 +102,7 @@ def test_unreachable_budgets_are_kept_and_flagged(result):
     good = c[c["reachable"]]
     assert (good["bytes"] <= good["budget"]).all()
     # every budget asked of a codec has a row: nothing dropped
-    for (split, image, codec), g in c.groupby(["split", "image", "method"]):
+    for (split, image, _codec), g in c.groupby(["split", "image", "method"]):
         ganz = result.table[(result.table["split"] == split) & (result.table["image"] == image)
                             & result.table["method"].isin(rd.GANZ_METHODS)]
         assert set(ganz["bytes"]) == set(g.loc[g["target"] == "matched", "budget"].astype(int))
@@ -189,7 +190,7 @@ def test_plots_return_figures(result):
     for metric in ("psnr", "ssim"):
         fig = rdplots.plot_rd(result.table, metric)
         assert isinstance(fig, Figure) and fig._repr_png_()[:4] == b"\x89PNG"
-    with pytest.raises(Exception):
+    with pytest.raises(GanzError, match="metric"):
         rdplots.plot_rd(result.table, "msssim")
 
 

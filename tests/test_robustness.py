@@ -40,10 +40,10 @@ from ganz.core.fileformat import CRC_BYTES, MAX_LATENT, GanzFile, pack, unpack, 
 from ganz.core.models import Generator
 from ganz.train.began import Trainer, train
 from ganz.core.zoo import FORMAT, load_generator
+from tiny import TINY, tiny_model_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
-from tiny import TINY, tiny_model_file
 FAST = settings(deadline=None, database=None,  # no .hypothesis/ folder in the checkout
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -166,7 +166,7 @@ def env(tmp_path_factory) -> Env:
 
 # --------------------------------------------------------------------------- .ganz: truncation
 def test_truncation_at_every_offset_is_refused(env):
-    for name, data in env.valid.items():
+    for _name, data in env.valid.items():
         for cut in range(len(data)):
             with pytest.raises(GanzError):
                 unpack(data[:cut])

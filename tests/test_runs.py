@@ -5,7 +5,7 @@ import pytest
 from ganz.core.errors import GanzError
 from ganz.report import runs
 from ganz.report.figure import BookFigure, message_figure
-from ganz.study.profiles import ExperimentResult
+from ganz.results.profiles import ExperimentResult
 
 
 def _result(profile: str, psnr: float) -> ExperimentResult:

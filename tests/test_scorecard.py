@@ -3,7 +3,7 @@ import pandas as pd
 
 from ganz.report import scorecard, verdicts
 from ganz.report.runs import Runs
-from ganz.study.profiles import ExperimentResult
+from ganz.results.profiles import ExperimentResult
 
 
 def _fig5(test_r10: float) -> Runs:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ganz.core.paths import ROOT
-from ganz.study import store
+from ganz.results import store
 
 
 def test_tidy_rows_carry_dc_nominal_ratio_and_bits():
@@ -33,12 +33,12 @@ def test_paper_rows_share_the_schema():
 
 @pytest.mark.parametrize("profile", ["cpu-small", "paper"])
 def test_committed_index_lists_every_table_with_its_sidecar(profile, monkeypatch):
-    """Fails when a table is recorded without `python -m ganz.study.store` being run after it."""
+    """Fails when a table is recorded without `python -m ganz.results.store` being run after it."""
     monkeypatch.setenv("GANZ_RESULTS", str(ROOT / "results"))
     root = ROOT / "results" / profile
     committed = pd.read_csv(root / "index.csv")
     now = store.index(profile)
-    assert committed["file"].tolist() == now["file"].tolist(), "run python -m ganz.study.store"
+    assert committed["file"].tolist() == now["file"].tolist(), "run python -m ganz.results.store"
     assert committed["rows"].tolist() == now["rows"].tolist()
     assert now["sidecar"].all(), f"tables without a sidecar: {now.loc[~now['sidecar'], 'file'].tolist()}"
     tidy = pd.read_csv(root / "tidy.csv")

@@ -24,8 +24,8 @@ releases, so a file's seed rebuilds the same layer anywhere. Two styles (``STYLE
 - ``calibrated`` (natural for ``arch="ganz"``, GANZ's variant): no bias, Gaussian entries at the
   trained h0's scale (N(0, ‖W_h0‖²_F / (C·d_c))) times the generator's ``adapter_gain``: with z
   clamped to [−1, 1], a layer no larger than h0 leaves many z pinned at the bounds, so the gain is
-  calibrated once per generator on held-out training faces (``calibrate_gain``) and saved with its
-  weights; ``no_linear`` scales z by 3·std(h0)·gain.
+  calibrated once per generator on held-out training faces
+  (``ganz.train.publish.calibrate_gain_batched``) and saved with its weights; ``no_linear`` scales z by 3·std(h0)·gain.
 """
 from __future__ import annotations
 
@@ -157,24 +157,3 @@ def decode(G: Generator, adapter: Adapter, z: torch.Tensor) -> torch.Tensor:
     """G through the adapter: model-space images (B, 3, H, W)."""
     adapter = adapter.to(z.device)
     return G.conv(G.first_tensor(adapter(z)))
-
-
-def calibrate_gain(G: Generator, x: torch.Tensor, gains=(1.0, 2.0, 4.0, 8.0), ratio: float = 10.0,
-                   steps: int = 200) -> dict[float, float]:
-    """Mean PSNR of R-``ratio`` inversions of ``x`` (held-out training faces) for each gain.
-
-    Sets ``G.adapter_gain`` to the best and returns all scores. Never use test images here.
-    """
-    from .config import InvertConfig
-    from .invert import invert
-    from .metrics import psnr_model
-
-    scores = {}
-    for g in gains:
-        G.adapter_gain.fill_(g)
-        ad = make_adapter(G, "random_linear", ratio=ratio, style="calibrated")  # what the gain scales
-        res = invert(G, ad, x, InvertConfig(steps=steps))
-        with torch.no_grad():
-            scores[g] = float(psnr_model(x, decode(G, ad, res.z.to(x.device))).mean())
-    G.adapter_gain.fill_(max(scores, key=scores.get))
-    return scores

@@ -13,8 +13,7 @@ The encoder has one trunk and several heads:
   ``random_linear`` at R = 10, seed 0) predicts that adapter's z ∈ [−1, 1]^d_c directly, trained
   through the adapter's fixed layer.
 
-Training is ``ganz.train.encoder`` (``train_encoder``, ``EncoderTrainConfig``, ``ganz train-encoder``);
-those names are also importable from here, loaded on first use.
+Training is ``ganz.train.encoder`` (``train_encoder``, ``EncoderTrainConfig``, ``ganz train-encoder``).
 
 Weights are exported as fp16 safetensors ``<model>.encoder.safetensors`` beside the generator, with
 the generator's weights id in the metadata: an encoder is only ever used with its own generator.
@@ -87,7 +86,7 @@ class LatentEncoder(nn.Module):
         m = cfg.model
         c = cfg.channels
         layers: list[nn.Module] = [nn.Conv2d(3, c, 3, padding=1), nn.ELU()]
-        for i in range(m.num_upsamples):
+        for _i in range(m.num_upsamples):
             c_next = min(c * 2, cfg.channels * 4)
             layers += [nn.Conv2d(c, c_next, 3, stride=2, padding=1), nn.ELU(),
                        nn.Conv2d(c_next, c_next, 3, padding=1), nn.ELU()]
@@ -193,23 +192,3 @@ def find_encoder(generator_path: Path | str | None, generator_id: str,
         return None
     E, _ = load_encoder(p, generator_id, device)
     return E
-
-
-# --------------------------------------------------------------------------- training (elsewhere)
-_TRAINING = ("EncoderTrainConfig", "evaluate_encoder", "main", "train_encoder")
-
-
-def __getattr__(name: str):
-    """``from ganz.core.encoder import train_encoder`` (and the rest of ``_TRAINING``) still works;
-    importing this module does not load the training code (``ganz compress`` never trains)."""
-    if name in _TRAINING:
-        from ..train import encoder as training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if __name__ == "__main__":
-    from ganz.train.encoder import main
-
-    raise SystemExit(main(prog="python -m ganz.core.encoder"))

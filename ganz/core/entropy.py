@@ -132,7 +132,7 @@ class Prior:
             tables.setdefault((t["adapter"], t["bits"]), []).append(
                 Table(t["adapter"], t["bits"], int(t["max_dim"]),
                       np.array(t["freqs"], dtype=np.int64), int(t.get("fitted_dim", 0))))
-        for key, ts in tables.items():
+        for _key, ts in tables.items():
             ts.sort(key=lambda t: t.max_dim)
         return cls(doc["generator_sha256"], tables, doc.get("meta", {}))
 

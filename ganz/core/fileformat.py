@@ -155,7 +155,7 @@ def varint(v: int, pad: int = 0) -> bytes:
 
 def _read_varint(data: bytes, pos: int, end: int) -> tuple[int, int]:
     value = shift = 0
-    for i in range(5):  # at most 35 bits
+    for _i in range(5):  # at most 35 bits
         if pos >= end:
             raise GanzError("truncated .ganz file (header)")
         b = data[pos]

@@ -48,3 +48,9 @@ def encoder_path_for(generator_path: Path | str) -> Path:
 def bundle_for(generator_path: Path | str) -> Path:
     """``foo.safetensors`` -> ``foo.lite/``: the torch-free compress path's bundle (``ganz.lite``)."""
     return _beside(generator_path, ".lite")
+
+
+def model_inputs(a) -> list[Path]:
+    """The ``--model`` file of parsed arguments ``a``, when one is given: an input no output may
+    replace."""
+    return [Path(a.model)] if a.model and Path(a.model).is_file() else []

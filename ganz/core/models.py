@@ -86,7 +86,7 @@ class Generator(nn.Module):
         self.h0 = nn.Linear(cfg.latent_dim, cfg.conv_input_dim, bias=False)
         self.conv = _conv_module(cfg)
         # Scale of GANZ's random adapters relative to h0 (calibrated after training, see
-        # ganz.core.adapters.calibrate_gain). A buffer, so it is saved and part of the weights' hash.
+        # ganz.train.publish.calibrate_gain_batched). A buffer, so it is saved and part of the weights' hash.
         self.register_buffer("adapter_gain", torch.tensor(1.0))
 
     def first_tensor(self, flat: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,7 @@ import numpy as np
 from ..core.atomic import atomic_write
 from ..core.fileformat import roundtrip
 from ..core.errors import GanzError
-from ..core.modelfiles import bundle_for, resolve_model
+from ..core.modelfiles import bundle_for, model_inputs, resolve_model
 from .compress import STEPS, LiteModel, stale
 
 
@@ -78,7 +78,7 @@ def compress_lite(a: argparse.Namespace, outs: list[Path], adapter: str) -> bool
     if a.latent_scale is not None and a.latent_scale != float(ad.get("latent_scale", 1.0)):
         return False  # the bundle's matrices are at the model's default scale
     x = load_inputs(a, lite.meta["image_size"])
-    from ..cli import check_outputs, model_inputs
+    from ..core.atomic import check_outputs
 
     files, _, _ = lite.compress(x, adapter, ratio, a.layer_seed, a.bits, steps=a.steps or STEPS,
                                 progress=progress_for(a))

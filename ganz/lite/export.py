@@ -97,7 +97,8 @@ def _export(model: str | Path, out: Path | None, adapters) -> Path:
     path = resolve_model(model)
     doc = {"generator_sha256": gid, "file_sha256": file_sha256(path),
            "encoder_sha256": file_sha256(encoder_path_for(path)), "image_size": s,
-           "width": c.width, "base_size": c.base_size, "num_pixels": c.num_pixels, "arch": c.arch, "adapters": ads, "heads": keys,
+           "width": c.width, "base_size": c.base_size, "num_pixels": c.num_pixels, "arch": c.arch,
+            "adapters": ads, "heads": keys,
            "model": str(meta.get("model") or model)}
     (out / "meta.json").write_text(json.dumps(doc, indent=1) + "\n")
     return out

@@ -18,7 +18,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..core.errors import GanzError
 from ..core.paths import results_dir
-from ..study.profiles import Profile, get_profile
+from ..results.profiles import Profile, get_profile
 from .figure import SPLIT_LABELS, _figure, _legend, _splits, message_figure
 from .verdicts import SPLIT_NAMES, Verdict
 

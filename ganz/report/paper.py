@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 
-from ..core.paths import DATA_DIR
+from ..results.published import PAPER_CSV, load as _load, paper_numbers, stem as _stem  # noqa: F401
 
-PAPER_CSV = DATA_DIR / "paper_numbers.csv"
 GAN_METHODS = ("ganz",)
 RATIO_TOLERANCE = 0.05
 DASH = "—"
@@ -44,35 +42,6 @@ KEYS: dict[str, list[str]] = {
 SNAPPED = ("ratio", "m_over_n")
 #: figures whose published numbers pool all splits (our rows are pooled the same way)
 POOLED_SPLITS = {"fig8"}
-
-
-@lru_cache(maxsize=1)
-def _load() -> pd.DataFrame:
-    df = pd.read_csv(PAPER_CSV, dtype={"figure": str, "split": str, "image": str,
-                                       "adapter": str, "method": str, "note": str})
-    df["approx"] = df["approx"].astype(str).str.lower().eq("true")
-    df["exact"] = ~df["approx"]
-    return df
-
-
-def paper_numbers(figure: str, images=None) -> pd.DataFrame:
-    """The paper's numbers for one figure (e.g. ``"fig5"``); an empty frame if it printed none.
-    ``images`` (names, with or without extension) keeps the rows of those pictures (fig. 4's
-    panels) and the rows that name none."""
-    df = _load()
-    known = sorted(set(df["figure"]) | set(KEYS))
-    if figure not in known:
-        raise ValueError(f"unknown figure {figure!r}; expected one of {', '.join(known)}")
-    rows = df[df["figure"] == figure]
-    if images is not None:
-        stems = {_stem(i) for i in images}
-        rows = rows[rows["image"].isna() | rows["image"].map(lambda i: _stem(i) in stems)]
-    return rows.reset_index(drop=True).copy()
-
-
-def _stem(name: object) -> str:
-    """A picture's name without its file extension (the paper names ``jack``, we ``jack.png``)."""
-    return "" if pd.isna(name) else PurePath(str(name)).stem
 
 
 #: the paper's Fig. 4 panels by split: its caption reads (a) train, (b) test, (c) out-of-domain
@@ -133,7 +102,7 @@ def _table_pixels(ours: pd.DataFrame) -> int | None:
     names = set(ours["profile"].dropna().astype(str))
     if len(names) != 1:
         return None
-    from ..study.profiles import PROFILES  # lazily: it imports torch
+    from ..results.profiles import PROFILES
 
     prof = PROFILES.get(names.pop())
     return None if prof is None else 3 * prof.image_size ** 2

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..study.profiles import SPLITS
+from ..results.profiles import SPLITS
 from ..study.ratedistortion import GANZ_METHODS, RATE_EDGES
 
 def _ganz(table: pd.DataFrame) -> pd.Series:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..baselines.wavelet import MAX_LEVEL, WAVELET, wavelet_level
-from ..study.profiles import ExperimentResult
+from ..results.profiles import ExperimentResult
 from ..study.ratedistortion import EXAMPLE_SETTINGS
 from . import paper, rdanalysis as ra, recorded
 from .verdicts import Verdict
@@ -214,7 +214,8 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
         b.append("Against JPEG 2000: " + "; ".join(parts) + ".")
     wv = bd[(bd["codec"] == "wavelet") & bd["bd_rate_pct"].notna()]
     if len(wv):
-        b.append(f"Against the chapter's wavelet: {_span(wv['bd_rate_pct'].min(), wv['bd_rate_pct'].max(), '+.0f', '%')}"
+        span = _span(wv['bd_rate_pct'].min(), wv['bd_rate_pct'].max(), '+.0f', '%')
+        b.append(f"Against the chapter's wavelet: {span}"
                  f" over the splits.")
     undef = bd[bd["codec"].isin(STANDARD) & bd["bd_rate_pct"].isna()]
     if len(undef):
@@ -251,7 +252,10 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
             & (mf["codec"] == c)).any())]
     never = [c for c in STANDARD if c in set(faces["codec"]) and c not in wins]
     lose = m[(m["split"] == "test") & m["codec"].isin(STANDARD)]
-    lose = lose[np.isclose(lose["ratio"], _setting(curves["test"], 6, 8)["ratio"])] if "test" in curves else lose.iloc[:0]
+    if "test" in curves:
+        lose = lose[np.isclose(lose["ratio"], _setting(curves["test"], 6, 8)["ratio"])]
+    else:
+        lose = lose.iloc[:0]
     short = (f"**In short.** On {size}×{size} images a generative prior is the only option among "
              f"these codecs below about {standard_min:.2g} bpp")
     if wins:

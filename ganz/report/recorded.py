@@ -19,7 +19,7 @@ import pandas as pd
 from ..core.errors import GanzError
 from ..core.paths import results_dir
 from ..study import figures, jobs
-from ..study.profiles import ExperimentResult, get_profile
+from ..results.profiles import ExperimentResult, get_profile
 from . import pageparams
 from .pageparams import PAGE_DEFAULTS
 from ..core.paths import ROOT
@@ -71,7 +71,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
                    ) -> ExperimentResult | None:
     """The rows of ``params`` from a recorded table whose list parameter holds every value asked
     for (the other parameters equal, as the table's key checks); None if no such table."""
-    from ..study.store import read_sidecar
+    from ..results.store import read_sidecar
 
     if figure not in SUBSET_PARAMS:
         return None
@@ -104,7 +104,7 @@ def subset(figure: str, res: ExperimentResult, wanted: tuple[float, ...], n_pixe
     by their latent size d_c = round(N / R) (what a row records is N / d_c), dims and
     measurement counts by value; pictures of other settings are dropped."""
     from ..core.adapters import ratio_to_dim
-    from ..study.profiles import PAPER_N
+    from ..results.profiles import PAPER_N
 
     t = res.table
     if figure in ("fig4", "fig5"):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import GanzError
-from ..study.profiles import ExperimentResult, get_profile
+from ..results.profiles import ExperimentResult, get_profile
 from . import pageparams, paper, recorded, tables, verdicts
 from .figure import BookFigure, training_runs
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..study.profiles import get_profile
+from ..results.profiles import get_profile
 from . import paper as pp
 from . import recorded, verdicts
 from .runs import Runs, verdict_for
@@ -233,7 +233,8 @@ def headline(table: pd.DataFrame, seen: Mapping) -> str:
     row = row.iloc[0]
     ours, theirs = float(row["ours (dB)"]), float(row["paper (dB)"].lstrip("≈ "))
     text = (f"**The main result.** On {split} at R = {HEADLINE['ratio']:g} (Fig. 5) our median "
-            f"PSNR is **{ours:.2f} dB** (profile `{row['run'].replace(', ', '`, ', 1)} pictures) against the paper's ≈ {theirs:.1f} dB "
+            f"PSNR is **{ours:.2f} dB** (profile `{row['run'].replace(', ', '`, ', 1)} pictures) "
+            f"against the paper's ≈ {theirs:.1f} dB "
             f"({ours - theirs:+.1f} dB; the paper's value is the median of the points its plot "
             f"shows, so probably low). ")
     slopes = seen.get("per_doubling", {})

@@ -297,14 +297,3 @@ def provenance(meta: dict) -> str:
 
 
 # --------------------------------------------------------------------------- command line
-def main(argv: list[str] | None = None) -> int:
-    """``python -m ganz.study.bench ARGS`` is ``ganz bench ARGS`` (inversion | tune | command)."""
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -111,7 +111,7 @@ def record_so_far(profile: str = "paper", device: str = "cpu", log=print) -> Non
     """``run(..., so_far=True)`` for each recorded call (``store.RECORDED_CALLS``) of
     ``SO_FAR_FIGURES`` (after a lease that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
     figure whose generators are not all trained yet is skipped."""
-    from .store import RECORDED_CALLS
+    from ..results.store import RECORDED_CALLS
 
     before, _jobs.SO_FAR = _jobs.SO_FAR, True
     try:
@@ -128,16 +128,3 @@ def record_so_far(profile: str = "paper", device: str = "cpu", log=print) -> Non
                     f"{time.perf_counter() - t0:.0f} s; not recorded yet: {lacks}")
     finally:
         _jobs.SO_FAR = before
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m ganz.study.experiments ARGS`` is ``ganz run ARGS``."""
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["run", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

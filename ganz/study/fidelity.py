@@ -176,7 +176,7 @@ def stand_ins() -> pd.DataFrame:
     from ..core.data import load_manifest
 
     seen, rows = set(), []
-    for figure, picks in load_manifest().get("original", {}).get("figures", {}).items():
+    for _figure, picks in load_manifest().get("original", {}).get("figures", {}).items():
         for e in picks:
             if "replaces" in e and e["replaces"] not in seen:
                 seen.add(e["replaces"])
@@ -200,7 +200,7 @@ def jack_wavelet_labels(ratios=(10, 20, 50, 100, 768)) -> pd.DataFrame | None:
     None where the picture is not on this machine."""
     from ..core.data import eval_image
     from ..core.errors import MissingDataError
-    from ..report.paper import paper_numbers
+    from ..results.published import paper_numbers
     from ..baselines.wavelet import wavelet_baseline
 
     try:
@@ -260,7 +260,7 @@ def file_overheads(ratio: float = 768.0, paper_size: int = 128, size: int = 64) 
     ``ratio``, and a ``.ganz`` file's at ``size``, from the format itself (generator id, sizes,
     seed, latent scale and CRC)."""
     from ..core.fileformat import GanzFile, pack
-    from ..report.paper import paper_numbers
+    from ..results.published import paper_numbers
 
     pub = paper_numbers("fig4")
     kib = float(pub.loc[(pub["ratio"] == ratio) & pub["file_kb"].notna(), "file_kb"].iloc[0])

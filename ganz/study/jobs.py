@@ -32,8 +32,6 @@ from .profiles import Profile
 
 #: set by the report side (``ganz.report.recorded.read_only``): a missing result is an error, not computed
 READ_ONLY = False
-#: ``ganz.study.store.backfill``: read-only, but recorded tables without a sidecar get one
-SIDECARS_WHEN_READ_ONLY = False
 #: ``ganz run --so-far``: a job not recorded yet is left out (None), never computed, and the table
 #: made from the others is recorded as ``<figure>-<key>.partial.csv`` (read until the whole exists)
 SO_FAR = False
@@ -318,7 +316,7 @@ def _table(rows: list[dict]) -> pd.DataFrame:
 
 
 def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
-    from . import store
+    from ..results import store
 
     key = config_key(figure, params, sorted(gids))
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
@@ -331,7 +329,7 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
     if path.is_file():
         df = pd.read_csv(path)
         df.attrs["source"] = str(path)
-        if (SIDECARS_WHEN_READ_ONLY or not READ_ONLY) and not store.sidecar_path(path).is_file():
+        if not READ_ONLY and not store.sidecar_path(path).is_file():
             sidecar(path)  # a table recorded before sidecars existed
         return df
     if READ_ONLY and partial.is_file():  # the jobs recorded so far, and which are not

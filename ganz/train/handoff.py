@@ -139,7 +139,7 @@ def save_handoff(trainer, folder: Path | str, name: str, form: str | None = None
     parts = [folder / part_name(name, trainer.step, i, n) for i in range(n)]
     for i, p in enumerate(parts):
         atomic_write(p, blob[i * part_bytes:(i + 1) * part_bytes])
-    for step, old in find_parts(folder, name).items():
+    for _step, old in find_parts(folder, name).items():
         if old != parts:
             for p in old:
                 p.unlink(missing_ok=True)

@@ -192,16 +192,3 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
     return {"name": name, "path": str(out), "sha256": gid, "gain": float(G.adapter_gain),
             "latent_scale": extra.get("latent_scale", 1.0), "scores": scores, "calibration": note,
             "step": meta.get("step")}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m ganz.train.publish`` is ``ganz publish`` (one parser: ``ganz.commands``)."""
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["publish", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -45,5 +45,5 @@ export GANZ_RESULTS=$root/results
 PYTHONPATH=$code GANZ_DATA=${GANZ_DATA:-$code/../shared/data} "$py" -c \
   'from ganz.study.experiments import record_so_far; record_so_far("paper")' \
   || echo "unpack.sh: partial tables not made (set GANZ_DATA to the images)" >&2
-PYTHONPATH=$code "$py" -m ganz.study.store --profile paper  # index.csv and tidy.csv of results/paper/
+PYTHONPATH=$code "$py" -m ganz.results.store --profile paper  # index.csv and tidy.csv of results/paper/
 echo "commit ganz/zoo/*.safetensors, results/paper/, results/bench/ and lease-state/ (runs/ is git-ignored)"

@@ -11,9 +11,8 @@ Under ``results/<profile>/``:
   paper's published numbers as rows of the same schema (``source = paper``; ``approx``: read
   off a plot).
 
-``python -m ganz.study.store [--profile P ...] [--backfill]`` rewrites the index and the tidy file
-from what is recorded; it never computes a result. ``--backfill`` first runs each figure with its
-defaults, read-only, so that recorded tables get their sidecars.
+``python -m ganz.results.store [--profile P ...]`` rewrites the index and the tidy file from what is
+recorded; it never computes a result.
 """
 from __future__ import annotations
 
@@ -27,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.atomic import atomic_write, write_csv
-from ..core.paths import DATA_DIR, results_dir
+from ..core.paths import results_dir
+from . import published
 
 SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", "dim", "d_c",
           "nominal_ratio", "ratio", "measurements", "m_over_n", "bits", "bytes", "bpp", "psnr",
@@ -35,13 +35,6 @@ SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", 
           "generator", "approx"]
 FIGURE_TABLES = ("fig2", "fig3", "fig4", "fig5", "fig8")  # figures whose tables hold PSNR rows
 FLOAT_BITS = 32  # the figures' .ganz files hold float32 latents
-
-
-@functools.lru_cache(maxsize=1)
-def _published() -> pd.DataFrame:
-    """``data/paper_numbers.csv`` (the paper's numbers), read once."""
-    return pd.read_csv(DATA_DIR / "paper_numbers.csv", dtype={"figure": str, "split": str,
-                                                            "image": str})
 
 
 def sidecar_path(table: Path) -> Path:
@@ -93,25 +86,15 @@ def nominal_ratios(values: pd.Series, d_c: pd.Series, candidates: Sequence[float
                      index=values.index, dtype=float)
 
 
-def _candidates(figure: str, side: dict | None) -> list[float]:
-    """Ratios a table's rows may have been set to: its sidecar's, else the figure's defaults and
-    the paper's published ratios."""
-    import inspect
-
-    from . import figures
-
+def _candidates(side: dict | None) -> list[float]:
+    """Ratios a table's rows may have been set to: its sidecar's, else the paper's published
+    ratios (figures 3 and 8 run at the paper's ratios and record none)."""
     params = (side or {}).get("params", {})
     for name in ("ratios", "ratio"):
         if name in params:
             v = params[name]
             return [float(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
-    out = set(_published()["ratio"].dropna().astype(float))
-    for name in ("ratio", "ratios"):
-        p = inspect.signature(getattr(figures, figure)).parameters.get(name)
-        if p is not None and p.default is not inspect.Parameter.empty:
-            d = p.default
-            out |= {float(x) for x in (d if isinstance(d, (list, tuple)) else [d])}
-    return sorted(out)
+    return sorted(set(published.load()["ratio"].dropna().astype(float)))
 
 
 def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | None = None,
@@ -126,7 +109,7 @@ def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | Non
     out["approx"] = False
     ratio = pd.to_numeric(df.get("ratio"), errors="coerce")
     out["d_c"] = (n / ratio).round()
-    out["nominal_ratio"] = nominal_ratios(ratio, out["d_c"], _candidates(figure, side), n)
+    out["nominal_ratio"] = nominal_ratios(ratio, out["d_c"], _candidates(side), n)
     ganz = df["method"].astype(str).eq("ganz")
     out.loc[ganz & out["bytes"].notna(), "bits"] = FLOAT_BITS
     out["bpp"] = pd.to_numeric(out["bytes"], errors="coerce") * 8 / (s * s)
@@ -139,7 +122,7 @@ def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | Non
 
 def paper_rows() -> pd.DataFrame:
     """The paper's published numbers (``data/paper_numbers.csv``) as rows of ``SCHEMA``."""
-    pub = _published()
+    pub = published.load()
     n = 3 * 128 * 128  # the paper's images
     out = pd.DataFrame(index=pub.index)
     for c in SCHEMA:
@@ -201,39 +184,14 @@ def build(profile: str, with_paper: bool = True) -> tuple[Path, Path]:
 RECORDED_CALLS = {fig: ({},) for fig in FIGURE_TABLES} | {"fig5": ({}, {"ratio": 24})}
 
 
-def backfill(profile: str, figures: Sequence[str] = FIGURE_TABLES) -> list[str]:
-    """Make each of ``RECORDED_CALLS``, read-only (nothing is computed), so that the tables they
-    find get their sidecars; returns the calls whose tables are not recorded."""
-    from . import figures as _figures
-    from . import jobs
-
-    missing = []
-    old = jobs.READ_ONLY, jobs.SIDECARS_WHEN_READ_ONLY
-    jobs.READ_ONLY = jobs.SIDECARS_WHEN_READ_ONLY = True
-    try:
-        for fig in figures:
-            for kw in RECORDED_CALLS[fig]:
-                try:
-                    getattr(_figures, fig)(profile=profile, device="cpu", **kw)
-                except Exception as e:  # noqa: BLE001 - a stale or image-less figure is reported
-                    missing.append(f"{fig}{kw or ''}: {type(e).__name__}: {e}")
-    finally:
-        jobs.READ_ONLY, jobs.SIDECARS_WHEN_READ_ONLY = old
-    return missing
-
-
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ganz.study.store", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ganz.results.store", description=__doc__.splitlines()[0])
     p.add_argument("--profile", nargs="+", default=["cpu-small", "paper"])
-    p.add_argument("--backfill", action="store_true", help="write sidecars of recorded tables first")
     a = p.parse_args(argv)
     for prof in a.profile:
         if not (results_dir() / prof).is_dir():
             print(f"{prof}: nothing recorded")
             continue
-        if a.backfill:
-            for line in backfill(prof):
-                print(f"{prof}: not backfilled: {line}")
         idx_path, tidy_path = build(prof)
         idx = pd.read_csv(idx_path)
         print(f"{prof}: {len(idx)} tables ({int((~idx['sidecar']).sum())} without a sidecar) -> "
