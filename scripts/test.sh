@@ -9,6 +9,7 @@ if [ -z "${GANZ_RESULTS:-}" ]; then  # the tests' results in a temp folder, remo
   GANZ_RESULTS=$(mktemp -d); trap 'rm -rf "$GANZ_RESULTS"' EXIT
 fi
 export GANZ_PROFILE=smoke GANZ_RESULTS OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+bash scripts/lint.sh
 echo "test.sh: the unit tests, the slow tier (the README's and the design card's commands as typed, the dry GPU runs' tests) and every notebook under nbval"
 .venv/bin/python -m pytest tests --nbval-lax notebooks -q --durations=30 "$@"
 echo "test.sh: the GPU lease run dry"
