@@ -45,6 +45,7 @@ def cmd_bench(a: argparse.Namespace) -> None:
         from .study.tinyband import run_tiny_band
 
         summary = run_tiny_band(a.model, a.faces, tuple(a.budgets), out_dir=a.out,
+                                pictures=a.pictures, tag=a.tag,
                                 say=lambda line: print(line, file=sys.stderr, flush=True))
         with pd.option_context("display.width", 200, "display.max_columns", 30):
             print(summary.round(2).to_string(index=False))
@@ -219,6 +220,9 @@ def add_commands(sub, positive_int, positive_float) -> None:
     y.add_argument("--budgets", type=positive_int, nargs="+", default=[150, 250],
                    help="byte budgets (default 150 250)")
     y.add_argument("--out", type=Path, help="output folder (default results/paper)")
+    y.add_argument("--pictures", type=int, default=4,
+                   help="faces whose decoded pictures are kept for the book (default 4)")
+    y.add_argument("--tag", default="", help="ends the output files' names (tiny-band-MODEL-TAG)")
     b.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("publish", help="calibrate a trained generator's gain (or, original "

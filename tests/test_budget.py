@@ -139,8 +139,8 @@ def test_tiny_band_bench(tiny_with_prior, tmp_path):
     faces = [("a.png", make_image(16, 0)), ("b.png", make_image(16, 1))]
     summary = run_tiny_band(tiny_with_prior, budgets=(40, 70), out_dir=tmp_path, codecs=("webp",),
                             extra_args=("--method", "paper", "--steps", "3"), images=faces,
-                            say=lambda line: None)
-    name = "tiny-band-tiny"
+                            say=lambda line: None, pictures=1, tag="t")
+    name = "tiny-band-tiny-t"
     table = __import__("pandas").read_csv(tmp_path / f"{name}.csv")
     assert (tmp_path / f"{name}-summary.csv").is_file() and (tmp_path / f"{name}.json").is_file()
     g = table[table.codec == "ganz"]
@@ -148,6 +148,15 @@ def test_tiny_band_bench(tiny_with_prior, tmp_path):
     assert (g.payload <= g.payload_zlib_path).all()
     s = summary.set_index(["budget", "codec"])
     assert s.loc[(40, "ganz"), "served"] == 2 and "ganz_wins" in summary
+    import numpy as np
+
+    from ganz.core.metrics import psnr
+
+    pics = np.load(tmp_path / f"{name}-pictures.npz")
+    assert sorted(pics.files) == ["a.png/40/ganz", "a.png/40/webp", "a.png/70/ganz",
+                                  "a.png/70/webp", "a.png/original"]
+    a40 = g[(g.image == "a.png") & (g.budget == 40)].iloc[0]  # the kept picture is the one measured
+    assert abs(psnr(pics["a.png/original"], pics["a.png/40/ganz"]) - a40.psnr) < 1e-3
 
 
 def test_ganz_at_budget_is_a_codec_point(codec):

@@ -53,8 +53,9 @@ def test_faces(n: int, size: int) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def ganz_row(data: bytes, face: np.ndarray, codec, budget: int) -> dict:
-    """What a written file is: valid, its size, quality, the chosen setting, payload sizes."""
+def ganz_row(data: bytes, face: np.ndarray, codec, budget: int) -> tuple[dict, np.ndarray]:
+    """What a written file is: valid, its size, quality, the chosen setting, payload sizes; and
+    the face it decodes to."""
     from ..core.fileformat import GanzFile, header_bytes, pack, quantize
     from ..core.metrics import psnr, ssim
 
@@ -68,14 +69,18 @@ def ganz_row(data: bytes, face: np.ndarray, codec, budget: int) -> dict:
     return {"fits": len(data) <= budget, "bytes": len(data), "psnr": psnr(face, rec),
             "ssim": ssim(face, rec), "d_c": len(f.z), "bits": f.bits, "coding": f.coding,
             "payload": len(data) - head, "payload_zlib_path": len(plain) - head,
-            "payload_ideal": ideal}
+            "payload_ideal": ideal}, rec
 
 
 def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                   out_dir: Path | None = None, codecs=OTHER_CODECS, extra_args=(),
-                  images: list[tuple[str, np.ndarray]] | None = None, say=print) -> pd.DataFrame:
+                  images: list[tuple[str, np.ndarray]] | None = None, say=print,
+                  pictures: int = 4, tag: str = "") -> pd.DataFrame:
     """The table of the module's docstring; returns the summary. ``images``: (name, uint8 face)
-    pairs in place of the test faces (tests); ``extra_args``: more ``ganz compress`` flags."""
+    pairs in place of the test faces (tests); ``extra_args``: more ``ganz compress`` flags;
+    ``pictures``: the first this many faces are also kept as decoded by every codec at every
+    budget (``<stem>-pictures.npz``, keys ``face/budget/codec`` and ``face/original``); ``tag``
+    ends the files' stem (``tiny-band-<model>-<tag>``), e.g. for a run at other budgets."""
     import subprocess
 
     from ..baselines.imagecodecs import available_codecs, encode_at_budget
@@ -96,12 +101,17 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     import resource
 
     out = Path(out_dir) if out_dir is not None else results_dir() / "paper"
-    partial = out / f"tiny-band-{name}.partial.csv"
+    stem = f"tiny-band-{name}" + (f"-{tag}" if tag else "")
+    partial = out / f"{stem}.partial.csv"
     rows, load_start, t_all = [], _load(), time.perf_counter()
+    kept: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="ganz-tinyband-") as tmp:
         tmp = Path(tmp)
         total, done = len(picks) * len(budgets), 0
-        for face_name, face in picks:
+        for k, (face_name, face) in enumerate(picks):
+            keep = k < pictures
+            if keep:
+                kept[f"{face_name}/original"] = face
             src = tmp / f"{Path(face_name).stem}.png"
             from PIL import Image
 
@@ -128,7 +138,10 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                     rows.append({**base, "fits": False,
                                  "error": " ".join(proc.stderr.split())[-200:]})
                 else:
-                    rows.append({**base, **ganz_row(dst.read_bytes(), face, codec, budget)})
+                    row, rec = ganz_row(dst.read_bytes(), face, codec, budget)
+                    rows.append({**base, **row})
+                    if keep:
+                        kept[f"{face_name}/{budget}/ganz"] = rec
                 for c in others:
                     t0 = time.perf_counter()
                     pt = encode_at_budget(c, face, budget)
@@ -136,14 +149,15 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                                  "fits": bool(pt.reachable and pt.num_bytes <= budget),
                                  "bytes": pt.num_bytes, "psnr": pt.psnr, "ssim": pt.ssim,
                                  "quality": pt.quality, "seconds": time.perf_counter() - t0})
+                    if keep:  # an unserved face: the codec's smallest file, shown as such
+                        kept[f"{face_name}/{budget}/{c}"] = pt.recon
                 done += 1
             # the rows so far, in case the run is cut short (the summary comes at the end)
             write_csv(pd.DataFrame(rows).round(4), partial)
     table = pd.DataFrame(rows)
     summary = summarize(table)
-    stem = f"tiny-band-{name}"
     meta = {"model": name, "generator": codec.generator_sha256[:16], "image_size": size,
-            "faces": [n for n, _ in picks], "budgets": list(budgets), "codecs": ["ganz", *others],
+            "faces": [n for n, _ in picks], "budgets": list(budgets), "pictures": list(kept), "codecs": ["ganz", *others],
             "ganz_command": "python -m ganz compress FACE.png -o F.ganz --max-bytes B --model M "
                             "--device cpu -q -f" + (" " + " ".join(extra_args) if extra_args else ""),
             "faces_source": "first N test faces of the evaluation manifest, face box at the model's "
@@ -157,6 +171,10 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                     "codec cannot fit is not served (fits False), a loss at that budget"}
     write_csv(table.round(4), out / f"{stem}.csv")
     write_csv(summary.round(4), out / f"{stem}-summary.csv")
+    if kept:
+        from ..core.atomic import write_npz
+
+        write_npz(out / f"{stem}-pictures.npz", **kept)
     atomic_write(out / f"{stem}.json", (json.dumps(meta, indent=1) + "\n").encode())
     partial.unlink(missing_ok=True)
     return summary
