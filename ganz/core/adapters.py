@@ -72,6 +72,9 @@ def uniform_linear(rows: int, cols: int, seed: int) -> tuple[torch.Tensor, torch
 class Adapter(nn.Module):
     """z (B, d_c) -> flat conv-module input (B, width·base²): z Wᵀ (+ b). Fixed, never trained."""
 
+    weight: torch.Tensor  # buffers (register_buffer): empty when the adapter has none
+    bias: torch.Tensor
+
     def __init__(self, name: str, input_dim: int, weight: torch.Tensor | None, scale: float = 1.0,
                  seed: int = 0, bias: torch.Tensor | None = None, style: str = "calibrated",
                  latent_scale: float = 1.0):

@@ -43,7 +43,7 @@ def write_npz(path: Path | str, **arrays: np.ndarray) -> None:
     import numpy as np
 
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]  # mypy matches **arrays to allow_pickle: bool
     atomic_write(path, buf.getvalue())
 
 

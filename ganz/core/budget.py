@@ -181,11 +181,14 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
                 if len(data) > max_bytes:  # never: the payload counted is pack's (a guard)
                     left.append(i)
                     continue
-                if best[i] is None or out.mse[j] < best[i].mse:
+                cur = best[i]
+                if cur is None or out.mse[j] < cur.mse:
                     best[i] = BudgetChoice(data, d, b, float(out.mse[j]), float(out.lam[j]), tried[i])
             todo = np.array(left, dtype=int)
-    for i, choice in enumerate(best):
+    found: list[BudgetChoice] = []
+    for k, choice in enumerate(best):
         if choice is None:
             raise GanzError(f"no file of this model fits {max_bytes} bytes at bit depths "
-                            f"{', '.join(map(str, depths))} (image {i + 1}); try a larger budget")
-    return best
+                            f"{', '.join(map(str, depths))} (image {k + 1}); try a larger budget")
+        found.append(choice)
+    return found

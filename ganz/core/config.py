@@ -196,7 +196,7 @@ def key_fields(obj: Any) -> dict[str, Any]:
 def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and hasattr(obj, "KEY_LEGACY"):  # keys of older runs hold
         return {k: to_jsonable(v) for k, v in key_fields(obj).items()}
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # an instance, not the class
         return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]

@@ -208,7 +208,8 @@ def _lbfgs(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tensor, st
     slot = 0
     active = torch.ones(b, dtype=torch.bool, device=dev)
     evals = torch.ones(b, dtype=torch.long)  # forward+backward passes per image (cost measure)
-    trace, t0 = [], time.perf_counter()
+    trace: list[dict] = []
+    t0 = time.perf_counter()
     ar = torch.arange(b, device=dev)
     iters = torch.zeros(b, dtype=torch.long)
     hist = f.new_zeros(tol_window + 1, b) if tol_db > 0 else None  # ring of the last f values

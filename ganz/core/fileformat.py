@@ -74,7 +74,7 @@ CRC_BYTES = 4
 MAX_LATENT = 1 << 20  # far above any real model (49152 at R = 1, 128×128); bounds allocation
 MAX_SIDE = 4096
 FLOAT16_MAX = 65504.0
-_DTYPES = {32: np.dtype("<f4"), 16: np.dtype("<f2")}
+_DTYPES: dict[int, np.dtype] = {32: np.dtype("<f4"), 16: np.dtype("<f2")}
 FLAG_ZLIB, FLAG_SCALE, FLAG_ENTROPY = 4, 8, 16
 CODINGS = ("raw", "zlib", "entropy")  # how a v2 file's latent payload is stored
 
@@ -240,6 +240,7 @@ def pack(f: GanzFile, version: int = VERSION, prior=None) -> bytes:
         raise GanzError("generator id must have at least 8 hex digits")
     scaled = float(f.scale) != 1.0
     if table is not None:
+        assert coded is not None  # encoded above whenever a table is kept
         flags, body_payload = FLAG_ENTROPY, coded
     else:
         flags, body_payload = (FLAG_ZLIB, deflated) if use_zlib else (0, payload)

@@ -80,11 +80,11 @@ def open_image(path: Path | str) -> Image.Image:
     try:
         with warnings.catch_warnings(), _quiet_native_stderr():
             warnings.simplefilter("ignore")  # DecompressionBombWarning, corrupt-EXIF warnings, ...
-            with Image.open(path) as im:
-                w, h = im.size
+            with Image.open(path) as src:
+                w, h = src.size
                 if w * h > MAX_PIXELS:
                     raise GanzError(f"{path}: image is {w}×{h}, larger than {MAX_PIXELS} pixels; refusing")
-                im = ImageOps.exif_transpose(im)
+                im = ImageOps.exif_transpose(src)
                 if im.mode.startswith("I;16") or im.mode == "I":
                     arr = np.asarray(im, dtype=np.float64)
                     # 16-bit images use the full 16-bit range (a dark one stays dark); 32-bit "I"
@@ -115,7 +115,7 @@ def celeba_layout(im: Image.Image) -> CelebALayout:
 def resize(im: Image.Image, size: int) -> Image.Image:
     if im.size == (size, size):
         return im
-    return im.resize((size, size), Image.BICUBIC)
+    return im.resize((size, size), Image.Resampling.BICUBIC)
 
 
 def face_box(im: Image.Image, image_size: int) -> Image.Image:
@@ -131,7 +131,7 @@ def center_square(im: Image.Image, image_size: int) -> Image.Image:
     s = min(w, h)
     left, top = (w - s) // 2, (h - s) // 2
     im = im.crop((left, top, left + s, top + s))
-    return im if s == image_size else im.resize((image_size, image_size), Image.BILINEAR)
+    return im if s == image_size else im.resize((image_size, image_size), Image.Resampling.BILINEAR)
 
 
 @dataclass(frozen=True)

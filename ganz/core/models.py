@@ -80,6 +80,8 @@ def _conv_module(cfg: ModelConfig) -> nn.Module:
 class Generator(nn.Module):
     """G(z) = conv_module(h0(z)); images come out in roughly [-1, 1]."""
 
+    adapter_gain: torch.Tensor  # a buffer (register_buffer, below)
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg

@@ -31,8 +31,10 @@ class Progress:
         self.label, self.stream = label, stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) if tty is None else tty
         self.every, self.clock, self.min_seconds = every, clock, min_seconds
-        self.total, self.n, self.per_step = 0, 0, None
-        self._t_step1 = self._t_last_print = None
+        self.total, self.n = 0, 0
+        self.per_step: float | None = None
+        self._t_step1: float | None = None
+        self._t_last_print: float | None = None
         self._announced = False
         self._width = 0
 

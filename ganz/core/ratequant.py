@@ -18,6 +18,7 @@ images from a continuous u (the fast method's latent, in code units):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -119,6 +120,9 @@ def fit_codes(u: np.ndarray, table: Table | None, bits: int, max_payload: int | 
 class _Masked(torch.nn.Module):
     """An adapter whose input holds some values fixed: z = fixed + mask·v, then ``gain``·z."""
 
+    fixed: torch.Tensor  # buffers (register_buffer)
+    mask: torch.Tensor
+
     def __init__(self, base: Adapter, fixed: torch.Tensor, mask: torch.Tensor, gain: float):
         super().__init__()
         self.base, self.gain = base, float(gain)
@@ -146,8 +150,10 @@ def progressive_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch
     z = z0.detach().to(dev).float().clone()
     fixed = torch.zeros_like(z, dtype=torch.bool)
     d = len(z)
-    codes = lam = pay = None
-    for frac in (*stages, 1.0):
+    codes: np.ndarray | None
+    lam: float
+    pay: int
+    for frac in (*stages, 1.0):  # runs at least once (1.0): codes, lam and pay are set
         u = ((z.clamp(-1, 1) + 1) / 2 * K).cpu().numpy().astype(np.float64)
         codes, lam, pay = fit_codes(u, table, bits, max_payload)
         if codes is None:
@@ -164,7 +170,9 @@ def progressive_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch
         z = torch.where(fixed, zq, z)
         masked = _Masked(adapter, torch.where(fixed, zq, torch.zeros_like(z)),
                          (~fixed).float(), gain).to(dev)
-        v, _, _ = lbfgs_batch(G, masked, x, z[None], steps, 5, tol_db=0.02, tol_window=10)
+        # an Adapter by duck typing: lbfgs_batch only calls it (through decode)
+        v, _, _ = lbfgs_batch(G, cast(Adapter, masked), x, z[None], steps, 5, tol_db=0.02,
+                              tol_window=10)
         z = torch.where(fixed, zq, v[0].clamp(-1, 1))
     with torch.no_grad():
         mse = float((decode(G, adapter, (z * gain)[None]) - x).pow(2).mean())
@@ -206,8 +214,9 @@ def refine_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tens
             first_mse = np.where(ok, m, np.inf)
         keep = ok & (m < best_mse)
         for i in np.flatnonzero(keep):
-            best_codes[i], best_mse[i], best_lam[i], best_pay[i] = (fitted[i][0], m[i],
-                                                                     fitted[i][1], fitted[i][2])
+            codes_i, lam_i, pay_i = fitted[i]
+            assert codes_i is not None  # keep ⊆ ok: these codes fit
+            best_codes[i], best_mse[i], best_lam[i], best_pay[i] = codes_i, m[i], lam_i, pay_i
         if step == cfg.steps:
             break
         opt.zero_grad()
