@@ -86,6 +86,7 @@ def test_bad_metadata_scale_is_one_clear_error(tmp_path):
 def test_the_scale_study_writes_rows_and_resumes(tmp_path, monkeypatch):
     import pandas as pd
 
+    from ganz.results import codecscale as codecscale_table
     from ganz.study import codecscale
 
     model = _original(tmp_path, latent_scale=4.0)
@@ -97,7 +98,7 @@ def test_the_scale_study_writes_rows_and_resumes(tmp_path, monkeypatch):
     assert set(t.model) == {"orig"} and t.image.nunique() == 2  # the model named, not a face
     assert t[t.scale == 4.0].calibrated.all() and not t[t.scale == 1.0].calibrated.any()
     assert (t[t.bits == 8].bytes < t[t.bits == 32].bytes.values).all()
-    s = codecscale.summary(t)
+    s = codecscale_table.summary(t)
     assert len(s) == 4 and (s.images == 2).all()
     calls = []
     monkeypatch.setattr(GanzCodec, "invert", lambda *a, **k: calls.append(1))

@@ -261,6 +261,16 @@ def eval_image(split: str, name: str, image_size: int, root: Path | None = None)
     raise GanzError(f"{split}/{name} is not in the evaluation manifest")
 
 
+def train_face_count(image_set: str = "original") -> int:
+    """Faces in the train split of our CelebA copy, read from the evaluation manifest (names are
+    numbered from 000001, so the first test face's number minus one), no images needed."""
+    m = load_manifest()
+    entries = m["original"]["images"] if image_set == "original" else m["images"]
+    first_test = min(int(Path(e["name"]).stem) for e in entries if e["split"] == "test")
+    return first_test - 1
+
+
+
 if __name__ == "__main__":  # python -m ganz.core.data: (re)make the evaluation manifest
     m = make_eval_manifest()
     atomic_write(MANIFEST_PATH, (json.dumps(m, indent=1) + "\n").encode())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.paths import results_dir
-from ..study.codecscale import summary, table_path
+from ..results.codecscale import summary, table_path
 from . import tables
 
 HEADINGS = {"bits": "latent bits", "images": "images", "scale": "scale in use",

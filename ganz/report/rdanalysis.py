@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.profiles import SPLITS
-from ..study.ratedistortion import GANZ_METHODS, RATE_EDGES
+from ..results.rdschema import GANZ_METHODS, RATE_EDGES
 
 def _ganz(table: pd.DataFrame) -> pd.Series:
     return table["method"].isin(GANZ_METHODS)

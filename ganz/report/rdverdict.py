@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..baselines.wavelet import MAX_LEVEL, WAVELET, wavelet_level
 from ..results.profiles import ExperimentResult
-from ..study.ratedistortion import EXAMPLE_SETTINGS
+from ..results.rdschema import EXAMPLE_SETTINGS
 from . import paper, rdanalysis as ra, recorded
 from .verdicts import Verdict
 

@@ -53,7 +53,7 @@ def images_seen(profile: str = "paper") -> dict:
     """The profile's default dim-64 model against the paper's recipe: images seen, distinct
     faces, the fraction, and the measured dB per doubling of images seen (per split, from the
     profile's recorded training lengths; empty where only one is recorded)."""
-    from ..study.fidelity import train_faces
+    from ..core.data import train_face_count
     from . import imagesseen
 
     prof = get_profile(profile)
@@ -63,7 +63,7 @@ def images_seen(profile: str = "paper") -> dict:
     return {"profile": profile, "model": prof.models[64], "ours": ours, "paper": theirs,
             "fraction": ours / theirs if theirs else math.nan,
             "doublings": math.log2(theirs / ours) if ours else math.nan,
-            "faces": train_faces(prof.image_set), "paper_faces": PAPER_TRAIN_FACES,
+            "faces": train_face_count(prof.image_set), "paper_faces": PAPER_TRAIN_FACES,
             "per_doubling": slopes.groupby("split")["dB per doubling"].mean().to_dict()}
 
 

@@ -26,17 +26,13 @@ from ..core.atomic import write_csv
 from ..core.codec import GanzCodec
 from ..core.fileformat import roundtrip
 from ..core.metrics import psnr, ssim
-from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import device_name, git_commit
+from ..results.codecscale import summary, table_path
 from .profiles import get_profile, load_split
 
 BITS = (32, 8)
 KEY = ["generator", "split", "ratio", "scale", "steps"]
-
-
-def table_path(profile: str, model: str, ratio: float) -> Path:
-    return results_dir() / profile / f"codec-scale-{model}-r{ratio:g}.csv"
 
 
 def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
@@ -87,15 +83,6 @@ def evaluate_scales(model: str = "celeba64-d64", profile: str = "paper",
                         "torch": torch.__version__, "commit": git_commit()})
             write_csv(pd.DataFrame(rows), path)  # durable after each (split, scale)
     return path
-
-
-def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Median and mean PSNR, mean bytes and the share of z at the box's bounds per
-    (split, bits, scale)."""
-    g = table.groupby(["split", "bits", "scale"], as_index=False)
-    return g.agg(images=("psnr", "size"), median_psnr=("psnr", "median"),
-                 mean_psnr=("psnr", "mean"), mean_bytes=("bytes", "mean"),
-                 at_bound=("at_bound", "mean"), seconds_per_image=("seconds_per_image", "mean"))
 
 
 def main(argv: list[str] | None = None) -> None:

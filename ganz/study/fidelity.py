@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.atomic import write_csv
+from ..core.data import train_face_count
 from ..core.errors import GanzError
 from ..core.paths import results_dir
 
@@ -233,23 +234,12 @@ def ood_wavelet_medians(ratios=(10, 30), size: int = 128) -> pd.DataFrame | None
         for r in ratios]})
 
 
-def train_faces(image_set: str = "original") -> int:
-    """Faces in the train split of our CelebA copy, read from the evaluation manifest (names are
-    numbered from 000001, so the first test face's number minus one), no images needed."""
-    from ..core.data import load_manifest
-
-    m = load_manifest()
-    entries = m["original"]["images"] if image_set == "original" else m["images"]
-    first_test = min(int(Path(e["name"]).stem) for e in entries if e["split"] == "test")
-    return first_test - 1
-
-
 def epoch_remainder(faces: int | None = None) -> dict:
     """The original recipe's epochs over ``faces`` (default our train split): full batches only,
     in the same sorted order every epoch, so the same last faces are never drawn."""
     from ..core.config import TrainConfig
 
-    faces = train_faces() if faces is None else faces
+    faces = train_face_count() if faces is None else faces
     batch = TrainConfig.original().batch_size
     return {"faces": faces, "batch": batch, "steps": faces // batch, "dropped": faces % batch}
 

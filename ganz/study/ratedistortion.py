@@ -51,6 +51,7 @@ from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import device_name, git_commit, pick_device
 from .jobs import Job, _as_tuple, _cached_table, run_job, run_settings
+from ..results.rdschema import EXAMPLE_SETTINGS, GANZ_METHODS, RATE_EDGES  # noqa: F401
 from .profiles import ExperimentResult, Profile, generator_for, get_profile, load_split, meta_for
 
 EXPERIMENT = "rd"
@@ -61,8 +62,6 @@ BITS = (32, 16, 8, 6, 4)
 # 0.7–2.6 bpp, so the grid goes on to 8 bpp to give each of them a curve of its own.
 BPP_GRID = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5,
             4.0, 5.0, 6.0, 8.0)
-RATE_EDGES = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, math.inf)  # octaves of bpp
-GANZ_METHODS = ("ganz", "ganz_qat")
 QAT_STEPS = 50
 QAT_LR = 1.0  # Adam learning rate in units of the quantizer's step 2 / (2^b − 1)
 COLUMNS = ["experiment", "profile", "image", "split", "method", "codec", "adapter", "ratio", "bits",
@@ -325,7 +324,6 @@ def _normalize(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-EXAMPLE_SETTINGS = ((100, 8), (10, 8))  # (ratio, bits) of the example pictures: a low and a mid rate
 EXAMPLE_PICKS = (("test", 0), ("ood", 0))  # (split, index) of the pictured images
 
 

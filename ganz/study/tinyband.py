@@ -157,7 +157,8 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     table = pd.DataFrame(rows)
     summary = summarize(table)
     meta = {"model": name, "generator": codec.generator_sha256[:16], "image_size": size,
-            "faces": [n for n, _ in picks], "budgets": list(budgets), "pictures": list(kept), "codecs": ["ganz", *others],
+            "faces": [n for n, _ in picks], "budgets": list(budgets), "pictures": list(kept),
+            "codecs": ["ganz", *others],
             "ganz_command": "python -m ganz compress FACE.png -o F.ganz --max-bytes B --model M "
                             "--device cpu -q -f" + (" " + " ".join(extra_args) if extra_args else ""),
             "faces_source": "first N test faces of the evaluation manifest, face box at the model's "
