@@ -1,6 +1,6 @@
 """Regenerate the hostile-input corpus: ``python tests/corpus/make_corpus.py``.
 
-The files are committed; ``tests/test_robustness.py`` re-checks every one of them each run (each
+The files are committed; ``tests/test_bad_ganz_files.py`` re-checks every one of them each run (each
 decodes or is refused with a one-line error), so they stay meaningful even if this script or the
 format changes. ``tiny.safetensors`` is the fixed generator the ``.ganz`` files were made with
 (``torch.manual_seed(0)``, 16×16 images); ``wronggen.ganz`` comes from a second one (seed 1).
