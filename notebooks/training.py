@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -35,14 +35,14 @@
 profile = None
 
 # %%
-from ganz.report import imagesseen, runs, tables
+from ganz.report import imagesseen, runs, tables, trainingpage
 
 # %%
-logs = runs.training_logs(profile)
-runs.training_provenance(logs)
+logs = trainingpage.training_logs(profile)
+trainingpage.training_provenance(logs)
 
 # %% mystnb={"figure": {"caption": "BEGAN training curves per latent dimension, one panel per profile (titled with its image size and device): convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}
-runs.training_plot(logs)
+trainingpage.training_plot(logs)
 
 # %% [markdown]
 # ## What the generators draw
@@ -51,7 +51,7 @@ runs.training_plot(logs)
 # a session saved a grid): 64 latents drawn uniformly from [−1, 1], one image each.
 
 # %% mystnb={"figure": {"caption": "Samples of the generators at their last training step, one grid per recorded run (64 random latents each).", "name": "training-samples"}, "image": {"alt": "Grids of 64 generated faces per recorded training run."}}
-runs.training_samples(logs)
+trainingpage.training_samples(logs)
 
 # %% [markdown]
 # ## The last logged step of each run
@@ -60,7 +60,7 @@ runs.training_samples(logs)
 # with BEGAN's k, the convergence measure and the two autoencoder losses, as logged.
 
 # %% tags=["full-width"]
-tables.show(runs.training_last(logs))
+tables.show(trainingpage.training_last(logs))
 
 # %% [markdown]
 # ## Does training on more images help?
@@ -101,10 +101,10 @@ imagesseen.verdict(seen, runs.book_profiles(profile)).glue()
 # layer at R = 10.
 
 # %% tags=["full-width"]
-tables.show(runs.encoder_logs(profile))
+tables.show(trainingpage.encoder_logs(profile))
 
 # %% tags=["remove-cell"]
-runs.training_verdict(logs).glue()
+trainingpage.training_verdict(logs).glue()
 
 # %% [markdown]
 # ## Verdict
