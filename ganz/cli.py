@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command == "train-encoder":  # its flags are the encoder trainer's own
+    if args.command in ("train-encoder", "train-prior"):  # their flags are their trainers' own
         args.args = extra
     elif extra:
         parser.exit(2, f"ganz {args.command}: error: unrecognized arguments: {' '.join(extra)} "

@@ -124,6 +124,12 @@ def cmd_train_encoder(a: argparse.Namespace) -> None:
     train_encoder_main(a.args, prog="ganz train-encoder")
 
 
+def cmd_train_prior(a: argparse.Namespace) -> None:
+    from .train.prior import main as train_prior_main
+
+    train_prior_main(a.args, prog="ganz train-prior")
+
+
 def add_commands(sub, positive_int, positive_float) -> None:
     """Register train, run, bench, publish and train-encoder on the ``ganz`` parser's subparsers."""
     from .study import RUNS
@@ -251,3 +257,7 @@ def add_commands(sub, positive_int, positive_float) -> None:
                        help="train and export a model's latent encoder (the fast method's start); "
                             "flags: ganz train-encoder --help")
     e.set_defaults(func=cmd_train_encoder, args=[])  # ganz.cli.main passes the flags through
+    q = sub.add_parser("train-prior", add_help=False,
+                       help="fit a model's static entropy prior (the integer tables --max-bytes "
+                            "codes with) on training faces; flags: ganz train-prior --help")
+    q.set_defaults(func=cmd_train_prior, args=[])

@@ -41,7 +41,7 @@
 # {glue:text}`speed_max_steps:.0f` iterations). Images in one batch stop independently: a stopped
 # image leaves the batch and costs nothing more. The rule was tuned on training faces only (below).
 #
-# **How it is measured.** `python -m ganz.study.bench inversion` runs both methods one after the other
+# **How it is measured.** `ganz bench inversion` runs both methods one after the other
 # on the same machine, generator and images: held-out CelebA faces (`test`) and out-of-domain
 # pictures (`ood`), at R = 10 (random layer) and with the trained layer kept (`keep_linear`).
 # Every few steps it records the best z so far; after the run each recorded z is decoded, rounded
@@ -165,7 +165,7 @@ speedbook.gpu_tables(gpu, profile)
 # %% [markdown]
 # ## Tuning the stopping rule (training faces only)
 #
-# `python -m ganz.study.bench tune` ran the paper's method and the fast method without a stopping rule
+# `ganz bench tune` ran the paper's method and the fast method without a stopping rule
 # (up to {glue:text}`speed_tune_max_steps:.0f` iterations) on {glue:text}`speed_tune_images:.0f`
 # faces of the *training* split, then replayed the rule for a grid of (ε, k) on the recorded
 # curves. The chosen rule is the cheapest one (fewest evaluations over both adapters) whose mean

@@ -1,7 +1,7 @@
 """Entropy models of the latent codes: static integer tables, coded with ``constriction``'s ANS.
 
 A model's prior (``ganz/zoo/<model>.prior.json``, beside its weights; fitted on training faces'
-latents only by ``python -m ganz.train.prior``) holds, per (adapter, bit depth b), a few tables,
+latents only by ``ganz train-prior``) holds, per (adapter, bit depth b), a few tables,
 each for a range of latent lengths d_c: integer frequencies of the 2^b codes, every one ≥ 1,
 summing to 2^PRECISION. A file of d_c values at b bits uses the first table whose ``max_dim`` is
 ≥ d_c. Integer tables, no floats: the encoder and every decoder (torch, ``ganz.lite``, CPU, GPU)

@@ -47,7 +47,7 @@ class FastConfig:
     steps: int = 1000  # most refinement iterations (images stop earlier by the rule below)
     # stopping rule (L-BFGS, per image, no target needed): stop an image once its PSNR gained less
     # than ``tol_db`` dB over its last ``tol_window`` iterations; 0 turns the rule off. Tuned on
-    # training faces only (``python -m ganz.study.bench tune``; results/bench/stop-tuning-*.csv)
+    # training faces only (``ganz bench tune``; results/bench/stop-tuning-*.csv)
     tol_db: float = 0.02
     tol_window: int = 40
     memory: int = 5  # L-BFGS history (longer histories did worse: the free set keeps changing)

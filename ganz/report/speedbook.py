@@ -1,7 +1,7 @@
 """The speed chapter's numbers, read from recorded results only (never runs a benchmark).
 
 ``load_side`` reads the whole-command timings and the stopping-rule tuning that
-``python -m ganz.study.bench command`` / ``tune`` recorded (``ganz.study.speedruns``); ``speed_facts`` names
+``ganz bench command`` / ``tune`` recorded (``ganz.study.speedruns``); ``speed_facts`` names
 every number the chapter quotes, so the page glues them instead of typing them.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def load_side(kind: str, profile: str | None = None) -> dict | None:
         return None
     where = COMMITTED_DIR.relative_to(ROOT) if COMMITTED_DIR.is_relative_to(ROOT) else COMMITTED_DIR
     raise GanzError(f"stale: no recorded {stem} results under {where}; "
-                    f"run `python -m ganz.study.bench {cmd}` and commit its results")
+                    f"run `ganz bench {cmd}` and commit its results")
 
 
 SHORT = {"random_linear": "r10", "keep_linear": "keep"}
@@ -189,7 +189,7 @@ def command_tables(command: dict | None):
 
     if command is None:
         return tables.Note("Not shown: no whole-command timings are recorded for this profile "
-                           "(`python -m ganz.study.bench command` records them).")
+                           "(`ganz bench command` records them).")
     meta = {**command["meta"], "source": f"results/bench/command-{command['meta'].get('tag', '')}"
                                          f"-cpu.csv"}
     return tables.show(command["summary"].drop(columns=["threads"], errors="ignore"),
@@ -218,6 +218,6 @@ def tuning_table(tuning: dict | None):
 
     if tuning is None:
         return tables.Note("Not shown: no tuning of the stopping rule is recorded for this "
-                           "profile (`python -m ganz.study.bench tune` records it).")
+                           "profile (`ganz bench tune` records it).")
     return tables.show(tuning["table"].drop(columns=["images"]),
                        caption="the rule replayed on training faces, per adapter and (ε, k)")

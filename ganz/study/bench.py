@@ -284,7 +284,7 @@ def load_results(profile: str | None = None, device: str = "auto") -> BenchResul
             return BenchResult(pd.read_csv(path), pd.read_csv(path.with_name(path.stem + "-summary.csv")),
                                meta)
         raise GanzError(f"stale: no recorded benchmark for profile {prof!r} under "
-                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `python -m ganz.study.bench inversion` "
+                        f"{COMMITTED_DIR.relative_to(ROOT)}; run `ganz bench inversion` "
                         f"and commit its results")
     res = run_inversion(quick=True, device="cpu" if device == "auto" else device, progress=False)
     res.meta["source"] = "quick benchmark run now"

@@ -1,5 +1,5 @@
-"""Run figures' experiments: ``python -m ganz.study.experiments --profile P fig5 fig2 ...`` (or
-``ganz run``); ``prefetch`` first inverts every missing job of several figures in batched calls."""
+"""Run figures' experiments (``ganz run --profile P fig5 fig2 ...``); ``prefetch`` first inverts
+every missing job of several figures in batched calls."""
 from __future__ import annotations
 
 import time

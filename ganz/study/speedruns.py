@@ -1,7 +1,7 @@
 """Speed measurements beside ``ganz.study.bench``: tuning the fast method's stopping rule, and timing
 whole ``ganz compress`` commands.
 
-``python -m ganz.study.bench tune``: on TRAINING faces only (the manifest's ``train`` split), runs the
+``ganz bench tune``: on TRAINING faces only (the manifest's ``train`` split), runs the
 paper's method (its 7500 steps) and the fast method without a stopping rule (``--max-steps``
 iterations, every iteration traced), then replays the rule "stop an image when its PSNR gained
 less than ε dB over its last k iterations" for a grid of (ε, k) on the recorded curves. Written:
@@ -10,7 +10,7 @@ PSNR gap to the paper's final PSNR, images below it) and ``stop-tuning-<tag>.jso
 the cheapest rule whose mean gap is ≥ ``--margin`` dB on every adapter and no image is more than
 0.05 dB below, and its provenance; ``--rechoose`` chooses again from the recorded table).
 
-``python -m ganz.study.bench command``: cold processes, ``python -m ganz compress`` on 1 and on 8
+``ganz bench command``: cold processes, ``python -m ganz compress`` on 1 and on 8
 held-out faces (``test`` split), ``--method fast`` and ``--method paper`` alternating, repeated;
 wall time, child CPU time and the machine's load per run; the files are decoded afterwards and
 PSNR is measured per image. Written: ``command-<tag>-cpu.csv`` (one row per run),

@@ -188,7 +188,7 @@ def train_for_model(model: str | Path, cfg: EncoderTrainConfig, device: str = "c
     return out, df
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m ganz.train.encoder") -> int:
+def main(argv: list[str] | None = None, prog: str = "ganz train-encoder") -> int:
     """``ganz train-encoder --model cpu-small-d64``: train and export the model's encoder."""
     import argparse
 
@@ -218,7 +218,3 @@ def main(argv: list[str] | None = None, prog: str = "python -m ganz.train.encode
           f"{time.perf_counter() - t0:.0f} s")
     print(df.tail(1).T.to_string())
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

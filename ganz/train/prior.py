@@ -1,4 +1,4 @@
-"""Fit the static latent prior of a model on TRAINING faces: ``python -m ganz.train.prior``.
+"""Fit the static latent prior of a model on TRAINING faces: ``ganz train-prior``.
 
 1. ``collect_latents``: the fast method's latents (``ganz.core.fast.invert_fast``, default
    settings, the codec's ``random_linear`` at layer seed 0 and the model's latent scale) of
@@ -138,8 +138,8 @@ def fit_prior(latents: dict[int, np.ndarray], generator_sha256: str, adapter: st
     return Prior(generator_sha256, tables, {**(meta or {}), "fit": fit})
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ganz.train.prior", description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str = "ganz train-prior") -> int:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="celeba64-d64")
     p.add_argument("--faces", type=int, default=24)
     p.add_argument("--dims", type=int, nargs="+", default=list(DIMS))
@@ -162,7 +162,3 @@ def main(argv: list[str] | None = None) -> int:
     prior.write(out)
     print(f"prior: {out} ({out.stat().st_size} bytes)")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
