@@ -8,6 +8,7 @@ import pytest
 
 from ganz.study import experiments, figures, profiles
 from ganz.study import jobs as job_cache
+from ganz.study import policy
 from ganz.core.adapters import make_adapter
 from ganz.core.errors import GanzError
 from ganz.core.fileformat import GanzFile, pack
@@ -129,9 +130,7 @@ def test_so_far_records_a_partial_table_until_the_whole_one_exists(tmp_path, mon
     def refuse(*a, **k):
         raise AssertionError("so-far inverted a job")
     monkeypatch.setattr(job_cache, "invert_many", refuse)
-    monkeypatch.setattr(job_cache, "SO_FAR", True)
-    part = figures.fig5("smoke", "cpu", **whole)
-    monkeypatch.setattr(job_cache, "SO_FAR", False)
+    part = figures.fig5("smoke", "cpu", policy=policy.so_far(), **whole)
     assert part.meta["missing"] == ["keep_linear on train", "keep_linear on test", "keep_linear on ood"]
     assert "not recorded yet" in part.meta["note"]
     assert set(part.table["ratio"].round()) == {10} and "keep_linear" not in set(part.table["adapter"])

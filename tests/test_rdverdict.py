@@ -1,7 +1,8 @@
 """ganz.report.rdverdict: the codecs chapter's prose comes from the recorded rate–distortion table."""
 import pytest
 
-from ganz.report import rdverdict, recorded
+from ganz.report import rdverdict
+from ganz.study import policy
 from ganz.study import ratedistortion as rd
 
 
@@ -12,8 +13,8 @@ def recorded_rd():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GANZ_RESULTS", str(ROOT / "results"))
-        with recorded.read_only():
-            return rd.rd_experiment("cpu-small", "cpu", bits=[32, 16, 8, 6, 4])
+        return rd.rd_experiment("cpu-small", "cpu", bits=[32, 16, 8, 6, 4],
+                                policy=policy.recorded())
 
 
 @pytest.mark.slow

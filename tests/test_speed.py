@@ -83,7 +83,7 @@ def test_load_side_is_read_only(tmp_path, monkeypatch):
 
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
     monkeypatch.setattr(speedbook, "COMMITTED_DIR", tmp_path / "none")
-    with pytest.raises(GanzError, match="stale.*ganz.study.bench command"):
+    with pytest.raises(GanzError, match="stale.*ganz bench command"):
         speedbook.load_side("command", "cpu-small")
     assert speedbook.load_side("tuning", "smoke") is None
     d = tmp_path / "bench"

@@ -1,6 +1,6 @@
 """The book's reading side: load recorded results without computing, and say where they came from.
 
-``load("fig5", profile)`` runs a figure's runner with ``jobs.READ_ONLY`` set, so a result
+``load("fig5", profile)`` runs a figure's runner under the ``recorded`` policy, so a result
 missing from ``results/<profile>/`` is an error naming the command to run, never a computation
 inside the book (the smoke profile, made on the spot by design, is exempt). ``provenance`` takes
 the commit, device, profile and date from the results themselves (the table's columns, its
@@ -9,8 +9,7 @@ sidecar or the git history of its file), not from the build, and adds the model 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from ..core.errors import GanzError
 from ..core.paths import results_dir
-from ..study import figures, jobs
+from ..study import figures, policy
 from ..results.profiles import ExperimentResult, get_profile
 from . import pageparams
 from .pageparams import PAGE_DEFAULTS
@@ -30,16 +29,6 @@ CODE_URL = "https://github.com/nik-sm/gan-compression"
 PAPER_URL = CODE_URL + "/blob/master/gans-for-lossy-image-compression.pdf"
 
 
-@contextmanager
-def read_only() -> Iterator[None]:
-    """Within the block, the runners only read recorded results."""
-    before, jobs.READ_ONLY = jobs.READ_ONLY, True
-    try:
-        yield
-    finally:
-        jobs.READ_ONLY = before
-
-
 def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ExperimentResult:
     """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner.
 
@@ -49,16 +38,15 @@ def load(figure: str, profile: str | None = None, device: str = "auto", **params
     runner = getattr(figures, figure, None) if figure.startswith("fig") else None
     if runner is None:
         raise GanzError(f"unknown figure {figure!r}")
-    with read_only():
-        try:
-            return runner(profile, device, **params)
-        except GanzError as e:
-            if not str(e).startswith("stale"):
-                raise
-            res = _from_superset(figure, profile, device, params)
-            if res is None:
-                raise
-            return res
+    try:
+        return runner(profile, device, policy=policy.recorded(), **params)
+    except GanzError as e:
+        if not str(e).startswith("stale"):
+            raise
+        res = _from_superset(figure, profile, device, params)
+        if res is None:
+            raise
+        return res
 
 
 #: per figure: the runner's list parameter that a recorded table may hold more of, and the name
@@ -89,7 +77,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
     for held in dict.fromkeys(candidates):
         for extra in keep:
             try:
-                res = runner(profile, device, **{**params, **extra, arg: held})
+                res = runner(profile, device, policy=policy.recorded(), **{**params, **extra, arg: held})
             except GanzError as e:
                 if str(e).startswith("stale"):
                     continue
@@ -323,14 +311,13 @@ def load_codecs(profile: str | None = None, device: str = "auto", bits=None) -> 
 
     wanted = pageparams.normalise("codecs", {"bits": PAGE_DEFAULTS["codecs"]["bits"]
                                              if bits is None else bits})["bits"]
-    with read_only():
-        try:
-            return rd.rd_experiment(profile, device, bits=wanted)
-        except GanzError as e:
-            default = PAGE_DEFAULTS["codecs"]["bits"]
-            if not str(e).startswith("stale") or not set(wanted) < set(default):
-                raise
-            res = rd.rd_experiment(profile, device, bits=default)
+    try:
+        return rd.rd_experiment(profile, device, bits=wanted, policy=policy.recorded())
+    except GanzError as e:
+        default = PAGE_DEFAULTS["codecs"]["bits"]
+        if not str(e).startswith("stale") or not set(wanted) < set(default):
+            raise
+        res = rd.rd_experiment(profile, device, bits=default, policy=policy.recorded())
     t = res.table
     ganz = t["method"].astype(str).str.startswith("ganz")
     table = t[~ganz | t["bits"].isin(wanted)].reset_index(drop=True)

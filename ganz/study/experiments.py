@@ -10,37 +10,45 @@ from ..core.errors import GanzError
 from . import FIGURES, RUNS
 from . import figures as _figures
 from . import jobs as _jobs
+from . import policy
+
+
+#: the arguments ``run`` passes to each figure besides profile, device and policy
+FIGURE_ARGS = {"fig2": ("steps", "n_images"), "fig3": ("steps", "n_images"), "fig4": ("steps",),
+               "fig5": ("steps", "n_images"), "fig7": (), "fig8": ("steps", "n_images"),
+               "codecs": ("steps", "n_images")}
+
+
+def _args(figure: str, **given) -> dict:
+    """The given arguments ``figure`` takes (``FIGURE_ARGS``), None ones left to its defaults."""
+    return {k: v for k, v in given.items() if k in FIGURE_ARGS[figure] and v is not None}
 
 
 def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile: str | None = None,
-             device: str = "auto", rounds: int = 8, **kw) -> list[int]:
+             device: str = "auto", rounds: int = 8, deadline: float | None = None,
+             steps: int | None = None, n_images: int | None = None) -> list[int]:
     """Invert every missing job of several figures, batched per generator: each round runs the
-    figures only to collect the jobs they still miss (no table is written meanwhile), then
-    inverts them in one ``invert_many`` call per generator and writes their cache entries.
-    The round that finds nothing missing runs the figures for real (their tables are cached).
-    ``kw`` (steps, n_images) goes to each figure that takes it. Returns the number of jobs
-    inverted per round."""
-    import inspect
-
+    figures under the ``plan`` policy (nothing inverted, nothing written) to collect the jobs they
+    still miss, then inverts them in one ``invert_many`` call per generator (by ``deadline``, if
+    given) and writes their cache entries. When a round finds nothing missing, the figures run
+    for real from the cached latents (their tables are written) and it ends. Returns the number
+    of jobs inverted per round."""
     done = []
     for _ in range(rounds):
-        _jobs._PLAN = []
-        try:
-            for name in figures:
-                fn = getattr(_figures, name)
-                args = {k: v for k, v in kw.items() if k in inspect.signature(fn).parameters}
-                try:
-                    fn(profile=profile, device=device, **args)
-                except _jobs._Planned:
-                    pass
-            plans = _jobs._PLAN
-        finally:
-            _jobs._PLAN = None
+        plans: list[dict] = []
+        for name in figures:
+            pol = policy.plan()
+            _runner(name)(profile=profile, device=device, policy=pol,
+                          **_args(name, steps=steps, n_images=n_images))
+            plans += pol.planned
         if not plans:
+            for name in figures:
+                _runner(name)(profile=profile, device=device, policy=policy.compute(deadline),
+                              **_args(name, steps=steps, n_images=n_images))
             break
         by_gen: dict[tuple, list[dict]] = {}
-        for plan in plans:
-            by_gen.setdefault((plan["gid"], config_key(plan["cfg"])), []).append(plan)
+        for p in plans:
+            by_gen.setdefault((p["gid"], config_key(p["cfg"])), []).append(p)
         count = 0
         for ps in by_gen.values():
             seen, todo = set(), []
@@ -48,7 +56,8 @@ def prefetch(figures: Sequence[str] = ("fig3", "fig4", "fig5", "fig8"), profile:
                 if t["path"] not in seen:  # a job two figures share is inverted once
                     seen.add(t["path"])
                     todo.append(t)
-            _jobs._compute(ps[0]["prof"], ps[0]["G"], ps[0]["cfg"], ps[0]["dev"], todo)
+            _jobs._compute(ps[0]["prof"], ps[0]["G"], ps[0]["cfg"], ps[0]["dev"], todo,
+                           deadline=deadline)
             count += len(todo)
         done.append(count)
     return done
@@ -68,11 +77,12 @@ SO_FAR_FIGURES = ("fig2", "fig3", "fig5")
 
 def run(figures: Sequence[str], profile: str | None = None, device: str = "auto",
         steps: int | None = None, n_images: int | None = None, together: bool = False,
-        so_far: bool = False, log=print) -> dict:
+        so_far: bool = False, deadline: float | None = None, log=print) -> dict:
     """Run (or load) figures' experiments; ``together`` first inverts every missing job in
     batched calls (GPU); ``so_far`` inverts nothing: a figure with jobs not recorded yet gets a
-    partial table of the others (``jobs.SO_FAR``). Returns ``{figure: ExperimentResult}`` and
-    logs one line per figure."""
+    partial table of the others (the ``so_far`` policy); ``deadline`` (``time.time()``): the
+    inversions are sized to end before it (``jobs.OutOfTime`` when not one more fits). Returns
+    ``{figure: ExperimentResult}`` and logs one line per figure."""
     unknown = [f for f in figures if f not in RUNS]
     if unknown:
         raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(RUNS)}")
@@ -81,25 +91,18 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
         if other or together:
             raise GanzError(f"--so-far makes tables of {', '.join(SO_FAR_FIGURES)} only, without "
                             f"--together" + (f" (not {other[0]})" if other else ""))
-        before, _jobs.SO_FAR = _jobs.SO_FAR, True
-        try:
-            return run(figures, profile, device, steps, n_images, log=log)
-        finally:
-            _jobs.SO_FAR = before
     if together:
         t0 = time.perf_counter()
-        kw = {k: v for k, v in (("steps", steps), ("n_images", n_images)) if v is not None}
         counts = prefetch([f for f in figures if f in FIGURES and f != "fig7"], profile, device,
-                          **kw)
+                          deadline=deadline, steps=steps, n_images=n_images)
         log(f"inverted {sum(counts)} jobs in {len(counts)} batched rounds "
             f"in {time.perf_counter() - t0:.0f} s")
     out = {}
     for name in figures:
         t0 = time.perf_counter()
-        kw = {} if name == "fig7" else {"steps": steps}
-        if name not in ("fig4", "fig7"):
-            kw["n_images"] = n_images
-        res = out[name] = _runner(name)(profile=profile, device=device, **kw)
+        pol = policy.so_far() if so_far else policy.compute(deadline)
+        res = out[name] = _runner(name)(profile=profile, device=device, policy=pol,
+                                        **_args(name, steps=steps, n_images=n_images))
         lacks = f"; partial, not recorded yet: {', '.join(res.meta['missing'])}" \
             if res.meta.get("missing") else ""
         log(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "
@@ -109,22 +112,18 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
 
 def record_so_far(profile: str = "paper", device: str = "cpu", log=print) -> None:
     """``run(..., so_far=True)`` for each recorded call (``store.RECORDED_CALLS``) of
-    ``SO_FAR_FIGURES`` (after a lease that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
+    ``SO_FAR_FIGURES`` (after a GPU session that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
     figure whose generators are not all trained yet is skipped."""
     from ..results.store import RECORDED_CALLS
 
-    before, _jobs.SO_FAR = _jobs.SO_FAR, True
-    try:
-        for fig in SO_FAR_FIGURES:
-            for params in RECORDED_CALLS[fig]:
-                t0 = time.perf_counter()
-                try:
-                    res = getattr(_figures, fig)(profile, device, **params)
-                except GanzError as e:
-                    log(f"{fig} {params or ''}: skipped: {e}")
-                    continue
-                lacks = ", ".join(res.meta.get("missing", [])) or "nothing (whole table)"
-                log(f"{fig} {params or ''}: {len(res.table)} rows in "
-                    f"{time.perf_counter() - t0:.0f} s; not recorded yet: {lacks}")
-    finally:
-        _jobs.SO_FAR = before
+    for fig in SO_FAR_FIGURES:
+        for params in RECORDED_CALLS[fig]:
+            t0 = time.perf_counter()
+            try:
+                res = getattr(_figures, fig)(profile, device, policy=policy.so_far(), **params)
+            except GanzError as e:
+                log(f"{fig} {params or ''}: skipped: {e}")
+                continue
+            lacks = ", ".join(res.meta.get("missing", [])) or "nothing (whole table)"
+            log(f"{fig} {params or ''}: {len(res.table)} rows in "
+                f"{time.perf_counter() - t0:.0f} s; not recorded yet: {lacks}")

@@ -15,6 +15,7 @@ from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import git_commit, pick_device
 from .jobs import _as_tuple, _cached_table, _table, job_rows, reconstruct, run_settings, wavelet_rows
+from .policy import RunPolicy
 from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentResult, Profile,
                        generator_for, get_profile, load_split, meta_for, split_or_names,
                        synthetic_images)
@@ -23,7 +24,8 @@ from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentR
 def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[int],
                  settings: list[tuple[str, float | None]], splits: Iterable[str],
                  n_images: int | None, steps: int | None, seed: int = 0,
-                 keep_images: bool = False, equal_budget: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+                 keep_images: bool = False, equal_budget: bool = False,
+                 policy: RunPolicy | None = None) -> tuple[pd.DataFrame, dict, dict]:
     """Shared engine: for each dim × split × (adapter, ratio): GANZ rows + wavelet rows."""
     steps, dims = steps or prof.steps, tuple(dims)
     cfg = prof.inversion(steps, seed)
@@ -37,12 +39,13 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                  for split in splits}
         by_split: dict[str, list[dict]] = {split: [] for split in parts}
         # every setting and split of this generator: one batched inversion
-        all_jobs = run_settings(prof, G, gid, settings, list(parts.values()), cfg, dev)
+        all_jobs = run_settings(prof, G, gid, settings, list(parts.values()), cfg, dev,
+                                policy=policy)
         for adapter_name, ratio in settings:
             jobs = all_jobs[(adapter_name, ratio, None)]
             for (split, (names, x)), job in zip(parts.items(), jobs):
                 tag = adapter_name if adapter_name != "random_linear" else f"R{ratio:g}"
-                if job is None:  # jobs.SO_FAR: not recorded yet
+                if job is None:  # left out (so_far / plan policy): not recorded yet
                     missing.append(f"{tag} on {split}" + (f" (dim {dim})" if len(dims) > 1 else ""))
                     continue
                 if x is None:  # recorded latents, no pictures to measure against: pictures only
@@ -64,20 +67,21 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
 
 
 def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, settings, splits,
-            n_images, steps, keep_images=False, equal_budget=False) -> ExperimentResult:
+            n_images, steps, keep_images=False, equal_budget=False,
+            policy: RunPolicy | None = None) -> ExperimentResult:
     gens = [generator_for(prof, d, dev, equal_budget) for d in dims]
     gids = [g[1] for g in gens]
     box: dict = {}
 
     def sweep(images: bool) -> tuple:
         return _ratio_sweep(prof, dev, figure, dims, settings, splits, n_images, steps,
-                            keep_images=images, equal_budget=equal_budget)
+                            keep_images=images, equal_budget=equal_budget, policy=policy)
 
     def compute() -> pd.DataFrame:
         df, box["images"], _ = sweep(keep_images)
         return df
 
-    df = _cached_table(prof, figure, params, gids, compute)
+    df = _cached_table(prof, figure, params, gids, compute, policy)
     images = box.get("images")
     if keep_images and images is None:  # table was cached: rebuild pictures from cached latents
         _, images, _ = sweep(True)
@@ -93,7 +97,7 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
 
 
 def partial_note(missing: list[str]) -> str:
-    """What a table made from the jobs recorded so far lacks (``jobs.SO_FAR``)."""
+    """What a table made from the jobs recorded so far lacks (the ``so_far`` policy)."""
     return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
             f"GPU lease runs them), so they are absent from this page's plots, tables and verdict")
 
@@ -106,29 +110,31 @@ def _with_note(meta: dict, images: dict) -> dict:
 
 
 def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
-         dims=(64, 128, 256, 512), n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+         dims=(64, 128, 256, 512), n_images: int | None = None, steps: int | None = None,
+         policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
     prof, dev = get_profile(profile), pick_device(device)
     dims = _as_tuple(dims)
     n_images = n_images or prof.dim_images or prof.n_images
     params = {"ratio": ratio, "dims": dims, "n": n_images, "steps": steps or prof.steps}
     return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
-                   n_images, steps, equal_budget=True)
+                   n_images, steps, equal_budget=True, policy=policy)
 
 
 def fig3(profile: str | None = None, device: str = "auto", n_images: int | None = None,
-         steps: int | None = None) -> ExperimentResult:
+         steps: int | None = None, policy: RunPolicy | None = None) -> ExperimentResult:
     """square_linear vs no_linear (both R = N/(width·base²), 6 at the paper's sizes)."""
     prof, dev = get_profile(profile), pick_device(device)
     # the original set has its own fig. 3 list (1 train, 1 test, 8 ood): not cut
     n = n_images or (prof.n_images if prof.image_set == "original" else min(prof.n_images, 4))
     params = {"n": n, "steps": steps or prof.steps}
     return _result(prof, dev, "fig3", params, (64,), [("square_linear", None), ("no_linear", None)],
-                   SPLITS, n, steps, keep_images=True)
+                   SPLITS, n, steps, keep_images=True, policy=policy)
 
 
 def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
-         ratios=(10, 20, 50, 100, 768), steps: int | None = None) -> ExperimentResult:
+         ratios=(10, 20, 50, 100, 768), steps: int | None = None,
+         policy: RunPolicy | None = None) -> ExperimentResult:
     """One out-of-domain image at several ratios (random layers) and keep_linear, vs wavelets."""
     prof, dev = get_profile(profile), pick_device(device)
     ratios = _as_tuple(ratios)
@@ -157,9 +163,12 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
         rows, images = [], {}
         if x is not None:
             images["original"] = to_uint8(x)[0]
-        all_jobs = run_settings(prof, G, gid, settings, [(names, x)], cfg, dev)  # one batched call
+        all_jobs = run_settings(prof, G, gid, settings, [(names, x)], cfg, dev,
+                                policy=policy)  # one batched call
         for adapter_name, ratio in settings:
             job = all_jobs[(adapter_name, ratio, None)][0]
+            if job is None:  # the plan policy: nothing inverted
+                continue
             tag = f"R{ratio:g}" if ratio else "keep_linear"
             images[f"ganz/{tag}"] = reconstruct(G, job)[0]
             if x is None:
@@ -179,26 +188,29 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
         return _table(rows)
 
     params = {"image": image, "ratios": ratios, "steps": steps_}
-    df = _cached_table(prof, "fig4", params, [gid], compute)
+    df = _cached_table(prof, "fig4", params, [gid], compute, policy)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
     return ExperimentResult(df, images, _with_note(meta, images))
 
 
 def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
-         n_images: int | None = None, steps: int | None = None, keep_linear: bool = True) -> ExperimentResult:
+         n_images: int | None = None, steps: int | None = None, keep_linear: bool = True,
+         policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR vs compression ratio on train / test / out-of-domain images (dim 64), vs wavelets."""
     prof, dev = get_profile(profile), pick_device(device)
     ratios = tuple(float(r) for r in _as_tuple(ratio))
     settings = [("random_linear", r) for r in ratios] + ([("keep_linear", None)] if keep_linear else [])
     params = {"ratios": ratios, "keep_linear": keep_linear, "n": n_images or prof.n_images,
               "steps": steps or prof.steps}
-    return _result(prof, dev, "fig5", params, (64,), settings, SPLITS, n_images, steps)
+    return _result(prof, dev, "fig5", params, (64,), settings, SPLITS, n_images, steps,
+                   policy=policy)
 
 
 def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 512), n: int = 6,
-         seed: int = 0) -> ExperimentResult:
-    """A 2×3 grid of random samples from each training latent dim's generator."""
+         seed: int = 0, policy: RunPolicy | None = None) -> ExperimentResult:
+    """A 2×3 grid of random samples from each training latent dim's generator (``policy``: taken
+    like the other figures', unused: nothing is inverted)."""
     prof, dev = get_profile(profile), pick_device(device)
     rows, images = [], {}
     for dim in _as_tuple(dims):
@@ -222,7 +234,8 @@ def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 5
 
 
 def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),
-         n_images: int | None = None, steps: int | None = None) -> ExperimentResult:
+         n_images: int | None = None, steps: int | None = None,
+         policy: RunPolicy | None = None) -> ExperimentResult:
     """Compressive sensing with Gaussian measurements through the no_linear model.
 
     ``measurements`` are the paper's M at N = 128·128·3; at other sizes M is scaled to keep M/N.
@@ -245,11 +258,13 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
                  for split in SPLITS}
         ms = [max(1, int(round(m * N / PAPER_N))) for m in measurements]
         all_jobs = run_settings(prof, G, gid, [("no_linear", None)], list(parts.values()), cfg, dev,
-                                measurements=ms)  # every split and M: one batched inversion
+                                measurements=ms, policy=policy)  # every split and M: one batched call
         jobs = {M: dict(zip(parts, all_jobs[("no_linear", None, M)])) for M in ms}
         for split, (names, x) in parts.items():
             for M in ms:
                 job = jobs[M][split]
+                if job is None:  # the plan policy: nothing inverted
+                    continue
                 if with_rows:
                     r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
                     for row in r:
@@ -274,7 +289,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
         return df
 
     params = {"measurements": measurements, "n": n, "steps": steps_}
-    df = _cached_table(prof, "fig8", params, [gid], compute)
+    df = _cached_table(prof, "fig8", params, [gid], compute, policy)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
     meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
     return ExperimentResult(df, images, _with_note(meta, images))

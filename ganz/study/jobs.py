@@ -28,13 +28,9 @@ from ..core.models import Generator
 from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import device_name
+from .policy import RunPolicy
 from .profiles import Profile
 
-#: set by the report side (``ganz.report.recorded.read_only``): a missing result is an error, not computed
-READ_ONLY = False
-#: ``ganz run --so-far``: a job not recorded yet is left out (None), never computed, and the table
-#: made from the others is recorded as ``<figure>-<key>.partial.csv`` (read until the whole exists)
-SO_FAR = False
 
 
 def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
@@ -59,28 +55,24 @@ class Job:
 
 def run_job(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
             names: list[str], x: torch.Tensor | None, cfg: InvertConfig, dev: torch.device,
-            measurements: int | None = None, cache: bool = True, latent_scale: float = 1.0) -> Job:
-    """Invert images ``x`` (cached by everything that determines the result); returns z and timing.
+            measurements: int | None = None, cache: bool = True, latent_scale: float = 1.0,
+            policy: RunPolicy | None = None) -> Job | None:
+    """Invert images ``x`` (cached by everything that determines the result); returns z and timing
+    (None: left out by the ``so_far`` or ``plan`` policy).
 
     ``x = None`` (images not on this machine) only reads a recorded result."""
     return run_jobs(prof, G, gid, adapter_name, ratio, [(names, x)], cfg, dev, measurements,
-                    cache, latent_scale)[0]
+                    cache, latent_scale, policy)[0]
 
 
 def run_jobs(prof: Profile, G: Generator, gid: str, adapter_name: str, ratio: float | None,
              parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
              dev: torch.device, measurements: int | None = None, cache: bool = True,
-             latent_scale: float = 1.0) -> list[Job]:
+             latent_scale: float = 1.0, policy: RunPolicy | None = None) -> list[Job | None]:
     """``run_job`` for several image sets (e.g. the splits) at one setting (see ``run_settings``)."""
     return run_settings(prof, G, gid, [(adapter_name, ratio)], parts, cfg, dev, (measurements,),
-                        cache, latent_scale=latent_scale)[(adapter_name, ratio, measurements)]
-
-
-class _Planned(Exception):
-    """Raised inside a figure by ``run_settings`` while ``prefetch`` only collects missing jobs."""
-
-
-_PLAN: list[dict] | None = None  # set by ``prefetch``: missing jobs are collected, not computed
+                        cache, latent_scale=latent_scale,
+                        policy=policy)[(adapter_name, ratio, measurements)]
 
 
 def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: list[str],
@@ -97,12 +89,17 @@ def job_path(prof: Profile, gid: str, ad: Adapter, cfg: InvertConfig, names: lis
 def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple[str, float | None]],
                  parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
                  dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
-                 style: str | None = None, latent_scale: float = 1.0) -> dict[tuple, list[Job]]:
+                 style: str | None = None, latent_scale: float = 1.0,
+                 policy: RunPolicy | None = None) -> dict[tuple, list[Job | None]]:
     """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
     ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
     points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
     separate calls up to float rounding). ``style``: adapter style (None: the generator's own);
-    ``latent_scale``: the codec's scale of the random layers (``ganz.core.codec``; 1 elsewhere)."""
+    ``latent_scale``: the codec's scale of the random layers (``ganz.core.codec``; 1 elsewhere);
+    ``policy``: what a job not recorded yet becomes (``ganz.study.policy``; default: computed).
+    Under the ``plan`` policy every job is None (recorded ones are not even read)."""
+    policy = policy or RunPolicy()
+    missing = "compute" if policy.missing == "recorded" and prof.synthetic else policy.missing
     out: dict[tuple, list[Job | None]] = {}
     todo: list[dict] = []
     for adapter_name, ratio in settings:
@@ -114,13 +111,16 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
             jobs: list[Job | None] = []
             for names, x in parts:
                 path = job_path(prof, gid, ad, cfg, names, M)
-                if cache and path.is_file():
+                recorded = cache and path.is_file()
+                if missing == "plan" and (recorded or x is None):
+                    jobs.append(None)  # recorded, or not computable here: nothing to plan
+                elif recorded:
                     d = np.load(path)
                     jobs.append(Job(torch.from_numpy(d["z"]), float(d["seconds"]), ad,
                                     str(d["device"]), A))
-                elif SO_FAR:
+                elif missing == "so_far":
                     jobs.append(None)
-                elif READ_ONLY and not prof.synthetic:
+                elif missing == "recorded":
                     raise stale(prof, f"latents for {adapter_name} (job {path.stem})")
                 elif x is None:
                     raise MissingDataError(f"no recorded {prof.name} result for these images, and "
@@ -130,19 +130,19 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
                     todo.append({"out": jobs, "index": len(jobs) - 1, "adapter": ad, "A": A,
                                  "names": names, "x": x, "path": path if cache else None})
             out[(adapter_name, ratio, M)] = jobs
-    if todo and _PLAN is not None:
-        _PLAN.append({"G": G, "gid": gid, "cfg": cfg, "dev": dev, "prof": prof, "todo": todo})
-        raise _Planned()
-    if todo:
-        _compute(prof, G, cfg, dev, todo)
-    return out  # type: ignore[return-value]
+    if todo and missing == "plan":
+        policy.planned.append({"G": G, "gid": gid, "cfg": cfg, "dev": dev, "prof": prof,
+                               "todo": todo})
+    elif todo:
+        _compute(prof, G, cfg, dev, todo, deadline=policy.deadline)
+    return out
 
 
 def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
-             todo: list[dict], progress: bool | None = None) -> None:
+             todo: list[dict], progress: bool | None = None, deadline: float | None = None) -> None:
     """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
     ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
-    it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
+    it ends. Under a ``deadline`` (``time.time()``) the calls are sized to end before it: the first
     holds whole jobs up to ``FIRST_CALL_IMAGES`` (at least one), each later one as many jobs as
     the last call's seconds per image-step say fit (``OutOfTime`` when not even one does), so a
     stopped figure loses no finished job."""
@@ -151,8 +151,8 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
     per_image_step = None  # seconds, measured by the previous call
     while pending:
         fits = cap
-        if DEADLINE is not None:
-            left = DEADLINE - time.time()
+        if deadline is not None:
+            left = deadline - time.time()
             if per_image_step is None:  # small calls cost about the same (launch-bound): measure
                 fits = min(cap, max(FIRST_CALL_IMAGES, pending[0]["x"].shape[0]))
             else:
@@ -168,15 +168,13 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
         per_image_step = (time.perf_counter() - t0) / max(n * cfg.steps * cfg.restarts, 1)
 
 
-#: ``time.time()`` by which inversions must end (set by ``ganz.study.lease``); None: no limit
-DEADLINE: float | None = None
 SAFETY = 0.85  # share of the time left that a deadline-sized call may plan to use
 FIRST_CALL_IMAGES = 64  # the first call under a deadline: whole jobs up to this many images (small
 # calls are launch-bound on a GPU: on an H100, 20- and 80-image calls both ran at 5.3 ms a step)
 
 
 class OutOfTime(GanzError):
-    """Raised by ``_compute`` when not one more job can finish before ``DEADLINE``."""
+    """Raised by ``_compute`` when not one more job can finish before its deadline."""
 
 
 def _invert_chunk(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
@@ -315,8 +313,16 @@ def _table(rows: list[dict]) -> pd.DataFrame:
     return df[COLUMNS]
 
 
-def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute) -> pd.DataFrame:
+def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], compute,
+                  policy: RunPolicy | None = None) -> pd.DataFrame:
+    """The figure's table: read where recorded, else made by ``compute()`` and written (whole, or
+    partial under the ``so_far`` policy); under ``recorded`` a partial table is read as such and
+    a missing one is the ``stale`` error; under ``plan`` nothing is written."""
     from ..results import store
+
+    policy = policy or RunPolicy()
+    missing = "compute" if policy.missing == "recorded" and prof.synthetic else policy.missing
+    read_only = policy.missing == "recorded"
 
     key = config_key(figure, params, sorted(gids))
     path = results_dir() / prof.name / f"{figure}-{key}.csv"
@@ -329,21 +335,23 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
     if path.is_file():
         df = pd.read_csv(path)
         df.attrs["source"] = str(path)
-        if not READ_ONLY and not store.sidecar_path(path).is_file():
+        if policy.writes and not store.sidecar_path(path).is_file():
             sidecar(path)  # a table recorded before sidecars existed
         return df
-    if READ_ONLY and partial.is_file():  # the jobs recorded so far, and which are not
+    if read_only and partial.is_file():  # the jobs recorded so far, and which are not
         df = pd.read_csv(partial)
         df.attrs["source"] = str(partial)
         df.attrs["missing"] = (store.read_sidecar(partial) or {}).get("missing") or ["unknown"]
         return df
-    if READ_ONLY and not prof.synthetic:
+    if missing == "recorded":
         raise stale(prof, f"{figure} table ({path.name})", figure)
     df = compute()
-    missing = df.attrs.get("missing")
-    if missing:  # SO_FAR: only the jobs recorded so far
+    if missing == "plan":
+        return df
+    lacks = df.attrs.get("missing")
+    if lacks:  # so_far: only the jobs recorded so far
         write_csv(df, partial)
-        sidecar(partial, missing)
+        sidecar(partial, lacks)
         return df
     write_csv(df, path)
     sidecar(path)

@@ -13,6 +13,7 @@ from ..core.paths import results_dir
 from ..core.runtime import git_commit, pick_device
 from ..core.zoo import load_generator
 from .jobs import job_rows, run_settings
+from .policy import RunPolicy
 from .profiles import SPLITS, get_profile, load_split
 
 
@@ -21,7 +22,8 @@ def long_table_path(profile: str, dim: int, ratio: float) -> Path:
 
 
 def evaluate_long(profile: str, device: str, model: str, ratio: float = 10.0,
-                  steps: int | None = None, n_images: int | None = None) -> Path:
+                  steps: int | None = None, n_images: int | None = None,
+                  policy: RunPolicy | None = None) -> Path:
     """Invert fig. 5's train, test and OOD images at ``ratio`` through ``model`` (one batched
     call; each job cached under the profile's ``jobs/`` like fig. 5's) and write one row per image
     (fig. 5's columns plus the model and its images seen) to ``long-d<dim>-r<ratio>.csv``."""
@@ -30,7 +32,7 @@ def evaluate_long(profile: str, device: str, model: str, ratio: float = 10.0,
     cfg = prof.inversion(steps)
     parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in SPLITS]
     setting = ("random_linear", float(ratio))
-    jobs = run_settings(prof, G, gid, [setting], parts, cfg, dev)[(*setting, None)]
+    jobs = run_settings(prof, G, gid, [setting], parts, cfg, dev, policy=policy)[(*setting, None)]
     base = {"experiment": "long", "profile": prof.name, "dim": G.cfg.latent_dim, "model": model,
             "images_seen": meta.get("images_seen"), "torch": torch.__version__,
             "commit": git_commit()}

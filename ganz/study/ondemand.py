@@ -13,6 +13,7 @@ from ..core.errors import GanzError
 from ..core.runtime import device_name
 from . import figures
 from . import jobs as _jobs
+from . import policy
 from .profiles import ExperimentResult, get_profile
 
 #: a computation estimated above this many minutes is refused (the ``cpu-small`` figures take
@@ -49,17 +50,10 @@ def _duration(seconds: float) -> str:
 
 
 def _plan(figure: str, profile: str | None, device: str, params: dict) -> list[dict]:
-    """The figure's jobs not recorded yet (one ``jobs._PLAN`` round); [] when all are, in which
-    case the figure ran whole and its table is recorded."""
-    _jobs._PLAN = []
-    try:
-        try:
-            getattr(figures, figure)(profile, device, **params)
-        except _jobs._Planned:
-            pass
-        return _jobs._PLAN
-    finally:
-        _jobs._PLAN = None
+    """The figure's jobs not recorded yet (one round of the ``plan`` policy); [] when all are."""
+    pol = policy.plan()
+    getattr(figures, figure)(profile, device, policy=pol, **params)
+    return pol.planned
 
 
 def estimate(plans: list[dict]) -> Estimate:

@@ -52,6 +52,7 @@ from ..core.pixels import to_uint8
 from ..core.runtime import device_name, git_commit, pick_device
 from .jobs import Job, _as_tuple, _cached_table, run_job, run_settings
 from ..results.rdschema import EXAMPLE_SETTINGS, GANZ_METHODS, RATE_EDGES  # noqa: F401
+from .policy import RunPolicy
 from .profiles import ExperimentResult, Profile, generator_for, get_profile, load_split, meta_for
 
 EXPERIMENT = "rd"
@@ -187,11 +188,12 @@ def codec_inversion(prof: Profile, steps: int | None = None):
 
 def _table_jobs(prof: Profile, G: Generator, gid: str, parts, cfg: InvertConfig,
                 dev: torch.device, ratios: Sequence[float], keep_linear: bool,
-                latent_scale: float = 1.0) -> list[list[Job]]:
+                latent_scale: float = 1.0, policy: RunPolicy | None = None) -> list[list[Job | None]]:
     """Every job of the table, per image set one per setting (``_settings``); all the missing ones
     inverted together in batched calls; the random layers at the codec's ``latent_scale``."""
     settings = _settings(ratios, keep_linear)
-    got = run_settings(prof, G, gid, settings, parts, cfg, dev, latent_scale=latent_scale)
+    got = run_settings(prof, G, gid, settings, parts, cfg, dev, latent_scale=latent_scale,
+                       policy=policy)
     return [[got[(*s, None)][i] for s in settings] for i in range(len(parts))]
 
 
@@ -200,6 +202,8 @@ def _latents(prof: Profile, G: Generator, gid: str, names: list[str], x: torch.T
     """Every GANZ point of one image set: (job, bits, method, latents), the float latents of its
     ``jobs`` and, at quantized depths, their QAT refinement (cached)."""
     for job in jobs:
+        if job is None:  # left out by the plan policy
+            continue
         for b in bits:
             yield job, b, "ganz", job.z
             if qat_steps and b in QUANT_BITS:
@@ -209,7 +213,8 @@ def _latents(prof: Profile, G: Generator, gid: str, names: list[str], x: torch.T
 
 def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, ratios=None,
                n_images: int | None = None, steps: int | None = None, splits=RD_SPLITS,
-               keep_linear: bool = True, qat_steps: int | None = None) -> int:
+               keep_linear: bool = True, qat_steps: int | None = None,
+               policy: RunPolicy | None = None) -> int:
     """Make (or find) every latent ``rd_experiment`` with the same arguments needs, codecs aside:
     the GPU part of the table (a lease runs it; the codec rows are then made on any CPU).
     Returns how many latent sets it went through."""
@@ -220,7 +225,8 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
     cfg = codec_inversion(prof, steps)
     parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in _as_tuple(splits)]
     bits = tuple(int(b) for b in _as_tuple(bits))
-    jobs_ = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, model_latent_scale(gmeta))
+    jobs_ = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, model_latent_scale(gmeta),
+                        policy)
     return sum(1 for (names, x), jobs in zip(parts, jobs_)
                for _ in _latents(prof, G, gid, names, x, jobs, cfg, bits, qat_steps))
 
@@ -245,7 +251,8 @@ def _codec_versions() -> dict:
 def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, ratios=None,
                   n_images: int | None = None, steps: int | None = None, splits=RD_SPLITS,
                   keep_linear: bool = True, qat_steps: int | None = None,
-                  codecs: Sequence[str] | None = None, grid=BPP_GRID) -> ExperimentResult:
+                  codecs: Sequence[str] | None = None, grid=BPP_GRID,
+                  policy: RunPolicy | None = None) -> ExperimentResult:
     """GANZ at every ratio × bit depth against every available codec, in real bytes.
 
     ``ratios``, ``n_images`` and ``steps`` default to fig. 5's, so its cached latents are used
@@ -280,7 +287,7 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         cpu = device_name(torch.device("cpu"))
         rows: list[dict] = []
         parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in splits]
-        table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, scale)
+        table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, scale, policy)
         for split, (names, x), jobs in zip(splits, parts, table_jobs):
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
@@ -301,7 +308,7 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         df = pd.DataFrame(rows)
         return df[COLUMNS]
 
-    df = _normalize(_cached_table(prof, EXPERIMENT, params, [gid], compute))
+    df = _normalize(_cached_table(prof, EXPERIMENT, params, [gid], compute, policy))
     meta = meta_for(prof, dev, figure=EXPERIMENT, params=params, model=gmeta.get("model"),
                        generator=gid[:12], codecs=", ".join(codecs), codec_versions=_codec_versions(),
                        image_size=G.cfg.image_size,
@@ -331,7 +338,7 @@ def example_points(profile: str | None = None, device: str = "auto",
                    settings: Sequence[tuple[float, int]] = EXAMPLE_SETTINGS,
                    picks: Sequence[tuple[str, int]] = EXAMPLE_PICKS,
                    codecs: Sequence[str] | None = None, n_images: int | None = None,
-                   steps: int | None = None) -> ExperimentResult:
+                   steps: int | None = None, policy: RunPolicy | None = None) -> ExperimentResult:
     """Reconstructions behind :func:`rd_examples`: for each picked image and (ratio, bits), the
     GANZ file and every codec's file at the same byte budget (from cached latents)."""
     prof, dev = get_profile(profile), pick_device(device)
@@ -346,7 +353,9 @@ def example_points(profile: str | None = None, device: str = "auto",
         images[f"{split}/{name}/original"] = orig[index]
         for ratio, b in settings:
             job = run_job(prof, G, gid, "random_linear", float(ratio), names, x, cfg, dev,
-                          latent_scale=model_latent_scale(gmeta))
+                          latent_scale=model_latent_scale(gmeta), policy=policy)
+            if job is None:  # left out by the plan policy
+                continue
             files, rec = ganz_files(G, gid, job.adapter, job.z[index:index + 1], b)
             tag = f"R{ratio:g}@{b}bit"
             budget = len(files[0])
