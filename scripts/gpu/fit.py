@@ -38,7 +38,7 @@ STATE_DIR = "lease-state"  # the long d64's handed-off state (unpack.sh puts it 
 # never read on the device (the lease writes its own copies of the sample grids and result indexes)
 NEVER = ("tests/", "notebooks/", "book/", "tools/", ".github/", ".ci/", "results/cpu-small/",
          "results/smoke/", "results/bench/", "ganz/zoo/cpu-small-*", "results/*/tidy.csv",
-         "results/*/index.csv", "results/paper/training/*.png", "results/paper/lease-*.log")
+         "results/*/index.csv", "results/paper/training/*.png", "results/paper/gpu-session-*.log")
 VIEWS = {
     # the stages of `lease.sh auto|train|experiments`: the paper profile's zoo and results; the
     # recorded GPU benchmark (has_gpu_bench); no handed-off state (only `long` goes on from it)
