@@ -109,7 +109,7 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
 
 def record_so_far(profile: str = "paper", device: str = "cpu", log=print) -> None:
     """``run(..., so_far=True)`` for each recorded call (``store.RECORDED_CALLS``) of
-    ``SO_FAR_FIGURES`` (after a lease that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
+    ``SO_FAR_FIGURES`` (after a GPU session that stopped mid-figure; ``scripts/gpu/unpack.sh``); a
     figure whose generators are not all trained yet is skipped."""
     from .store import RECORDED_CALLS
 

@@ -282,7 +282,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
 
 def training_logs(profile: str | None = None) -> pd.DataFrame:
     """Training curves (loss, k, M_global, validation PSNR) of the profile's generators, one
-    ``run`` each: ``d<dim>`` (``training/d<dim>.csv``) and a lease's longer dim-64 run,
+    ``run`` each: ``d<dim>`` (``training/d<dim>.csv``) and a GPU session's longer dim-64 run,
     ``d64-long`` (``training/long-d64.csv``), where recorded."""
     prof = get_profile(profile)
     if prof.synthetic:

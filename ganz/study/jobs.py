@@ -144,7 +144,7 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
              todo: list[dict], progress: bool | None = None) -> None:
     """Invert ``run_settings``' missing jobs in batched ``invert_many`` calls of at most
     ``prof.invert_max_images`` images (whole jobs), writing each call's cache entries as soon as
-    it ends. Under a ``DEADLINE`` (a GPU lease) the calls are sized to end before it: the first
+    it ends. Under a ``DEADLINE`` (a GPU session) the calls are sized to end before it: the first
     holds whole jobs up to ``FIRST_CALL_IMAGES`` (at least one), each later one as many jobs as
     the last call's seconds per image-step say fit (``OutOfTime`` when not even one does), so a
     stopped figure loses no finished job."""
@@ -170,7 +170,7 @@ def _compute(prof: Profile, G: Generator, cfg: InvertConfig, dev: torch.device,
         per_image_step = (time.perf_counter() - t0) / max(n * cfg.steps * cfg.restarts, 1)
 
 
-#: ``time.time()`` by which inversions must end (set by ``ganz.study.lease``); None: no limit
+#: ``time.time()`` by which inversions must end (set by the GPU driver, ``tools/gpu``); None: no limit
 DEADLINE: float | None = None
 SAFETY = 0.85  # share of the time left that a deadline-sized call may plan to use
 FIRST_CALL_IMAGES = 64  # the first call under a deadline: whole jobs up to this many images (small
