@@ -1,7 +1,9 @@
-"""The GPU lease driver on CPU: a deadline mid-stage still leaves the generator and every
-finished table in OUT; packs are whole tgz files with repository paths."""
+"""The GPU driver (``tools/gpu``, run by ``scripts/gpu/lease.sh``) on CPU: a deadline mid-stage
+still leaves the generator and every finished table in OUT; packs are whole tgz files with
+repository paths. The driver's tests are slow (``pytest -m "not slow"`` skips them)."""
 from __future__ import annotations
 
+import dataclasses
 import tarfile
 import time
 
@@ -10,13 +12,16 @@ import torch
 
 from ganz.core import paths
 from ganz.core.zoo import load_generator
-from ganz.study import experiments, lease
+from ganz.study import experiments
 from ganz.train import began as T
+from tools.gpu import check, driver, drydata, longrun, measure, progress, training
+from tools.gpu.options import Options
+from tools.gpu.recipe import LONG_MODEL, LONG_RATIO, equal_images, model_cfg, train_cfg
+from tools.gpu.session import Session
 
 
 @pytest.fixture
 def dry(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANZ_LEASE_WORK", str(tmp_path / "work"))
     monkeypatch.setattr(paths, "MODELS_DIR", tmp_path / "zoo")
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr("ganz.core.data.CACHE_DIR", tmp_path / "cache")
@@ -26,10 +31,9 @@ def dry(tmp_path, monkeypatch):
 
     monkeypatch.setattr(data, "load_manifest", data.load_manifest)  # make_dry_data replaces it
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "work" / "data"))
-    out = tmp_path / "out"
-    ls = lease.Lease(out, dry=True, end=time.time() + 600)
-    lease.make_dry_data(ls.root / "data")
-    return ls
+    s = Session(Options(out=tmp_path / "out", work=tmp_path / "work", dry=True), end=time.time() + 600)
+    drydata.make_dry_data(s.root / "data")
+    return s
 
 
 def members(path) -> set[str]:
@@ -47,11 +51,12 @@ def slow_steps(monkeypatch, seconds: float) -> None:
     monkeypatch.setattr(T.Trainer, "train_step", slow)
 
 
+@pytest.mark.slow
 def test_training_stopped_by_deadline_still_returns_the_generator(dry, monkeypatch):
-    dry.equal_images()  # decodes (and caches) the training images before the clock starts
+    equal_images(True, dry.opts.equal_epochs)  # decodes (and caches) the training images before the clock starts
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # its first use imports torch._dynamo (s)
     slow_steps(monkeypatch, 0.4)  # one epoch is 16 steps ≥ 6.4 s: a 3-s budget stops mid-epoch
-    dry.train_stage(64, budget=3.0, full=True)
+    training.train_stage(dry, 64, budget=3.0, full=True)
     got = members(dry.out / "train-d64.tgz")
     assert {"runs/paper-d64/final.safetensors", "runs/paper-d64/log.csv",
             "runs/paper-d64/samples.png"} <= got
@@ -62,13 +67,14 @@ def test_training_stopped_by_deadline_still_returns_the_generator(dry, monkeypat
     assert "ganz/zoo/celeba64-d64.safetensors" not in got  # under one epoch: not published
 
 
+@pytest.mark.slow
 def test_full_stage_publishes_both_names(dry):
-    dry.train_stage(64, budget=600.0, full=True)
+    training.train_stage(dry, 64, budget=600.0, full=True)
     got = members(dry.out / "train-d64.tgz")
     assert {"ganz/zoo/celeba64-d64.safetensors", "ganz/zoo/celeba64-d64-final.safetensors",
             "results/paper/training/d64.csv"} <= got
     _, _, meta = load_generator(paths.MODELS_DIR / "celeba64-d64-final.safetensors")
-    eq = dry.equal_images()
+    eq = equal_images(True, dry.opts.equal_epochs)
     assert meta["images_seen"] == eq  # the equal-images snapshot, not the last step
     default = load_generator(paths.MODELS_DIR / "celeba64-d64.safetensors")[2]
     assert default["stopped"] == "end"
@@ -80,13 +86,14 @@ def test_full_stage_publishes_both_names(dry):
         assert m["latent_scale_calibration"].startswith("latent scale calibrated")
 
 
+@pytest.mark.slow
 def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
     torch.manual_seed(0)
     from ganz.core.models import Generator
 
     from ganz.core.zoo import export_generator
 
-    export_generator(Generator(dry.model_cfg(64)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    export_generator(Generator(model_cfg(64, dry=True)), paths.MODELS_DIR / "celeba64-d64.safetensors")
     real = experiments.run
 
     def run(figures, *a, **k):
@@ -96,7 +103,7 @@ def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
 
     monkeypatch.setattr(experiments, "run", run)
     t0 = time.monotonic()
-    dry.experiments_stage(["fig4", "fig3"], budget=8.0 + (time.monotonic() - t0))
+    measure.experiments_stage(dry, ["fig4", "fig3"], budget=8.0 + (time.monotonic() - t0))
     assert time.monotonic() - t0 < 20, "the stage outran its budget"
     got = members(dry.out / "results-paper.tgz")
     assert any(n.startswith("results/paper/fig4-") and n.endswith(".csv") for n in got)
@@ -104,8 +111,9 @@ def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
     assert not list(dry.out.glob(".*tmp*"))  # no half-written pack
 
 
+@pytest.mark.slow
 def test_zero_budget_skips_stages(dry):
-    dry.experiments_stage(["fig4"], budget=0.0)
+    measure.experiments_stage(dry, ["fig4"], budget=0.0)
     assert not (dry.out / "results-paper.tgz").exists()
 
 
@@ -114,7 +122,7 @@ def fake_todo(sizes: list[int]) -> list[dict]:
 
 
 def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch):
-    """Under a lease deadline the first call holds up to 64 images, later calls as many as the measured
+    """Under a deadline the first call holds up to 64 images, later calls as many as the measured
     rate says fit; when not one more fits, OutOfTime (the calls made are kept)."""
     from ganz.core.config import InvertConfig
     from ganz.study import jobs
@@ -129,35 +137,36 @@ def test_deadline_sizes_each_inversion_call_and_keeps_finished_jobs(monkeypatch)
     monkeypatch.setattr(jobs, "_invert_chunk", invert_chunk)
     cfg = InvertConfig(steps=10)
     prof = PROFILES["paper"]  # invert_max_images 1024
-    monkeypatch.setattr(jobs, "DEADLINE", time.time() + 2.0)
     with pytest.raises(jobs.OutOfTime):
-        jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5] * 40))
+        jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5] * 40),
+                      deadline=time.time() + 2.0)
     assert calls[0] == [5] * (jobs.FIRST_CALL_IMAGES // 5)  # whole jobs up to 64 images first
     assert len(calls[1]) > 1  # then as many as fit
     done = sum(map(sum, calls))
     assert 1.0 <= 0.02 * done <= 2.0  # used most of the time, never planned past the deadline
     calls.clear()
-    monkeypatch.setattr(jobs, "DEADLINE", None)  # no deadline: one call of everything
-    jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5, 5, 3]))
+    jobs._compute(prof, None, cfg, torch.device("cpu"), fake_todo([5, 5, 3]))  # no deadline: one call
     assert calls == [[5, 5, 3]]
 
 
-def test_second_lease_takes_the_next_stages(dry, monkeypatch):
+@pytest.mark.slow
+def test_second_session_takes_the_next_stages(dry, monkeypatch):
     """With d64 published, ``auto`` runs the figures, then the encoder, the benchmark and the other
     dims (each only when its estimate fits), each packed into its own file."""
-    dry.train_stage(64, budget=600.0, full=True)
+    training.train_stage(dry, 64, budget=600.0, full=True)
     for f in dry.out.iterdir():
         f.unlink()
-    monkeypatch.setenv("FIGS", "fig4")
+    dry.opts = dataclasses.replace(dry.opts, figs=("fig4",))
     monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
-    monkeypatch.setattr(lease.Lease, "train_estimate", lambda self: 1e6)  # no dim fits
-    dry.run("auto")
+    monkeypatch.setattr(progress, "train_estimate", lambda s: 1e6)  # no dim fits
+    driver.run(dry, "auto")
     names = {p.name for p in dry.out.iterdir()}
     assert {"results-paper.tgz", "encoder.tgz", "bench.tgz"} <= names
     assert not any(n.startswith("train-d") for n in names)
     assert "ganz/zoo/celeba64-d64.encoder.safetensors" in members(dry.out / "encoder.tgz")
 
 
+@pytest.mark.slow
 def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch, capsys):
     """fig. 5's inversions under the stage's deadline: the first call finishes and is packed;
     the next does not fit, so the figure stops with OutOfTime instead of overrunning."""
@@ -166,7 +175,7 @@ def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch,
     from ganz.core.zoo import export_generator
     from ganz.study import jobs
 
-    export_generator(Generator(dry.model_cfg(64)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    export_generator(Generator(model_cfg(64, dry=True)), paths.MODELS_DIR / "celeba64-d64.safetensors")
     monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
     real = jobs._invert_chunk
 
@@ -176,15 +185,15 @@ def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch,
 
     monkeypatch.setattr(jobs, "_invert_chunk", slow)
     monkeypatch.setattr(jobs, "FIRST_CALL_IMAGES", 1)
-    dry.experiments_stage(["fig5"], budget=8.0)
+    measure.experiments_stage(dry, ["fig5"], budget=8.0)
     said = capsys.readouterr().out
     assert "fig5: out of time" in said and "jobs left" in said
     got = members(dry.out / "results-paper.tgz")
     assert any(n.startswith("results/paper/jobs/") for n in got)  # the finished call's latents
     assert not any(n.startswith("results/paper/fig5-") for n in got)  # no table from part of a figure
-    assert jobs.DEADLINE is None
 
 
+@pytest.mark.slow
 def test_a_second_call_on_the_warm_machine_goes_on_from_the_first(tmp_path):
     """lease.sh keeps the zoo and results outside the tree, so a second call of the same commit
     sees what the first made (no unpack in between); another commit starts afresh."""
@@ -199,11 +208,11 @@ def test_a_second_call_on_the_warm_machine_goes_on_from_the_first(tmp_path):
     state = tmp_path / "state"
 
     def call(commit: str) -> str:
-        env = {**os.environ, "PY": str(fake), "OUT": str(tmp_path / f"out-{commit}"),
-               "GANZ_LEASE_STATE": str(state), "GANZ_COMMIT": commit, "DEADLINE_S": "30"}
-        env.pop("DRY", None)
-        return subprocess.run(["bash", str(root / "scripts/gpu/lease.sh"), "auto"], env=env,
-                              capture_output=True, text=True, timeout=120).stdout
+        env = {**os.environ, "GANZ_COMMIT": commit}
+        return subprocess.run(["bash", str(root / "scripts/gpu/lease.sh"), "auto", "--python", str(fake),
+                               "--out", str(tmp_path / f"out-{commit}"), "--work", str(state),
+                               "--deadline", "30"], env=env, capture_output=True, text=True,
+                              timeout=120).stdout
 
     first, second, other = call("aaa"), call("aaa"), call("bbb")
     assert first.splitlines()[:2] == ["0", "zoo-ok"] and "going on" not in first
@@ -211,8 +220,9 @@ def test_a_second_call_on_the_warm_machine_goes_on_from_the_first(tmp_path):
     assert other.splitlines()[:2] == ["0", "zoo-ok"]
 
 
+@pytest.mark.slow
 def test_a_recorded_gpu_bench_is_not_run_again(dry, monkeypatch, tmp_path):
-    """The benchmark writes where ``has_gpu_bench`` looks (lease 3's second call ran it again)."""
+    """The benchmark writes where ``progress.has_gpu_bench`` looks, so a second call skips it."""
     import json
 
     from ganz.study import bench
@@ -223,14 +233,15 @@ def test_a_recorded_gpu_bench_is_not_run_again(dry, monkeypatch, tmp_path):
         (out_dir).mkdir(parents=True, exist_ok=True)
         (out_dir / "inversion-paper-cuda.json").write_text(json.dumps({"cudnn_benchmark": False}))
     monkeypatch.setattr(bench, "run_inversion", fake)
-    assert not dry.has_gpu_bench()
-    dry.bench_stage(60)
-    assert dry.has_gpu_bench()
+    assert not progress.has_gpu_bench()
+    measure.bench_stage(dry, 60)
+    assert progress.has_gpu_bench()
     assert members(dry.out / "bench.tgz") == {"results/bench/inversion-paper-cuda.json"}
 
 
+@pytest.mark.slow
 def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
-    """A call's long d64 leaves its training state on the machine; the lease's next call goes on
+    """A call's long d64 leaves its training state on the machine; the session's next call goes on
     from it (exact resume: its log continues the first's steps), republishes it and drops the
     R = 10 table of the earlier state; the call that trained it does not train it again."""
     import csv
@@ -238,18 +249,18 @@ def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
     from ganz.study.longmodel import long_table_path
 
     monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
-    dry.long_stage(600.0)
-    first = load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")[2]["step"]
-    assert first > 0 and dry.long_checkpoint().is_file()
-    table = long_table_path("paper", 64, lease.LONG_RATIO)
+    longrun.long_stage(dry, 600.0)
+    first = load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")[2]["step"]
+    assert first > 0 and longrun.long_checkpoint(dry).is_file()
+    table = long_table_path("paper", 64, LONG_RATIO)
     table.parent.mkdir(parents=True, exist_ok=True)
     table.write_text("stale\n")
-    dry.long_stages()  # the same call: nothing more
-    assert load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")[2]["step"] == first
-    later = lease.Lease(dry.out, dry=True, end=time.time() + 600)
-    later.long_stages()
-    _, _, meta = load_generator(paths.MODELS_DIR / f"{lease.LONG_MODEL}.safetensors")
-    assert meta["step"] == 2 * first and meta["images_seen"] == 2 * first * dry.train_cfg().batch_size
+    longrun.long_stages(dry)  # the same call: nothing more
+    assert load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")[2]["step"] == first
+    later = Session(dry.opts, end=time.time() + 600)
+    longrun.long_stages(later)
+    _, _, meta = load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")
+    assert meta["step"] == 2 * first and meta["images_seen"] == 2 * first * train_cfg(True).batch_size
     assert not table.exists()
     steps = [int(r["step"]) for r in csv.DictReader(open(later.run_dir("d64-long") / "log.csv"))]
     assert steps == sorted(set(steps)) and steps[-1] == 2 * first
@@ -257,33 +268,29 @@ def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
 
 
 def _dry_long(tmp_path, name: str, epochs: int, tree=None, form: str | None = None) -> str:
-    """``DRY=1 lease.sh long`` in its own work folder (a fresh machine); ``tree``: the repository
-    it is sent with (DRY_TREE); ``form``: HANDOFF_FORM. Returns its output."""
+    """``lease.sh long --dry`` in its own work folder (a fresh machine); ``tree``: the repository
+    it is sent with (``--tree``); ``form``: ``--handoff-form``. Returns its output."""
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "DRY": "1", "DRY_WORK": str(tmp_path / f"work-{name}"),
-           "OUT": str(tmp_path / f"out-{name}"), "DEADLINE_S": "1800", "LEASE_CLOCK": "ready",
-           "DRY_LONG_EPOCHS": str(epochs), "PY": sys.executable, "OMP_NUM_THREADS": "1"}
-    for k in ("GANZ_LONG_STATE", "DRY_TREE", "HANDOFF_FORM"):
-        env.pop(k, None)
-    env.update({"DRY_TREE": str(tree)} if tree is not None else {})
-    env.update({"HANDOFF_FORM": form} if form else {})
-    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/lease.sh"), "long"], env=env,
+    args = ["long", "--dry", "--work", str(tmp_path / f"work-{name}"), "--out", str(tmp_path / f"out-{name}"),
+            "--deadline", "1800", "--clock", "ready", "--python", sys.executable, "--long-epochs", str(epochs)]
+    args += ["--tree", str(tree)] if tree is not None else []
+    args += ["--handoff-form", form] if form else []
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/lease.sh"), *args], env=env,
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     return r.stdout
 
 
 def _unpack(out, tree) -> None:
-    """unpack.sh of a dry lease's OUT into ``tree`` (not this repository)."""
-    import os
+    """unpack.sh of a dry call's OUT into ``tree`` (not this repository)."""
     import subprocess
 
-    env = {**os.environ, "UNPACK_ROOT": str(tree), "UNPACK_TABLES": "0"}
-    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/unpack.sh"), str(out)], env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(["bash", str(paths.ROOT / "scripts/gpu/unpack.sh"), str(out), "--root", str(tree),
+                        "--no-tables"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -300,25 +307,25 @@ def _log(work) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    """The long d64 for 4 dry epochs in one lease: what two 2-epoch leases must equal."""
+    """The long d64 for 4 dry epochs in one call: what two 2-epoch sessions must equal."""
     tmp = tmp_path_factory.mktemp("whole")
     _dry_long(tmp, "c", 4)
     return tmp / "work-c"
 
 
 @pytest.mark.slow
-def test_two_dry_leases_with_a_handoff_equal_one_uninterrupted_run(tmp_path, uninterrupted):
-    """``lease.sh long`` on a fresh machine goes on from the state an earlier lease handed off:
-    lease A trains the long d64 for 2 epochs and hands its state off in OUT; unpack.sh puts it
-    (and A's tables) into a tree; lease B, on a new machine with only that tree, goes on for 2
-    more epochs. B ends where one lease of 4 epochs ends: the same G, D, k and step bit for bit,
+def test_two_dry_sessions_with_a_handoff_equal_one_uninterrupted_run(tmp_path, uninterrupted):
+    """``lease.sh long`` on a fresh machine goes on from the state an earlier session handed off:
+    session A trains the long d64 for 2 epochs and hands its state off in OUT; unpack.sh puts it
+    (and A's tables) into a tree; session B, on a new machine with only that tree, goes on for 2
+    more epochs. B ends where one call of 4 epochs ends: the same G, D, k and step bit for bit,
     and the same last log row (the exact form, which fits at toy size; at 64×64 the compact form
     travels: the next test)."""
     said = _dry_long(tmp_path, "a", 2)
     assert "state handed off (exact" in said
     parts = sorted(p.name for p in (tmp_path / "out-a").glob("d64-long-step*"))
     assert len(parts) == 1
-    tree = tmp_path / "tree"  # the repository of the next lease, as unpack.sh leaves it
+    tree = tmp_path / "tree"  # the repository of the next session, as unpack.sh leaves it
     _unpack(tmp_path / "out-a", tree)
     assert sorted(p.name for p in (tree / "lease-state").iterdir()) == parts
     assert (tree / "results/paper/training/long-d64.csv").is_file()
@@ -335,8 +342,8 @@ def test_two_dry_leases_with_a_handoff_equal_one_uninterrupted_run(tmp_path, uni
 
 
 @pytest.mark.slow
-def test_two_dry_leases_with_a_compact_handoff_continue_the_run(tmp_path, uninterrupted):
-    """The form a 64×64 lease hands off (fp16 G and D, no Adam moments): B goes on from A's step
+def test_two_dry_sessions_with_a_compact_handoff_continue_the_run(tmp_path, uninterrupted):
+    """The form a 64×64 session hands off (fp16 G and D, no Adam moments): B goes on from A's step
     and k with Adam rebuilt from the last steps' batches, and ends at the same step as the
     uninterrupted run with weights that differ only by the rounding and Adam's restart."""
     said = _dry_long(tmp_path, "a", 2, form="compact")
@@ -352,24 +359,22 @@ def test_two_dry_leases_with_a_compact_handoff_continue_the_run(tmp_path, uninte
     print(f"compact handoff: |G_b - G_c| max {gap:.2e}; k {b['k']:.5f} vs {c['k']:.5f}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clock", ["start", "ready"])
 def test_the_ready_clock_gives_the_stages_their_deadline_whatever_start_up_took(tmp_path, monkeypatch,
                                                                                 clock):
-    """LEASE_CLOCK=ready (the dry leases of scripts/test.sh): DEADLINE_S counts from the end of
+    """``--clock ready`` (the dry calls of scripts/test.sh): the deadline counts from the end of
     preflight, so a slow start-up (a loaded machine) does not eat the stages' time; by default it
-    counts from the script's start (a real lease: the device call's limit)."""
+    counts from the start (a real call: the device command's limit)."""
     seen = {}
-    monkeypatch.setattr(lease, "preflight", lambda dry: time.sleep(1.5) or [])
-    monkeypatch.setattr(lease.Lease, "run", lambda self, mode: seen.setdefault("left", self.left()))
-    monkeypatch.setenv("GANZ_LEASE_WORK", str(tmp_path / "work"))
-    monkeypatch.setenv("GANZ_LEASE_END", str(time.time() + 10))
-    monkeypatch.setenv("DEADLINE_S", "10")
-    monkeypatch.setenv("LEASE_CLOCK", clock)
+    monkeypatch.setattr(check, "preflight", lambda dry: time.sleep(1.5) or [])
+    monkeypatch.setattr(driver, "run", lambda s, mode: seen.setdefault("left", s.left()))
     import signal
 
     old = signal.getsignal(signal.SIGTERM)
     try:
-        assert lease.main(["auto", "--out", str(tmp_path / "out")]) == 0
+        assert driver.main(["auto", "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+                            "--deadline", "10", "--clock", clock]) == 0
     finally:
-        signal.signal(signal.SIGTERM, old)  # main() installs the lease's own handler
+        signal.signal(signal.SIGTERM, old)  # main() installs the driver's own handler
     assert (9.5 < seen["left"] <= 10) if clock == "ready" else (seen["left"] < 8.6)

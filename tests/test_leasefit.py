@@ -13,6 +13,9 @@ FILES = {  # path: whether the auto / long view sends it
     "ganz/core.py": (True, True),
     "README.md": (True, True),
     "tests/test_x.py": (False, False),
+    "tools/__init__.py": (True, True),  # the GPU driver travels, the other tools do not
+    "tools/gpu/driver.py": (True, True),
+    "tools/fuzz.py": (False, False),
     "notebooks/fig5.ipynb": (False, False),
     "results/cpu-small/fig5-1.csv": (False, False),
     "results/bench/inversion-cpu-small-cpu.csv": (False, False),

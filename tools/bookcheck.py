@@ -345,7 +345,7 @@ def _compare_table(scan: PageScan, profile: str) -> tuple[list[float], set[int]]
         head = table[0]
         col = {h: i for i, h in enumerate(head)}
 
-        def cell(row: list[str], name: str) -> str:
+        def cell(row: list[str], name: str, col: dict = col) -> str:
             return row[col[name]] if name in col and col[name] < len(row) else ""
 
         rows = [r for r in table[1:] if len(r) == len(head)

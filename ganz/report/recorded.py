@@ -261,11 +261,11 @@ def training_provenance(profile: str | None = None):
 
 
 def gpu_sessions(profile: str) -> list[dict]:
-    """The GPU sessions recorded for a profile (``results/<profile>/lease-*.log``, whose first
+    """The GPU sessions recorded for a profile (``results/<profile>/gpu-session-*.log``, whose first
     lines are ``GPU: NAME, …`` and ``commit: C; torch T; …``, after a line saying that a second
     call goes on from the first's state): gpu, commit, torch, log."""
     out = []
-    for log in sorted((results_dir() / profile).glob("lease-*.log")):
+    for log in sorted((results_dir() / profile).glob("gpu-session-*.log")):
         head = dict(line.split(": ", 1) for line in log.read_text().splitlines()[:4]
                     if line.startswith(("GPU: ", "commit: ")))
         if "GPU" not in head:

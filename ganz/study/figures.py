@@ -99,7 +99,7 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
 def partial_note(missing: list[str]) -> str:
     """What a table made from the jobs recorded so far lacks (the ``so_far`` policy)."""
     return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
-            f"GPU lease runs them), so they are absent from this page's plots, tables and verdict")
+            f"GPU session runs them), so they are absent from this page's plots, tables and verdict")
 
 
 def _with_note(meta: dict, images: dict) -> dict:
@@ -297,7 +297,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
 
 def training_logs(profile: str | None = None) -> pd.DataFrame:
     """Training curves (loss, k, M_global, validation PSNR) of the profile's generators, one
-    ``run`` each: ``d<dim>`` (``training/d<dim>.csv``) and a lease's longer dim-64 run,
+    ``run`` each: ``d<dim>`` (``training/d<dim>.csv``) and a GPU session's longer dim-64 run,
     ``d64-long`` (``training/long-d64.csv``), where recorded."""
     prof = get_profile(profile)
     if prof.synthetic:

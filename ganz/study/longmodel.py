@@ -1,4 +1,4 @@
-"""A second dim-64 generator trained for longer than the default one (a GPU lease's
+"""A second dim-64 generator trained for longer than the default one (a GPU session's
 ``celeba64-d64-long``), measured at one ratio on fig. 5's images with fig. 5's inversion, so its
 rows sit beside the default model's fig. 5 rows: does more training lift the PSNR?"""
 from __future__ import annotations

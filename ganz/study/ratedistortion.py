@@ -216,7 +216,7 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
                keep_linear: bool = True, qat_steps: int | None = None,
                policy: RunPolicy | None = None) -> int:
     """Make (or find) every latent ``rd_experiment`` with the same arguments needs, codecs aside:
-    the GPU part of the table (a lease runs it; the codec rows are then made on any CPU).
+    the GPU part of the table (a GPU session runs it; the codec rows are then made on any CPU).
     Returns how many latent sets it went through."""
     prof, dev = get_profile(profile), pick_device(device)
     ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))

@@ -199,7 +199,7 @@ class Trainer:
 
     def rebuild_moments(self, steps: int) -> int:
         """Adam's moments for the current weights when they were not kept (a run handed from one
-        lease to the next in ``compact`` form, ``ganz.train.handoff``): ``steps`` gradient-only
+        GPU session to the next in ``compact`` form, ``ganz.train.handoff``): ``steps`` gradient-only
         steps (lr 0: no weight moves, k held) on the batches of the run's last ``steps`` steps, so
         no new data is consumed and the step, k and data position are unchanged. Afterwards
         both Adams are as if started ``steps`` steps ago (bias correction counted from there).

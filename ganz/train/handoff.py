@@ -1,6 +1,6 @@
-"""A training run handed from one GPU lease to a later one (``scripts/gpu/README.md``).
+"""A training run handed from one GPU session to a later one (``scripts/gpu/README.md``).
 
-A lease returns at most 8 files of at most 16 MiB, and the next lease's whole tree travels in
+A session returns at most 8 files of at most 16 MiB, and the next session's whole tree travels in
 64 MiB (56 planned), so the run's state comes back as ``<name>-step<N>.state<i>of<n>`` parts of
 one ``torch.save`` file, each ≤ ``PART_BYTES``, in the richest form that fits ``max_bytes``:
 
@@ -33,7 +33,7 @@ from ..core.errors import GanzError
 
 FORMAT = "ganz-handoff-1"
 PART_BYTES = 15 << 20  # the device returns files of at most 16 MiB
-MAX_BYTES = 30 << 20  # the next lease's tree has room for ~34 MiB of state (README: fit)
+MAX_BYTES = 30 << 20  # the next session's tree has room for ~34 MiB of state (README: fit)
 REBUILD_STEPS = 100  # gradient-only steps that rebuild Adam's moments after a compact handoff
 #: what must match for a run to go on (the data order, the schedule and the step's randomness)
 SAME_RUN = ("recipe", "batch_size", "lr", "lr_decay_every", "lr_decay_factor", "beta1", "beta2",
@@ -85,7 +85,7 @@ def compact_state(G, D) -> dict:
 
 def compact_bytes(mcfg, tcfg=None) -> int:
     """Bytes of a compact handoff of a run of ``mcfg`` (serialized; what ``prepare.sh`` counts
-    for a lease that carries one before any exists)."""
+    for a session that carries one before any exists)."""
     from types import SimpleNamespace
 
     from ..core.config import TrainConfig

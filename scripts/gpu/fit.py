@@ -7,7 +7,8 @@ a file, sizes padded to 512), and refuses more than 64 MiB. We plan with 8 MiB t
 ``LIMIT_MIB`` = 56.
 
 A *view* leaves out of the call what the lease never reads on the device (the CPU profile's results
-and models, tests, notebooks, the book; for ``long`` also the zoo and the figures' results).
+and models, tests, notebooks, the book, every tool but the GPU driver ``tools/gpu/``; for ``long``
+also the zoo and the figures' results).
 ``apply`` takes those files out of the index (``git rm --cached``: the files stay where they are)
 and ignores them in a marked block of ``.git/info/exclude``, so by the tool's own rule they do not
 travel; ``restore`` (unpack.sh runs it) puts the index entries back from the commit they were
@@ -38,14 +39,15 @@ STATE_DIR = "lease-state"  # the long d64's handed-off state (unpack.sh puts it 
 # never read on the device (the lease writes its own copies of the sample grids and result indexes)
 NEVER = ("tests/", "notebooks/", "book/", "tools/", ".github/", ".ci/", "results/cpu-small/",
          "results/smoke/", "results/bench/", "ganz/zoo/cpu-small-*", "results/*/tidy.csv",
-         "results/*/index.csv", "results/paper/training/*.png", "results/paper/lease-*.log")
+         "results/*/index.csv", "results/paper/training/*.png", "results/paper/gpu-session-*.log")
+DRIVER = ("tools/__init__.py", "tools/gpu/")  # the driver lease.sh runs; the other tools never run there
 VIEWS = {
     # the stages of `lease.sh auto|train|experiments`: the paper profile's zoo and results; the
     # recorded GPU benchmark (has_gpu_bench); no handed-off state (only `long` goes on from it)
-    "auto": dict(leave=NEVER + (STATE_DIR + "/",), keep=("results/bench/inversion-*-cuda.json",)),
+    "auto": dict(leave=NEVER + (STATE_DIR + "/",), keep=DRIVER + ("results/bench/inversion-*-cuda.json",)),
     # `lease.sh long`: the long d64 on from lease-state/, its publish and R = 10 table: no zoo, no
     # figures; d64's training log (the long model is published once it saw more images)
-    "long": dict(leave=NEVER + ("ganz/zoo/", "results/paper/"), keep=("results/paper/training/*.csv",)),
+    "long": dict(leave=NEVER + ("ganz/zoo/", "results/paper/"), keep=DRIVER + ("results/paper/training/*.csv",)),
 }
 BEGIN, END = "# >>> ganz lease view (scripts/gpu/fit.py; unpack.sh removes it)", "# <<< ganz lease view"
 

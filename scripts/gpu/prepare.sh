@@ -59,4 +59,4 @@ if ! python3 scripts/gpu/fit.py apply "$view"; then
   exit 1
 fi
 echo "prepare.sh: .whl: $(ls .whl | tr '\n' ' '); .data: $(du -sh .data | cut -f1); commit $(cat .commit)"
-echo "prepare.sh: then run(command=\"DEADLINE_S=570 bash scripts/gpu/lease.sh $view\", carry=[\".whl\", \".data\", \".commit\"], timeout_s=600)"
+echo "prepare.sh: then run(command=\"bash scripts/gpu/lease.sh $view --deadline 570\", carry=[\".whl\", \".data\", \".commit\"], timeout_s=600)"

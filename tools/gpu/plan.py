@@ -1,21 +1,26 @@
-"""The lease plan in FLOPs: ``python -m ganz.study.lease plan`` prints, per stage, the FLOPs
-counted on meta tensors and the time they take at a planning rate (no GPU needed)."""
+"""The GPU session's plan in FLOPs: per stage, the FLOPs counted on meta tensors and the time they
+take at a planning rate (no GPU needed).
+
+    python -m tools.gpu.plan [--equal-epochs 15]
+"""
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
+
+from .recipe import DIM_FIGS, OTHER_DIMS, PAPER_FIGS, model_cfg, train_cfg
 
 PEAK_FLOPS = 990e12  # H100 SXM dense bf16
 EFFICIENCY = 0.30
 
 
-# --------------------------------------------------------------------------- FLOP plan
 def step_flops(mcfg, tcfg) -> int:
     """FLOPs of one training step (counted on meta tensors, the step's own passes)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from ..core.models import Discriminator, Generator
+    from ganz.core.models import Discriminator, Generator
 
     B, s = tcfg.batch_size, mcfg.image_size
     with torch.device("meta"):
@@ -37,7 +42,7 @@ def inversion_flops(mcfg) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from ..core.models import Generator
+    from ganz.core.models import Generator
 
     with torch.device("meta"):
         G = Generator(mcfg).requires_grad_(False)
@@ -47,24 +52,20 @@ def inversion_flops(mcfg) -> int:
     return fc.get_total_flops()
 
 
-def plan(n_train: int = 8550, image_steps: dict | None = None) -> str:
+def plan(n_train: int = 8550, image_steps: dict | None = None, equal_epochs: int = 15) -> str:
     """The README's table: per stage, FLOPs and the time at 30 % of the H100's bf16 peak."""
-    from .lease import OTHER_DIMS, Lease
-
-    lease = Lease.__new__(Lease)
-    lease.dry = False
     rate = PEAK_FLOPS * EFFICIENCY
     rows = ["| stage | work | FLOPs | time at 30 % of 990 TFLOP/s |", "| --- | --- | --- | --- |"]
-    tcfg = lease.train_cfg()
+    tcfg = train_cfg(dry=False)
     per_epoch = n_train // tcfg.batch_size
-    eq_steps = int(os.environ.get("EQUAL_EPOCHS", "15")) * per_epoch
+    eq_steps = equal_epochs * per_epoch
     for dim in (64, *OTHER_DIMS):
-        f = step_flops(lease.model_cfg(dim), tcfg)
+        f = step_flops(model_cfg(dim, dry=False), tcfg)
         steps = tcfg.epochs * per_epoch if dim == 64 else eq_steps
         what = f"{tcfg.epochs} epochs" if dim == 64 else f"{steps // per_epoch} epochs (equal images)"
         rows.append(f"| train d{dim} | {steps:,} steps × {f / 1e12:.2f} TFLOP ({what}) | "
                     f"{steps * f / 1e15:.1f} PFLOP | {steps * f / rate:.0f} s |")
-    fi = inversion_flops(lease.model_cfg(64))
+    fi = inversion_flops(model_cfg(64, dry=False))
     for fig, n in (image_steps or {}).items():
         rows.append(f"| {fig} | {n:,} image-steps × {fi / 1e9:.2f} GFLOP | {n * fi / 1e15:.1f} PFLOP | "
                     f"{n * fi / rate:.0f} s |")
@@ -76,13 +77,11 @@ def count_image_steps(figs=None) -> dict[str, int]:
     figures with 1 step on toy generators and synthetic images, × the profile's 7,500 steps)."""
     import tempfile
 
-    from ..core import invert
-    from .lease import DIM_FIGS, PAPER_FIGS
+    from ganz.core import invert
+    from ganz.study import jobs, profiles
+    from ganz.study.experiments import run
 
     figs = figs or PAPER_FIGS + DIM_FIGS
-    from . import jobs, profiles
-    from .experiments import run
-
     counts: dict[str, int] = {}
     real = invert.invert_batch
     current = [""]
@@ -119,3 +118,16 @@ def count_image_steps(figs=None) -> dict[str, int]:
             else:
                 os.environ["GANZ_RESULTS"] = old
     return {f: c * prof.steps for f, c in counts.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tools.gpu.plan", description=__doc__.splitlines()[0])
+    p.add_argument("--equal-epochs", type=int, default=15,
+                   help="epochs of the equal-images budget of figs. 2 and 7")
+    a = p.parse_args(argv)
+    print(plan(image_steps=count_image_steps(), equal_epochs=a.equal_epochs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
