@@ -83,3 +83,9 @@ def test_pictures_and_absent_run(run, tmp_path, monkeypatch):
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "none"))
     assert smallfiles.load_or_none("paper") is None
     assert "not recorded" in smallfiles.shown(None, "served").data
+
+
+def test_a_run_without_pictures_says_so(run):
+    run.pictures.clear()
+    fig = smallfiles.shown(run, "pictures", budget=150)
+    assert "No pictures at 150 bytes" in fig.texts[0].get_text()

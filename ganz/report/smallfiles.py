@@ -111,7 +111,11 @@ def shown(run: TinyBand | None, part: str, **kw):
     if part == "plot":
         return plot_curve(run)
     if part == "pictures":
-        return picture_grid(run, kw["budget"])
+        try:
+            return picture_grid(run, kw["budget"])
+        except ValueError:
+            return message_figure(f"No pictures at {kw['budget']} bytes were kept by the recorded "
+                                  f"run (`ganz bench tiny --pictures N` keeps them).")
     if part == "verdict":
         return Markdown(verdict(run))
     if part == "provenance":
