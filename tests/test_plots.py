@@ -144,3 +144,33 @@ def test_a_longer_run_of_a_dim_is_its_own_curve():
     v = verdicts.training(logs)
     assert v.facts == {"falling": 1, "models": 2, "flat": 1, "rising": 0}
     assert "- d_t = 64: M_global" in v.text and "- d_t = 64, long run: M_global" in v.text
+
+
+def test_fig5_draws_each_methods_median_per_ratio():
+    """The drawn lines are the table's medians: per split, one line per method through its
+    median PSNR at each ratio, in the palette's order of methods."""
+    from matplotlib.colors import to_hex
+
+    table = _rows("fig5", ratios=(6, 10, 30), images=3)
+    fig = plots.fig5(table)
+    palette = figure._palette(figure._methods(table))
+    for ax, split in zip(fig.axes, figure._splits(table)):
+        drawn = {to_hex(line.get_color()): list(line.get_ydata()) for line in ax.lines
+                 if line.get_marker() == "o"}
+        for method in METHODS:
+            want = (table[(table["split"] == split) & (table["method"] == method)]
+                    .groupby("ratio")["psnr"].median().sort_index())
+            assert drawn[to_hex(palette[method])] == pytest.approx(list(want.values))
+
+
+def test_fig4_draws_the_medians_and_the_trained_layer():
+    table = _rows("fig4", ratios=(10, 20, 50), images=1)
+    one = table[table["image"] == "ood-0"]
+    keep = one[one["method"] == "ganz"].head(1).assign(adapter="keep_linear", ratio=N / 64, psnr=33.0)
+    fig = plots.fig4(pd.concat([one, keep], ignore_index=True))
+    ganz = next(line for line in fig.axes[0].lines if line.get_label() == "GANZ")
+    want = one[one["method"] == "ganz"].groupby("ratio")["psnr"].median()
+    assert list(ganz.get_xdata()) == pytest.approx(list(want.index))
+    assert list(ganz.get_ydata()) == pytest.approx(list(want.values))
+    star = next(line for line in fig.axes[0].lines if line.get_marker() == "*")
+    assert list(star.get_ydata()) == [33.0] and list(star.get_xdata()) == pytest.approx([N / 64])
