@@ -64,15 +64,16 @@ device = "auto"
 # %%
 import math
 
-from ganz.report import speedbook, tables
-from ganz.study import bench
+from ganz.report import benchplot, speedbook, tables
+from ganz.results.bench import provenance
+from ganz.study import bench  # the smoke profile runs the quick benchmark on the spot
 
 res = bench.load_results(profile, device)
 command = speedbook.load_side("command", profile)
 tuning = speedbook.load_side("tuning", profile)
 facts = speedbook.speed_facts(res, command, tuning)
 speedbook.glue_facts(facts)
-print(bench.provenance(res.meta))
+print(provenance(res.meta))
 
 # %% [markdown]
 # ## Full runs: the headline
@@ -190,7 +191,7 @@ speedbook.tuning_table(tuning)
 # and so is not what a user gets; the label in each panel is the full-run ratio.
 
 # %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR and the dots mark when each method first reaches it (the oracle stop, secondary); the label gives the full-run ratio.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
-bench.plot_time_to_psnr(res.table, res.summary)
+benchplot.plot_time_to_psnr(res.table, res.summary)
 
 # %% [markdown]
 # ## Cost per image

@@ -5,6 +5,7 @@ import torch
 
 from ganz.core.adapters import decode, make_adapter
 from ganz.cli import main
+from ganz.report import benchplot
 from ganz.core.config import InvertConfig
 from ganz.core.encoder import encoder_path_for, export_encoder, load_encoder
 from ganz.core.errors import GanzError
@@ -130,7 +131,7 @@ def test_bench_quick_writes_csvs(tmp_path):
     assert len(res.speedups()) == 4 and len(res.costs()) == 4
     per_image = res.per_image()
     assert len(per_image) == int(agg["images"].sum()) and "ALL" not in set(per_image["image"])
-    fig = bench.plot_time_to_psnr(res.table, res.summary)
+    fig = benchplot.plot_time_to_psnr(res.table, res.summary)
     assert fig._repr_png_()[:4] == b"\x89PNG"
 
 

@@ -166,7 +166,7 @@ class Runs:
         text = [f"*Resting on {self.label(self.main_profile)}.*", main.text]
         missing = self.results[self.main_profile].meta.get("missing")
         if missing:
-            from ..study.figures import partial_note
+            from ..results.store import partial_note
 
             text.append(f"**{_sentence(partial_note(missing))}**")
         facts = dict(main.facts)

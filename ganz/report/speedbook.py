@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from ..study.bench import COMMITTED_DIR, BenchResult
+from ..results.bench import COMMITTED_DIR, BenchResult
 from ..core.errors import GanzError
 from ..core.paths import ROOT, results_dir
 
@@ -108,13 +108,11 @@ def speed_facts(res: BenchResult, command: dict | None = None, tuning: dict | No
 def gpu_side(profile: str | None = None) -> BenchResult | None:
     """The benchmark a GPU session recorded for the paper profile (``inversion-paper-cuda``), read
     only; None when there is none, or when the page is set to one profile (e.g. smoke)."""
-    from ..study.bench import _find, load_results
+    from ..results.bench import read_recorded
 
     if (profile or os.environ.get("GANZ_PROFILE")) and (profile or os.environ["GANZ_PROFILE"]) != "paper":
         return None
-    if _find("paper", "cuda") is None:
-        return None
-    return load_results("paper", "cuda")
+    return read_recorded("paper", "cuda")
 
 
 def stalls(table: pd.DataFrame, factor: float = 10.0) -> pd.DataFrame:
@@ -168,9 +166,9 @@ def glue_facts(facts: dict, prefix: str = "speed_") -> None:
 
 
 def _provenance(meta: dict) -> str:
-    from ..study import bench
+    from ..results.bench import provenance
 
-    return bench.provenance(meta).replace("\n", "; ")
+    return provenance(meta).replace("\n", "; ")
 
 
 def lower_images(per: pd.DataFrame):

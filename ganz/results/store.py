@@ -46,6 +46,12 @@ def partial_path(table: Path) -> Path:
     return table.with_name(table.stem + ".partial.csv")
 
 
+def partial_note(missing: list[str]) -> str:
+    """What a table made from the jobs recorded so far lacks (the ``so_far`` policy)."""
+    return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
+            f"GPU session runs them), so they are absent from this page's plots, tables and verdict")
+
+
 def write_sidecar(table: Path, figure: str, profile: str, key: str, params: dict,
                   generators: Sequence[str], inversion: dict | None = None,
                   missing: Sequence[str] | None = None) -> None:

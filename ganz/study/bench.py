@@ -59,13 +59,11 @@ from ..core.models import Generator, conv_module_flops
 from ..core.paths import ROOT, results_dir
 from ..core.zoo import weights_id
 from ..train.encoder import EncoderTrainConfig, train_encoder
-from .benchplot import METHOD_STYLE, plot_time_to_psnr
-from .benchsummary import (BF16_PEAK, COST_COLUMNS, PER_IMAGE_COLUMNS, BenchResult, bf16_peak,
-                           speedup_table, summarize)
+from ..results.bench import COMMITTED_DIR, BenchResult, provenance, read_recorded, speedup_table
+from .benchsummary import BF16_PEAK, bf16_peak, summarize
 
-__all__ = ["BF16_PEAK", "COLUMNS", "COMMITTED_DIR", "COST_COLUMNS", "METHOD_STYLE", "PER_IMAGE_COLUMNS",
-           "BenchResult", "bf16_peak", "load_results", "plot_time_to_psnr", "provenance",
-           "run_inversion", "speedup_table", "summarize"]
+__all__ = ["BF16_PEAK", "COLUMNS", "COMMITTED_DIR", "BenchResult", "bf16_peak", "load_results",
+           "provenance", "run_inversion", "speedup_table", "summarize"]
 
 SETTINGS = (("random_linear", 10.0), ("keep_linear", None))
 SPLITS = ("test", "ood")
@@ -75,7 +73,6 @@ QUICK_PAPER_STEPS = 300
 QUICK_FAST = FastConfig(steps=30)
 COLUMNS = ["method", "adapter", "ratio", "split", "image", "step", "seconds", "psnr", "mse",
            "evals", "gflops", "device", "torch", "commit", "model", "generator"]
-COMMITTED_DIR = ROOT / "results" / "bench"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -260,29 +257,15 @@ def run_inversion(quick: bool = False, model: str | None = None, n_images: int |
 
 
 # --------------------------------------------------------------------------- loading
-def _find(tag: str, device: str) -> Path | None:
-    devs = ["cuda", "cpu"] if device == "auto" else [device.split(":")[0]]
-    for folder in dict.fromkeys([results_dir() / "bench", COMMITTED_DIR]):
-        for d in devs:
-            p = folder / f"inversion-{tag}-{d}.csv"
-            if p.is_file() and p.with_name(p.stem + "-summary.csv").is_file():
-                return p
-    return None
-
-
 def load_results(profile: str | None = None, device: str = "auto") -> BenchResult:
     """Recorded benchmark results of a profile (default cpu-small); under the smoke profile the
     quick benchmark is run on the spot (seconds) and said so. A real profile with nothing
     recorded is an error naming the command to run (the book only reads results)."""
     prof = profile or os.environ.get("GANZ_PROFILE") or "cpu-small"
     if prof not in ("smoke", "quick"):
-        path = _find(prof, device)
-        if path is not None:
-            meta_path = path.with_suffix(".json")
-            meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-            meta["source"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-            return BenchResult(pd.read_csv(path), pd.read_csv(path.with_name(path.stem + "-summary.csv")),
-                               meta)
+        res = read_recorded(prof, device)
+        if res is not None:
+            return res
         raise GanzError(f"stale: no recorded benchmark for profile {prof!r} under "
                         f"{COMMITTED_DIR.relative_to(ROOT)}; run `ganz bench inversion` "
                         f"and commit its results")
@@ -290,10 +273,6 @@ def load_results(profile: str | None = None, device: str = "auto") -> BenchResul
     res.meta["source"] = "quick benchmark run now"
     return res
 
-
-def provenance(meta: dict) -> str:
-    keys = ("source", "model", "device", "threads", "torch", "commit", "created")
-    return " · ".join(f"{k}: {meta[k]}" for k in keys if meta.get(k) not in (None, ""))
 
 
 # --------------------------------------------------------------------------- command line

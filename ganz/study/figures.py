@@ -15,6 +15,7 @@ from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import git_commit, pick_device
 from .jobs import _as_tuple, _cached_table, _table, job_rows, reconstruct, run_settings, wavelet_rows
+from ..results.store import partial_note
 from .policy import RunPolicy
 from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentResult, Profile,
                        generator_for, get_profile, load_split, meta_for, split_or_names,
@@ -94,12 +95,6 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
         meta["missing"] = list(df.attrs["missing"])
         meta["note"] = "; ".join(filter(None, [partial_note(meta["missing"]), meta.get("note")]))
     return ExperimentResult(df, images or {}, meta)
-
-
-def partial_note(missing: list[str]) -> str:
-    """What a table made from the jobs recorded so far lacks (the ``so_far`` policy)."""
-    return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
-            f"GPU session runs them), so they are absent from this page's plots, tables and verdict")
 
 
 def _with_note(meta: dict, images: dict) -> dict:

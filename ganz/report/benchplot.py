@@ -1,4 +1,4 @@
-"""The benchmark's figure (``ganz.study.bench``): PSNR against wall time, paper method and fast."""
+"""The benchmark's figure (``ganz bench inversion``): PSNR against wall time, paper method and fast."""
 from __future__ import annotations
 
 import io
@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from .benchsummary import mean_curve
+from ..results.bench import mean_curve
 
 
 class _Figure:
