@@ -138,7 +138,7 @@ speedbook.command_tables(command)
 # %% [markdown]
 # ## On a GPU (paper profile)
 #
-# A GPU lease ran the same benchmark with the paper profile's 64×64 generator
+# A session on a lent GPU ran the same benchmark with the paper profile's 64×64 generator
 # (`celeba64-d64` and its encoder) on {glue:text}`speed_gpu_device`:
 # {glue:text}`speed_gpu_images:.0f` held-out faces at R = 10, all in one batch. There the paper's
 # 7,500 Adam steps took {glue:text}`speed_gpu_paper_s:.1f` s and the fast method

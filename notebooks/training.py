@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -66,7 +66,7 @@ tables.show(runs.training_last(logs))
 # ## Does training on more images help?
 #
 # The dim-64 layout of a profile exists at more than one training length: the snapshot that
-# figure 2 compares across latent sizes, the default model behind figure 5, and, once a GPU lease
+# figure 2 compares across latent sizes, the default model behind figure 5, and, once a GPU session
 # has trained it, a longer run of the same recipe. Every one of them was inverted with the same
 # settings on the same faces at R = 10, so their recorded PSNRs can be set side by side. The
 # x-axis is logarithmic: equal gains per doubling of the images seen make a straight line.

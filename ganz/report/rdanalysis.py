@@ -335,7 +335,7 @@ def bit_depth_check(table: pd.DataFrame, bits: int = 8, reference: int = 32,
                     tolerance: float = 0.3, method: str = "ganz") -> pd.DataFrame:
     """Quantized against float latents per split and setting: mean PSNR of each, the gap
     (reference − quantized, dB), the file-size ratio, and whether the gap is within
-    ``tolerance`` dB (the issue's target: 8 bits within 0.3 dB of float32 at ¼ of the bytes).
+    ``tolerance`` dB (the codec's goal: 8 bits within 0.3 dB of float32 at ¼ of the bytes).
     ``payload_ratio`` is the latent's own share, bits/reference, before headers."""
     g = table[(table["method"] == method) & table["bits"].isin([bits, reference])]
     absent = sorted({bits, reference} - {int(b) for b in g["bits"].dropna()})

@@ -95,7 +95,7 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
 def partial_note(missing: list[str]) -> str:
     """What a table made from the jobs recorded so far lacks (``jobs.SO_FAR``)."""
     return (f"partial result: the settings {', '.join(missing)} are not recorded yet (the next "
-            f"GPU lease runs them), so they are absent from this page's plots, tables and verdict")
+            f"GPU session runs them), so they are absent from this page's plots, tables and verdict")
 
 
 def _with_note(meta: dict, images: dict) -> dict:
