@@ -152,8 +152,8 @@ tables.show(rdanalysis.matched(res.table).query("bits == 8"))
 # %% [markdown]
 # ## Does an 8-bit latent cost quality?
 #
-# The target: a latent quantized to 8 bits should stay within 0.3 dB PSNR of float32
-# while using a quarter of the bytes. The `byte_ratio` column uses whole files, so the fixed
+# The goal we set the codec: a latent quantized to 8 bits should stay within 0.3 dB PSNR of
+# float32 while using a quarter of the bytes. The `byte_ratio` column uses whole files, so the fixed
 # header and checksum (about 17 bytes) keep it a little above ¼, most visibly at high ratios
 # where the latent is short.
 
@@ -200,7 +200,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # :format: myst
 # ```
 
-# %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images). A title in red: the codec cannot make a file that small, and its smallest file is shown with its real size.", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
 (rdplots.rd_examples(profile, device) if recorded.have_images(profile) else
  figure.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))

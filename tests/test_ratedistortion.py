@@ -197,6 +197,10 @@ def test_examples_figure(results_dir):
     fig = rdplots.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
                          codecs=("jpeg", "webp"), steps=SMALL["steps"])
     assert len(fig.axes) == 4  # original, GANZ, two codecs
+    from ganz.report.figure import MIN_LABEL_PX, MIN_PICTURE_PX, PAGE_PX, legibility
+
+    m = legibility(fig, PAGE_PX)  # reads at the page's width
+    assert m["label_px"] >= MIN_LABEL_PX and m["picture_px"] >= MIN_PICTURE_PX, m
 
 
 # ---------------------------------------------------------------------------- Lasso (fig. 8)

@@ -9,20 +9,36 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figure import ADAPTER_LABELS, SPLIT_LABELS, WAVELET_CODE, WAVELET_TEXT, BookFigure, _methods
+from .figure import (ADAPTER_LABELS, PAGE_PX, SPLIT_LABELS, WAVELET_CODE, WAVELET_TEXT, BookFigure,
+                     _methods)
+
+#: text of the grids (points; 9 pt is 13.75 px at the book's 110 dpi) and the side of one picture
+#: (inches: 1.1 in is 121 px): sized so that a grid of up to 8 pictures across, or two grids of 3
+#: side by side, is at most ``figure.PAGE_PX`` wide and reads at that width (labels >= 11 px,
+#: pictures >= 96 px; tests/test_pictures.py measures it)
+LABEL_PT = 9.0
+CELL_IN = 1.1
+
 
 def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None = None,
           row_titles: Sequence[str] | None = None,
-          cell_titles: list[list[str]] | None = None, size: float = 1.7,
+          cell_titles: list[list[str]] | None = None, size: float = CELL_IN,
           missing: list[list[str]] | None = None) -> Figure:
     nrows = len(cells)
     ncols = max((len(r) for r in cells), default=0)
     if nrows == 0 or ncols == 0:
         raise ValueError("image grid: no images to show")
+    # as wide as the page at most: a wide grid gets smaller pictures, not a scaled-down PNG
+    size = min(size, (PAGE_PX / BookFigure.dpi_png - 0.65) / ncols)
     first = next(np.asarray(img) for row in cells for img in row if img is not None)
     aspect = first.shape[0] / first.shape[1]  # cell height / width
-    fig = BookFigure(figsize=(size * ncols + (0.6 if row_titles else 0),
-                              (size * aspect + 0.3) * nrows), layout="constrained")
+    lines = max((t.count("\n") + 1 for row in (cell_titles or []) for t in row if t), default=0)
+    head = 0.2 * max(lines, 1) + 0.1
+    head_lines = max((textwrap.fill(t, 13).count("\n") + 1 for t in col_titles or []), default=0)
+    fig = BookFigure(figsize=(size * ncols + (0.45 if row_titles else 0),
+                              (size * aspect + head) * nrows + 0.2 * head_lines),
+                     layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i in range(nrows):
         for j in range(ncols):
@@ -37,19 +53,20 @@ def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None
             elif missing and missing[i][j]:  # a picture this build leaves out: say so
                 ax.imshow(np.full_like(np.asarray(first), 240), interpolation="nearest")
                 ax.text(0.5, 0.5, textwrap.fill(missing[i][j], 14), ha="center", va="center",
-                        fontsize=7, color="#555555", transform=ax.transAxes)
+                        fontsize=LABEL_PT - 1, color="#555555", transform=ax.transAxes)
             title = cell_titles[i][j] if cell_titles and j < len(cell_titles[i]) else ""
             if i == 0 and col_titles and j < len(col_titles):
-                title = f"{col_titles[j]}\n{title}" if title else col_titles[j]
+                head = textwrap.fill(col_titles[j], 13)  # within its picture's width
+                title = f"{head}\n{title}" if title else head
             if title:
-                ax.set_title(title, fontsize=8)
+                ax.set_title(title, fontsize=LABEL_PT, pad=2)
             if j == 0 and row_titles:
-                ax.set_ylabel(row_titles[i], fontsize=8)
+                ax.set_ylabel(row_titles[i], fontsize=LABEL_PT)
     return fig
 
 
 def image_grid(images: Mapping[str, np.ndarray], columns: Sequence[str] | None = None,
-               ncols: int | None = None, size: float = 1.7) -> Figure:
+               ncols: int | None = None, size: float = CELL_IN) -> Figure:
     """Show a runner's ``res.images``.
 
     With ``columns``, keys ``"<row>/<column>"`` are laid out as a table: one row per distinct

@@ -9,7 +9,8 @@ from matplotlib.lines import Line2D
 
 from ..core.errors import GanzError, MissingDataError
 from ..study.ratedistortion import example_points
-from .figure import BookFigure, message_figure
+from .figure import PAGE_PX, BookFigure, message_figure
+from .pictures import CELL_IN, LABEL_PT
 from .rdanalysis import _codecs_in, _ganz, _splits_in, codec_curve, ganz_curve
 
 CODEC_COLORS = {"jpeg": "#d62728", "webp": "#ff7f0e", "jpeg2000": "#8c564b", "avif": "#9467bd",
@@ -99,7 +100,8 @@ def rd_examples(profile: str | None = None, device: str = "auto", **params) -> F
     """Side by side: original, GANZ, and every codec at the GANZ file's byte budget, for a low
     and a mid rate (``params``: those of
     :func:`ganz.study.ratedistortion.example_points`). A codec that cannot make a file that
-    small shows its smallest file, titled in red with its real size."""
+    small shows its smallest file, titled in red ("smallest") with its real size. At most the
+    page's width (``figure.PAGE_PX``), labels as in the other picture grids."""
     try:
         res = example_points(profile, device, **params)
     except MissingDataError as e:  # every panel is made from the original pictures
@@ -107,13 +109,15 @@ def rd_examples(profile: str | None = None, device: str = "auto", **params) -> F
     t = res.table
     methods = list(dict.fromkeys(t["method"]))
     keys = list(dict.fromkeys(zip(t["split"], t["image"], t["setting"])))
-    fig = BookFigure(figsize=(1.45 * (len(methods) + 1), 1.75 * len(keys)), layout="constrained")
+    cell = min(CELL_IN, (PAGE_PX / BookFigure.dpi_png - 0.65) / (len(methods) + 1))
+    fig = BookFigure(figsize=(cell * (len(methods) + 1) + 0.45, (cell + 0.55) * len(keys)),
+                     layout="constrained")
     axes = fig.subplots(len(keys), len(methods) + 1, squeeze=False)
     for r, (split, image, setting) in enumerate(keys):
         ax = axes[r, 0]
         ax.imshow(res.images[f"{split}/{image}/original"], interpolation="nearest")
-        ax.set_title("original", fontsize=7)
-        ax.set_ylabel(f"{split}\n{setting}", fontsize=7)
+        ax.set_title("original", fontsize=LABEL_PT)
+        ax.set_ylabel(f"{split}\n{setting}", fontsize=LABEL_PT)
         for c, method in enumerate(methods, start=1):
             ax = axes[r, c]
             row = t[(t["split"] == split) & (t["image"] == image) & (t["setting"] == setting)
@@ -121,10 +125,10 @@ def rd_examples(profile: str | None = None, device: str = "auto", **params) -> F
             ax.imshow(res.images[f"{split}/{image}/{setting}/{method}"], interpolation="nearest")
             label = "GANZ" if method == "ganz" else method
             if row["reachable"]:
-                ax.set_title(f"{label}\n{int(row['bytes'])} B, {row['psnr']:.1f} dB", fontsize=7)
+                ax.set_title(f"{label}\n{int(row['bytes'])} B, {row['psnr']:.1f} dB", fontsize=LABEL_PT)
             else:
-                ax.set_title(f"{label}: cannot reach\n(smallest {int(row['bytes'])} B, {row['psnr']:.1f} dB)",
-                             fontsize=7, color="#c00000")
+                ax.set_title(f"{label}, smallest\n{int(row['bytes'])} B, {row['psnr']:.1f} dB",
+                             fontsize=LABEL_PT, color="#c00000")
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])

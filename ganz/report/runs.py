@@ -26,7 +26,7 @@ import pandas as pd
 from ..core.errors import GanzError
 from ..study.profiles import ExperimentResult, get_profile
 from . import pageparams, paper, recorded, tables, verdicts
-from .figure import BookFigure, training_runs
+from .figure import PAGE_PX, BookFigure, training_runs
 
 #: the profiles a figure page shows when none is set, the closer reproduction first
 BOOK_PROFILES = ("paper", "cpu-small")
@@ -255,11 +255,13 @@ def stack(figs: Mapping[str, object], titled: bool = False):
 
 def stacked(panels: Mapping[str, object]) -> BookFigure:
     """Figures (anything with ``_repr_png_``) each under its title, as one figure at the figures'
-    own resolution: one below the other, or side by side when they are tall (picture grids)."""
+    own resolution: one below the other, or side by side when they are tall (picture grids) and
+    fit the page's width together (``figure.PAGE_PX``), so that none is shown scaled down."""
     dpi, line_px = BookFigure.dpi_png, 20
     images = [mpimg.imread(io.BytesIO(fig._repr_png_()), format="png") for fig in panels.values()]
-    side = all(im.shape[0] > 1.5 * im.shape[1] for im in images)
-    titles = [textwrap.fill(t, max(20, im.shape[1] // 8)) if side else t
+    side = (all(im.shape[0] > 1.5 * im.shape[1] for im in images)
+            and sum(im.shape[1] for im in images) <= PAGE_PX)
+    titles = [textwrap.fill(t, max(20, im.shape[1] // 10)) if side else t
               for t, im in zip(panels, images)]
     title_px = line_px * max(t.count("\n") + 1 for t in titles) + 14
     if side:
@@ -267,6 +269,7 @@ def stacked(panels: Mapping[str, object]) -> BookFigure:
     else:
         width, height = max(im.shape[1] for im in images), sum(im.shape[0] + title_px for im in images)
     out = BookFigure(figsize=(width / dpi, height / dpi))
+    out.pad_inches = 0.0  # the panels' PNGs carry their own margins
     x, y = 0, height
     for title, im in zip(titles, images):
         h, w = im.shape[:2]
