@@ -68,14 +68,16 @@ SO_FAR_FIGURES = ("fig2", "fig3", "fig5")
 
 def run(figures: Sequence[str], profile: str | None = None, device: str = "auto",
         steps: int | None = None, n_images: int | None = None, together: bool = False,
-        so_far: bool = False, log=print) -> dict:
+        so_far: bool = False, log=print, image: str | None = None) -> dict:
     """Run (or load) figures' experiments; ``together`` first inverts every missing job in
     batched calls (GPU); ``so_far`` inverts nothing: a figure with jobs not recorded yet gets a
-    partial table of the others (``jobs.SO_FAR``). Returns ``{figure: ExperimentResult}`` and
-    logs one line per figure."""
+    partial table of the others (``jobs.SO_FAR``); ``image`` is fig. 4's picture (default
+    ``jack``). Returns ``{figure: ExperimentResult}`` and logs one line per figure."""
     unknown = [f for f in figures if f not in RUNS]
     if unknown:
         raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(RUNS)}")
+    if image is not None and "fig4" not in figures:
+        raise GanzError("--image picks fig4's picture; name fig4 among the figures")
     if so_far:
         other = [f for f in figures if f not in SO_FAR_FIGURES]
         if other or together:
@@ -99,6 +101,8 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
         kw = {} if name == "fig7" else {"steps": steps}
         if name not in ("fig4", "fig7"):
             kw["n_images"] = n_images
+        if name == "fig4" and image is not None:
+            kw["image"] = image
         res = out[name] = _runner(name)(profile=profile, device=device, **kw)
         lacks = f"; partial, not recorded yet: {', '.join(res.meta['missing'])}" \
             if res.meta.get("missing") else ""

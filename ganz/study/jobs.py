@@ -340,7 +340,9 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
         df.attrs["missing"] = (store.read_sidecar(partial) or {}).get("missing") or ["unknown"]
         return df
     if READ_ONLY and not prof.synthetic:
-        raise stale(prof, f"{figure} table ({path.name})", figure)
+        picture = params.get("image", "jack") if figure == "fig4" else "jack"
+        raise stale(prof, f"{figure} table ({path.name})",
+                    figure + ("" if picture == "jack" else f" --image {picture}"))
     df = compute()
     missing = df.attrs.get("missing")
     if missing:  # SO_FAR: only the jobs recorded so far

@@ -77,7 +77,7 @@ def count_image_steps(figs=None) -> dict[str, int]:
     import tempfile
 
     from ..core import invert
-    from .lease import DIM_FIGS, PAPER_FIGS
+    from .lease import DIM_FIGS, PAPER_FIGS, fig_call
 
     figs = figs or PAPER_FIGS + DIM_FIGS
     from . import jobs, profiles
@@ -109,7 +109,8 @@ def count_image_steps(figs=None) -> dict[str, int]:
         try:
             for fig in figs:
                 current[0] = fig
-                run([fig], "paper-count", "cpu", steps=1, log=lambda line: None)
+                name, kw = fig_call(fig)
+                run([name], "paper-count", "cpu", steps=1, log=lambda line: None, **kw)
         finally:
             invert.invert_batch = real
             jobs.invert_many = real_many
