@@ -95,3 +95,11 @@ def test_titles_stay_within_their_picture():
             title, box = ax.title, ax.get_window_extent()
             if title.get_text():
                 assert title.get_window_extent().width <= box.width + 4, title.get_text()
+
+
+def test_long_titles_wrap_within_the_stack():
+    wide = pictures.fig4_images(*fig4_set(32))
+    title = ("Panel (a): training face 000001, standing in for the paper's 034782; profile "
+             "cpu-small: 32×32 images, cpu-small-d64, cpu (x86_64, 2 threads)")
+    m = legibility(stacked({title: wide, title + " ": wide}), PAGE_PX)
+    assert m["width_px"] <= PAGE_PX + 2

@@ -170,6 +170,11 @@ def _missing_panels(r: Runs, name: str, size: int) -> list[dict]:
     out = []
     for _, p in panels[panels["run_under"] == ""].iterrows():
         k = int((pub["image"] == p["picture"]).sum())
+        elsewhere = [other for other in ("paper", "cpu-small") if other != name and any(
+            str(c.get("image", "")) == p["stand_in"]
+            for c in recorded.recorded_params("fig4", other))]
+        ran = (f"run under {', '.join(f'`{o}`' for o in elsewhere)} only (the fig. 4 page)"
+               if elsewhere else "not run yet")
         out.append({"figure": "fig4",
                     "what the paper printed": f"panel ({p['panel']}) `{p['picture']}`: {k} labels "
                                               f"(GANZ, trained layer, wavelet at R = 10–768)",
@@ -177,7 +182,7 @@ def _missing_panels(r: Runs, name: str, size: int) -> list[dict]:
                     "run": f"{name}, {size}×{size}", "ours − paper (dB)": "", "tolerance": "",
                     "holds": "not run",
                     "main cause": f"face not in our CelebA copy; stand-in `{p['stand_in']}` "
-                                  f"not run yet", "paper's note": ""})
+                                  f"{ran}", "paper's note": ""})
     return out
 
 
