@@ -45,6 +45,11 @@ steps = None
 # %%
 from ganz.report import pictures, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig3", profile, device, n_images=n_images, steps=steps)
 

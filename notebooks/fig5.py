@@ -50,6 +50,11 @@ keep_linear = True
 # %%
 from ganz.report import paper, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
                 keep_linear=keep_linear)

@@ -42,6 +42,11 @@ seed = 0
 # %%
 from ganz.report import pictures, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig7", profile, device, dims=dims, n=n, seed=seed)
 r2 = runs.load("fig2", profile, device)

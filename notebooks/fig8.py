@@ -47,6 +47,11 @@ steps = None
 # %%
 from ganz.report import paper, pictures, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig8", profile, device, measurements=measurements, n_images=n_images,
                 steps=steps)

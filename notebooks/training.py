@@ -37,6 +37,11 @@ profile = None
 # %%
 from ganz.report import imagesseen, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 logs = runs.training_logs(profile)
 runs.training_provenance(logs)
