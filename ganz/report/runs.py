@@ -460,6 +460,26 @@ def summary_numbers(runs: Mapping[str, Runs]) -> pd.DataFrame:
                                                         "method"])
 
 
+def summary_digest(numbers: pd.DataFrame) -> pd.DataFrame:
+    """``summary_numbers`` one row per figure, profile and method: the settings the paper gave
+    a number for, those we ran, and our median's difference from the paper's (median, smallest
+    and largest) where both sides have one. The whole table is the page's CSV."""
+    from ..report.scorecard import METHOD_NAMES
+
+    t = numbers.reset_index()
+    rows = []
+    for (figure, profile, role, method), g in t.groupby(["figure", "profile", "role", "method"],
+                                                          sort=False):
+        d = pd.to_numeric(g["delta_db"], errors="coerce").dropna()
+        rows.append({"figure": figure, "profile": profile, "role": role,
+                     "method": METHOD_NAMES.get(method, method),
+                     "settings the paper printed": len(g), "run by us": int((g["n"] > 0).sum()),
+                     "ours − paper, median (dB)": round(float(d.median()), 2) if len(d) else None,
+                     "ours − paper, range (dB)": (f"{d.min():+.2f} to {d.max():+.2f}"
+                                                  if len(d) > 1 else None)})
+    return pd.DataFrame(rows)
+
+
 def summary_claims(runs: Mapping[str, Runs]) -> pd.DataFrame:
     """``paper.claims`` (the paper's qualitative findings) tested per figure and profile."""
     return _per_profile(runs, paper.claims)

@@ -33,6 +33,23 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "25%": ("25 %", 2), "50%": ("median", 2), "75%": ("75 %", 2), "max": ("max", 2),
     "count": ("images", 0), "m_global": ("M_global", 4), "k": ("k", 4), "val_psnr":
     ("validation PSNR (dB)", 2), "loss_real": ("L(x)", 4), "loss_fake": ("L(G(z))", 4),
+    # the codecs chapter (ganz.report.rdanalysis)
+    "bpp": ("bits per pixel", 3), "bd_rate_pct": ("BD-rate (%)", 1),
+    "bd_psnr_db": ("BD-PSNR (dB)", 2), "psnr_lo": ("PSNR from (dB)", 2),
+    "psnr_hi": ("PSNR to (dB)", 2), "bpp_lo": ("bits per pixel from", 3),
+    "bpp_hi": ("bits per pixel to", 3), "ganz_points": ("GANZ points", 0),
+    "codec_points": ("codec points", 0),
+    "bd_rate_median_img": ("BD-rate, median over images (%)", 1),
+    "images_with_bd": ("images with a BD-rate", 0),
+    "codec_min_bpp": ("codec's smallest file (bits per pixel)", 3),
+    "ganz_min_bpp": ("GANZ's smallest file (bits per pixel)", 3),
+    "ganz_only_below": ("only GANZ below (bits per pixel)", 3),
+    "ganz_leads_bpp": ("GANZ leads at (bits per pixel)", None),
+    "codec_leads_bpp": ("codec leads at (bits per pixel)", None),
+    "crossings": ("curves cross at (bits per pixel)", None),
+    "max_ganz_lead": ("largest GANZ lead (dB)", 2), "max_codec_lead": ("largest codec lead (dB)", 2),
+    "gap_db": ("gap (dB)", 3), "byte_ratio": ("bytes, ratio", 3),
+    "payload_ratio": ("latent bits, ratio", 3), "within_tolerance": ("within tolerance", None),
 }
 
 
@@ -63,7 +80,8 @@ def fmt(value: object, decimals: int | None = None) -> str:
 #: words of a snake_case column name as a reader writes them; a unit suffix becomes "(unit)"
 WORDS = {"psnr": "PSNR", "ssim": "SSIM", "flops": "FLOPs", "lr": "learning rate", "evals":
          "evaluations", "kib": "KiB", "bpp": "bits per pixel", "speedup": "speed-up",
-         "gpu": "GPU", "cpu": "CPU", "r10": "R = 10", "tol": "tolerance", "db": "dB"}
+         "gpu": "GPU", "cpu": "CPU", "r10": "R = 10", "tol": "tolerance", "db": "dB",
+         "qat": "QAT", "ganz": "GANZ", "bd": "BD", "img": "image"}
 UNITS = {"db": "dB", "s": "s", "seconds": "s", "ms": "ms", "kib": "KiB", "bytes": "B", "mb": "MB"}
 
 
@@ -73,6 +91,9 @@ def humanize(name: str) -> str:
     if " " in name or name != name.lower() or "_" not in name:
         return WORDS.get(name, name)
     words = name.split("_")
+    if len(words) == 2 and words[0] in ("psnr", "bytes", "ssim") and words[1].isdigit():
+        unit = " (dB)" if words[0] == "psnr" else ""
+        return f"{WORDS.get(words[0], words[0])} at {words[1]} bits{unit}"  # psnr_8: 8-bit latents
     unit = UNITS.get(words[-1]) if len(words) > 1 else None
     if unit:
         words = words[:-1]
@@ -147,7 +168,8 @@ def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Ta
 def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> Path:
     """Write ``df`` whole as CSV beside the notebook (linked from the page with ``{download}``)."""
     path = Path(folder) / name
-    write_csv(df, path)
+    named = any(n is not None for n in df.index.names)  # a named index is data: keep it
+    write_csv(df.reset_index() if named else df, path)
     return path
 
 
