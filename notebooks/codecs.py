@@ -105,10 +105,10 @@ tables.show(rdanalysis.smallest_files(res.table))
 # marks a codec's smallest file, and nothing to its left is reachable. Bands show ± one standard
 # deviation over images.
 
-# %% mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
 rdplots.plot_rd(res.table, "psnr")
 
-# %% mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
 rdplots.plot_rd(res.table, "ssim")
 
 # %% [markdown]
@@ -123,8 +123,8 @@ rdplots.plot_rd(res.table, "ssim")
 # only has meaning inside the stated overlap. Where the curves do not overlap, the entry is a
 # dash and the note column says why.
 
-# %%
-tables.show(rdanalysis.bd_table(res.table))
+# %% tags=["full-width"]
+tables.show_with_notes(rdanalysis.bd_table(res.table))
 
 # %% [markdown]
 # ## Crossover with JPEG on faces
@@ -133,14 +133,14 @@ tables.show(rdanalysis.bd_table(res.table))
 # crossover is the rate at which the two mean curves swap order.
 
 # %%
-rdanalysis.crossover(res.table, "jpeg", "test")["statement"]
+Markdown(rdanalysis.crossover(res.table, "jpeg", "test")["statement"])
 
 # %% [markdown]
 # The same question for every codec and both splits. The table shows the bpp ranges where each
 # side leads, the largest lead on each side (dB), and the rate below which only GANZ can make a
 # file at all.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.verdict(res.table))
 
 # %% [markdown]
@@ -152,7 +152,7 @@ tables.show(rdanalysis.verdict(res.table))
 # among those the codec could reach at all, the median and range of the mean PSNR difference,
 # and the images for which the codec could not make a file that small.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.matched_summary(res.table, bits=8))
 
 # %%
@@ -169,13 +169,13 @@ tables.download(rdanalysis.matched(res.table), "codecs-matched.csv");
 # header and checksum (about 17 bytes) keep it a little above ¼, most visibly at high ratios
 # where the latent is short.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.bit_depth_check(res.table, bits=8))
 
 # %% [markdown]
 # The same check at 4 bits (one eighth of the latent payload):
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.bit_depth_check(res.table, bits=4))
 
 # %% [markdown]
@@ -191,7 +191,7 @@ tables.show(rdanalysis.qat_gain(res.table))
 # 8-bit latents (plain and with the QAT refinement) and every codec. A codec file that several
 # budgets reached counts once; a dash means the method has no file in that bucket.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.rd_means(res.table, bits=8))
 
 # %%

@@ -78,8 +78,8 @@ res.plot(plots.fig4, paper=paper.paper_numbers("fig4"))
 #
 # The paper printed exact PSNR values in this figure. Our ratios are matched to the paper's
 # nominal ones. The trained-layer row is matched without its ratio, which is N/64 for us and 768
-# in the paper. Where the paper gave a file size, `paper_kib` shows it beside our median file
-# size (`ours_kib`, the whole `.ganz` file). Our pictures have fewer pixels than the paper's
+# in the paper. Where the paper gave a file size, the "paper (KiB)" column shows it beside our
+# median file size ("ours (KiB)", the whole `.ganz` file). Our pictures have fewer pixels than the paper's
 # 128×128 one (4× fewer at 64×64, 16× at 32×32), so at the same R our files are smaller. The
 # verdict's profile comes first.
 

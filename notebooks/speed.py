@@ -98,7 +98,7 @@ stamp()  # the inputs this page was run with (invisible; tools/bookcheck compare
 # `keep_linear`. The first table gives the full runs; the second gives the oracle stop, the time
 # each method needs to reach the paper's final PSNR.
 
-# %%
+# %% tags=["full-width"]
 speedbook.speedup_tables(res.speedups())
 
 # %% [markdown]
@@ -108,11 +108,11 @@ speedbook.speedup_tables(res.speedups())
 # evaluations; the oracle columns are the secondary measure. The second table lists the images
 # on which the fast method ends lower than the paper's.
 
-# %%
+# %% tags=["full-width"]
 per = res.per_image()
 tables.show(per)
 
-# %%
+# %% tags=["full-width"]
 speedbook.lower_images(per)
 
 # %% [markdown]
@@ -137,7 +137,7 @@ speedbook.lower_images(per)
 # numpy runs the same L-BFGS, starts and stopping rule. The files are the same kind, and the
 # decoder is unchanged. The fast command of this record ran on: {glue:text}`speed_cmd_backend`.
 
-# %%
+# %% tags=["full-width"]
 speedbook.glue_facts({"cmd_backend": (command or {}).get("meta", {}).get("fast_backend", "torch")})
 speedbook.command_tables(command)
 
@@ -163,7 +163,7 @@ speedbook.command_tables(command)
 # (`ganz.core.fast.no_autotuning`), the way `ganz compress` runs it, and the benchmark runs both
 # methods that way.
 
-# %%
+# %% tags=["full-width"]
 gpu = speedbook.gpu_side(profile)
 speedbook.glue_facts(speedbook.gpu_facts(gpu))
 speedbook.gpu_tables(gpu, profile)
@@ -185,7 +185,7 @@ speedbook.gpu_tables(gpu, profile)
 # {glue:text}`speed_tune_nostop_evals_r10:.0f` and {glue:text}`speed_tune_nostop_evals_keep:.0f`.
 # The test and out-of-domain images of the benchmark played no part in the choice.
 
-# %%
+# %% tags=["full-width"]
 speedbook.tuning_table(tuning)
 
 # %%
@@ -201,7 +201,7 @@ tables.download(speedbook.tuning_full(tuning), "speed-tuning.csv");
 # paper's final mean PSNR: the oracle-stopped comparison, which needs that final PSNR in advance
 # and so is not what a user gets; the label in each panel is the full-run ratio.
 
-# %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR and the dots mark when each method first reaches it (the oracle stop, secondary); the label gives the full-run ratio.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR and the dots mark when each method first reaches it (the oracle stop, secondary); the label gives the full-run ratio.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
 bench.plot_time_to_psnr(res.table, res.summary)
 
 # %% [markdown]
@@ -212,7 +212,7 @@ bench.plot_time_to_psnr(res.table, res.summary)
 # starts, and its refinement FLOPs use the evaluations it actually spent. The GPU columns (images
 # per minute, fraction of the bf16 peak) are filled only by a run on a GPU.
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.costs())
 
 # %% tags=["remove-cell"]

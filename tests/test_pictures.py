@@ -103,3 +103,11 @@ def test_long_titles_wrap_within_the_stack():
              "cpu-small: 32×32 images, cpu-small-d64, cpu (x86_64, 2 threads)")
     m = legibility(stacked({title: wide, title + " ": wide}), PAGE_PX)
     assert m["width_px"] <= PAGE_PX + 2
+
+
+def test_training_sample_grids_read_at_page_width():
+    grids = {f"paper: d{d}, last step": _img(64, 8, 8) for d in (64, 128, 256, 512)}
+    fig = pictures.sample_grids(grids, face=64)
+    m = legibility(fig, PAGE_PX, per_picture=4)  # each cell: 4 faces across (3 rows)
+    assert m["width_px"] <= PAGE_PX + 2 and m["label_px"] >= MIN_LABEL_PX
+    assert m["picture_px"] >= MIN_PICTURE_PX, m  # a quarter of a cell's width: one face

@@ -436,7 +436,7 @@ def _compare_table(scan: PageScan, profile: str) -> tuple[list[float], set[int]]
 
         rows = [r for r in table[1:] if len(r) == len(head)
                 and cell(r, "method") in ("ganz", "GANZ")
-                and "keep_linear" not in (cell(r, "adapter"), cell(r, "first layer"))
+                and not {"keep_linear", "trained"} & {cell(r, "adapter"), cell(r, "first layer")}
                 and (not cell(r, "profile") or cell(r, "profile") == profile)]
         deltas = [v for v in (_num(cell(r, "ours − paper (dB)")) for r in rows) if v is not None]
         counts = {int(v) for v in (_num(cell(r, "images")) for r in rows) if v is not None}

@@ -139,7 +139,7 @@ def fig3_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
                _psnr_lookup(table, split=s, image=i, adapter=n, method="ganz") for n in names]
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [ADAPTER_LABELS[n] for n in names[1:]],
-                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
+                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i.rsplit('.', 1)[0]}" for s, i in rows],
                  cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
 
 
@@ -224,5 +224,21 @@ def fig8_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
                                    measurements=_ratio_of(n)) for n in names]
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [f"M = {n[1:]}" for n in names],
-                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
+                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i.rsplit('.', 1)[0]}" for s, i in rows],
                  cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
+
+
+def sample_grids(grids: Mapping[str, np.ndarray], face: int | Mapping[str, int], rows: int = 3,
+                 cols: int = 4, per_row: int = 2) -> Figure:
+    """Training sample grids (``title -> 8-wide grid of faces``, ``face`` px each, or per title),
+    each cut to its first ``rows`` x ``cols`` faces so that a face reads at the page's width
+    (>= 96 px), two grids per row; the whole grids stay in their PNG files."""
+    if not grids:
+        raise ValueError("sample grids: none")
+    side = {t: face if isinstance(face, int) else face[t] for t in grids}
+    crops = [np.asarray(g)[:rows * side[t], :cols * side[t]] for t, g in grids.items()]
+    titles = list(grids)
+    cells = [crops[i:i + per_row] for i in range(0, len(crops), per_row)]
+    cell_titles = [titles[i:i + per_row] for i in range(0, len(titles), per_row)]
+    size = (PAGE_PX / BookFigure.dpi_png - 0.65) / per_row  # as wide as the page allows
+    return _grid(cells, cell_titles=cell_titles, size=size)

@@ -245,7 +245,7 @@ def tuning_table(tuning: dict | None):
     t = tuning["table"]
     choice = (tuning.get("meta") or {}).get("choice") or {}
     cells = t.assign(cell=[
-        f"{e:.0f} ({g:+.3f} dB)" + (" ★" if (tol, k) == (choice.get("tol_db"), choice.get("tol_window"))
+        f"{e:.0f} ({_signed3(g)} dB)" + (" ★" if (tol, k) == (choice.get("tol_db"), choice.get("tol_window"))
                                     else "")
         for e, g, tol, k in zip(t["evals_mean"], t["gap_mean_db"], t["tol_db"], t["tol_window"])])
     wide = cells.pivot_table(index=["adapter", "tol_db"], columns="tol_window", values="cell",
@@ -257,6 +257,12 @@ def tuning_table(tuning: dict | None):
                        notes=["★ the chosen rule. The CSV below has every column: the largest "
                               "evaluation count, the worst image, and the images below the paper."],
                        decimals={"ε (dB)": 3})
+
+
+def _signed3(v: float) -> str:
+    """``+0.027``, ``-0.007``; a value that rounds to zero without a sign."""
+    text = f"{v:+.3f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def tuning_full(tuning: dict | None) -> pd.DataFrame:

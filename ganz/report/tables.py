@@ -34,7 +34,7 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "count": ("images", 0), "m_global": ("M_global", 4), "k": ("k", 4), "val_psnr":
     ("validation PSNR (dB)", 2), "loss_real": ("L(x)", 4), "loss_fake": ("L(G(z))", 4),
     # the codecs chapter (ganz.report.rdanalysis)
-    "bpp": ("bits per pixel", 3), "bd_rate_pct": ("BD-rate (%)", 1),
+    "bpp": ("bits per pixel", 3), "ganz": ("GANZ variant", None), "bd_rate_pct": ("BD-rate (%)", 1),
     "bd_psnr_db": ("BD-PSNR (dB)", 2), "psnr_lo": ("PSNR from (dB)", 2),
     "psnr_hi": ("PSNR to (dB)", 2), "bpp_lo": ("bits per pixel from", 3),
     "bpp_hi": ("bits per pixel to", 3), "ganz_points": ("GANZ points", 0),
@@ -51,6 +51,19 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "gap_db": ("gap (dB)", 3), "byte_ratio": ("bytes, ratio", 3),
     "payload_ratio": ("latent bits, ratio", 3), "within_tolerance": ("within tolerance", None),
 }
+
+
+#: values of key columns as a reader writes them (the code's names stay in the CSV files)
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "method": {"ganz": "GANZ", "ganz_qat": "GANZ + QAT", "jpeg": "JPEG", "webp": "WebP",
+               "jpeg2000": "JPEG 2000", "avif": "AVIF", "jpegxl": "JPEG XL",
+               "wavelet_original_code": "wavelet (as in the code)",
+               "wavelet_paper_text": "wavelet (as in the text)", "lasso_dct": "Lasso (DCT)",
+               "bora2017": "Bora et al."},
+    "adapter": {"random_linear": "random", "keep_linear": "trained", "square_linear":
+                "random square", "no_linear": "none"},
+}
+VALUE_WORDS["codec"] = VALUE_WORDS["ganz"] = VALUE_WORDS["method"]
 
 
 def is_missing(value: object) -> bool:
@@ -73,7 +86,8 @@ def fmt(value: object, decimals: int | None = None) -> str:
         v = float(value)
         if decimals is None:
             decimals = 0 if v.is_integer() else 2
-        return f"{v:,.{decimals}f}"
+        text = f"{v:,.{decimals}f}"
+        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
     return str(value)
 
 
@@ -108,6 +122,15 @@ def _heading(col: object) -> str:
     return known[0] if known else humanize(str(col))
 
 
+def _column_decimals(col: pd.Series) -> int | None:
+    """One rounding per column: 0 decimals where every number in it is whole, else 2 (None for
+    a column without floats: each value as it is)."""
+    values = [float(v) for v in col if isinstance(v, (float, np.floating)) and not is_missing(v)]
+    if not values:
+        return None
+    return 0 if all(v.is_integer() for v in values) else 2
+
+
 def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """``df`` (index reset, duplicates dropped) as strings, with unit headings."""
     # a named index is data (shown as columns); an unnamed one is pandas' row numbers (dropped)
@@ -119,7 +142,11 @@ def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd
     for col in out.columns:
         key = col[-1] if isinstance(col, tuple) else col
         d = decimals.get(str(key), COLUMN_FORMATS.get(str(key), ("", None))[1])
-        cols[_heading(col)] = [fmt(v, d) for v in out[col]]
+        if d is None:
+            d = _column_decimals(out[col])
+        words = VALUE_WORDS.get(str(key), {})
+        cols[_heading(col)] = [words.get(v, fmt(v, d)) if isinstance(v, str) else fmt(v, d)
+                               for v in out[col]]
     return pd.DataFrame(cols)
 
 
@@ -162,7 +189,33 @@ def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Ta
         if any(flags):
             notes.append("≈ : the paper's value is approximate (read off its plot or stated "
                          "loosely), not a printed number.")
+    if "paper_note" in t:  # the paper's notes once each, below the table
+        t, more = footnotes(t.rename(columns={"paper_note": "note"}), "note")
+        notes += more
     return show(t, notes=notes)
+
+
+def footnotes(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with the long texts of ``column`` replaced by numbers, and the numbered texts, each
+    once, to show below the table (a column of sentences makes every row tall)."""
+    numbers: dict[str, int] = {}
+    for text in df[column]:
+        if not is_missing(text) and str(text).strip():
+            numbers.setdefault(str(text).strip(), len(numbers) + 1)
+    out = df.copy()
+    out[column] = [numbers.get(str(v).strip()) if not is_missing(v) else None for v in df[column]]
+    texts = [f"{i}: {text[:1].upper()}{text[1:]}" + ("" if text.endswith(".") else ".")
+             for text, i in numbers.items()]
+    return out, texts
+
+
+def show_with_notes(df: pd.DataFrame, column: str = "note", caption: str = "",
+                    notes: Sequence[str] = ()) -> Table:
+    """``show`` with ``column``'s texts as numbered notes below the table (``footnotes``)."""
+    if column not in df:
+        return show(df, caption, notes)
+    t, more = footnotes(df, column)
+    return show(t, caption, [*notes, *more])
 
 
 def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> Path:
