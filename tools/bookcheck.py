@@ -551,7 +551,7 @@ def find_chromium() -> str | None:
 
 
 #: the window the screenshots are taken in: the book's reference width, and tall enough for a page
-WINDOW = (1280, 14000)
+WINDOW = (1280, 26000)
 CONSOLE = re.compile(r':CONSOLE[^\]]*\] "(.*)", source: (\S+)')
 CONSOLE_ERROR = re.compile(r"Uncaught|Error\b|Failed to load|Refused to", re.I)
 
