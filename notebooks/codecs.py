@@ -234,7 +234,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # measured, what the scale in use gains over scale 1 face by face, and the figures' own loop
 # beside them. The test faces only measure; they never choose the scale.
 
-# %%
+# %% tags=["full-width"]
 latentscale.show()
 
 # %% tags=["remove-cell"]

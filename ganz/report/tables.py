@@ -34,7 +34,7 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "count": ("images", 0), "m_global": ("M_global", 4), "k": ("k", 4), "val_psnr":
     ("validation PSNR (dB)", 2), "loss_real": ("L(x)", 4), "loss_fake": ("L(G(z))", 4),
     # the codecs chapter (ganz.report.rdanalysis)
-    "bpp": ("bits per pixel", 3), "ganz": ("GANZ variant", None), "bd_rate_pct": ("BD-rate (%)", 1),
+    "bpp": ("bits per pixel", 3), "bd_rate_pct": ("BD-rate (%)", 1),
     "bd_psnr_db": ("BD-PSNR (dB)", 2), "psnr_lo": ("PSNR from (dB)", 2),
     "psnr_hi": ("PSNR to (dB)", 2), "bpp_lo": ("bits per pixel from", 3),
     "bpp_hi": ("bits per pixel to", 3), "ganz_points": ("GANZ points", 0),
