@@ -214,7 +214,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # :format: myst
 # ```
 
-# %% tags=["full-width"] mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images). A title in red: the codec cannot make a file that small, and its smallest file is shown with its real size.", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images). A title in red: the codec cannot make a file that small, and its smallest file is shown with its real size, marked (min).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
 (rdplots.rd_examples(profile, device) if recorded.have_images(profile) else
  figure.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))

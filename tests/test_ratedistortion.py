@@ -201,6 +201,8 @@ def test_examples_figure(results_dir):
 
     m = legibility(fig, PAGE_PX)  # reads at the page's width
     assert m["label_px"] >= MIN_LABEL_PX and m["picture_px"] >= MIN_PICTURE_PX, m
+    for ax in fig.axes:  # each title within its picture's width (as laid out when saved)
+        assert ax.title.get_window_extent().width <= ax.get_window_extent().width + 4, ax.title
 
 
 # ---------------------------------------------------------------------------- Lasso (fig. 8)
