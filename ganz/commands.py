@@ -16,7 +16,7 @@ def cmd_run(a: argparse.Namespace) -> None:
     from .study.experiments import run
 
     run(a.figures, a.profile, a.device, a.steps, a.n_images, a.together, a.so_far,
-        log=lambda line: print(line, flush=True))
+        log=lambda line: print(line, flush=True), image=a.image)
 
 
 def cmd_bench(a: argparse.Namespace) -> None:
@@ -175,6 +175,8 @@ def add_commands(sub, positive_int, positive_float) -> None:
     r.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     r.add_argument("--steps", type=positive_int, help="inversion steps (default: the profile's)")
     r.add_argument("--n-images", type=positive_int, help="images per split (default: the profile's)")
+    r.add_argument("--image", help="fig4's picture: jack (default; the paper's panel c), or the "
+                   "faces standing in for panels a and b: 000001 (train), 008551 (test)")
     r.add_argument("--together", action="store_true",
                    help="first invert every missing job of the figures in batched calls (GPU)")
     r.add_argument("--so-far", action="store_true",

@@ -67,6 +67,11 @@ from ganz.report import figure, latentscale, rdanalysis, rdplots, rdverdict, rec
 from IPython.display import Markdown
 from myst_nb import glue
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = recorded.load_codecs(profile, device, bits)
 
@@ -100,26 +105,26 @@ tables.show(rdanalysis.smallest_files(res.table))
 # marks a codec's smallest file, and nothing to its left is reachable. Bands show ± one standard
 # deviation over images.
 
-# %% mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR against bits per pixel (real file sizes) on test faces and out-of-domain images: GANZ at each bit depth against standard codecs.", "name": "codecs-psnr"}, "image": {"alt": "PSNR against bits per pixel for GANZ at each bit depth and for JPEG, WebP, JPEG 2000, AVIF and JPEG XL, on test faces and out-of-domain images."}}
 rdplots.plot_rd(res.table, "psnr")
 
-# %% mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "SSIM against bits per pixel, same points.", "name": "codecs-ssim"}, "image": {"alt": "SSIM against bits per pixel for the same points."}}
 rdplots.plot_rd(res.table, "ssim")
 
 # %% [markdown]
 # ## Bjøntegaard deltas
 #
 # We take the GANZ *envelope*, the best of all its ratios and bit depths at each rate, and
-# compare it with each codec's envelope on the mean curves. `bd_rate_pct` is the extra bytes GANZ
-# needs for the same PSNR, averaged over the PSNR range where both curves exist
-# (`psnr_lo`–`psnr_hi`). A negative value means GANZ needs fewer bytes. `bd_psnr_db` is the PSNR
-# GANZ gains at the same rate, over `bpp_lo`–`bpp_hi`. `bd_rate_median_img` repeats the BD-rate
-# image by image and takes the median, as a check on robustness. A BD value only has meaning
-# inside the stated overlap. Where the curves do not overlap, the entry is NaN and the `note`
-# column explains why.
+# compare it with each codec's envelope on the mean curves. The BD-rate is the extra bytes GANZ
+# needs for the same PSNR, averaged over the PSNR range where both curves exist (from the "PSNR
+# from" to the "PSNR to" column). A negative value means GANZ needs fewer bytes. The BD-PSNR is
+# the PSNR GANZ gains at the same rate, over the bits-per-pixel range where both exist. The
+# median over images repeats the BD-rate image by image, as a check on robustness. A BD value
+# only has meaning inside the stated overlap. Where the curves do not overlap, the entry is a
+# dash and the note column says why.
 
-# %%
-tables.show(rdanalysis.bd_table(res.table))
+# %% tags=["full-width"]
+tables.show_with_notes(rdanalysis.bd_table(res.table))
 
 # %% [markdown]
 # ## Crossover with JPEG on faces
@@ -128,42 +133,49 @@ tables.show(rdanalysis.bd_table(res.table))
 # crossover is the rate at which the two mean curves swap order.
 
 # %%
-rdanalysis.crossover(res.table, "jpeg", "test")["statement"]
+Markdown(rdanalysis.crossover(res.table, "jpeg", "test")["statement"])
 
 # %% [markdown]
 # The same question for every codec and both splits. The table shows the bpp ranges where each
 # side leads, the largest lead on each side (dB), and the rate below which only GANZ can make a
 # file at all.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.verdict(res.table))
 
 # %% [markdown]
 # ## Head to head at equal bytes (8-bit latents)
 #
-# Each row compares one GANZ setting with one codec for the same images. The codec gets the
-# largest file that is not bigger than the GANZ file. `ganz_wins` counts the images where GANZ
-# has the higher PSNR, among those the codec could reach at all. `unreachable` counts the images
-# where the codec could not make a file that small.
+# Each GANZ setting (first layer and ratio, 8-bit latent) is compared with each codec on the same
+# images: the codec gets the largest file that is not bigger than the GANZ file. The table sums
+# this up per split and codec: over the GANZ settings, the images where GANZ has the higher PSNR
+# among those the codec could reach at all, the median and range of the mean PSNR difference,
+# and the images for which the codec could not make a file that small.
+
+# %% tags=["full-width"]
+tables.show(rdanalysis.matched_summary(res.table, bits=8))
 
 # %%
-tables.show(rdanalysis.matched(res.table).query("bits == 8"))
+tables.download(rdanalysis.matched(res.table), "codecs-matched.csv");
+
+# %% [markdown]
+# Every setting against every codec, at every bit depth: {download}`codecs-matched.csv <downloads/codecs-matched.csv>`.
 
 # %% [markdown]
 # ## Does an 8-bit latent cost quality?
 #
-# The issue's target: a latent quantized to 8 bits should stay within 0.3 dB PSNR of float32
-# while using a quarter of the bytes. The `byte_ratio` column uses whole files, so the fixed
+# The goal we set the codec: a latent quantized to 8 bits should stay within 0.3 dB PSNR of
+# float32 while using a quarter of the bytes. The bytes ratio counts whole files, so the fixed
 # header and checksum (about 17 bytes) keep it a little above ¼, most visibly at high ratios
 # where the latent is short.
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.bit_depth_check(res.table, bits=8))
 
 # %% [markdown]
 # The same check at 4 bits (one eighth of the latent payload):
 
-# %%
+# %% tags=["full-width"]
 tables.show(rdanalysis.bit_depth_check(res.table, bits=4))
 
 # %% [markdown]
@@ -173,20 +185,22 @@ tables.show(rdanalysis.bit_depth_check(res.table, bits=4))
 tables.show(rdanalysis.qat_gain(res.table))
 
 # %% [markdown]
-# ## Mean ± std per rate bucket
+# ## Mean PSNR per rate bucket
 #
-# Here the points are grouped into octaves of bpp for each split, method and bit depth. A codec
-# file that several budgets reached counts once. `unreachable` counts the points that are a
-# codec's smallest file standing in for a budget it could not reach.
+# Here the points are grouped into octaves of bits per pixel for each split and method: GANZ with
+# 8-bit latents (plain and with the QAT refinement) and every codec. A codec file that several
+# budgets reached counts once; a dash means the method has no file in that bucket.
 
-# %%
-tables.show(rdanalysis.rd_summary(res.table))
+# %% tags=["full-width"]
+tables.show(rdanalysis.rd_means(res.table, bits=8))
 
 # %%
 tables.download(rdanalysis.rd_summary(res.table), "codecs-rd-summary.csv");
 
 # %% [markdown]
-# The same table as CSV: {download}`codecs-rd-summary.csv <downloads/codecs-rd-summary.csv>`.
+# Every bit depth, with SSIM, the spread over images, the number of points and those that are a
+# codec's smallest file standing in for a budget it could not reach:
+# {download}`codecs-rd-summary.csv <downloads/codecs-rd-summary.csv>`.
 
 # %% tags=["remove-cell"]
 v = rdverdict.verdict(res, device)
@@ -200,7 +214,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # :format: myst
 # ```
 
-# %% mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images). A title in red: the codec cannot make a file that small, and its smallest file is shown with its real size, marked (min).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
 (rdplots.rd_examples(profile, device) if recorded.have_images(profile) else
  figure.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))
@@ -220,7 +234,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # measured, what the scale in use gains over scale 1 face by face, and the figures' own loop
 # beside them. The test faces only measure; they never choose the scale.
 
-# %%
+# %% tags=["full-width"]
 latentscale.show()
 
 # %% tags=["remove-cell"]

@@ -49,6 +49,11 @@ steps = None
 # %%
 from ganz.report import paper, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
 

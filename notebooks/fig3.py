@@ -45,13 +45,18 @@ steps = None
 # %%
 from ganz.report import pictures, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig3", profile, device, n_images=n_images, steps=steps)
 
 # %%
 res.provenance()
 
-# %% mystnb={"figure": {"caption": "Originals (left; not included in a build without the image data) and their reconstructions through a random square layer (middle) and with no linear layer (right), both at R = 6, with each reconstruction's PSNR. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig3-images"}, "image": {"alt": "A grid of small pictures: for each image of each split, the original and its reconstructions through a random square layer and with no linear layer, titled with PSNR."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Originals (left; not included in a build without the image data) and their reconstructions through a random square layer (middle) and with no linear layer (right), both at R = 6, with each reconstruction's PSNR. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig3-images"}, "image": {"alt": "A grid of small pictures: for each image of each split, the original and its reconstructions through a random square layer and with no linear layer, titled with PSNR."}}
 res.pictures(pictures.fig3_images)
 
 # %% mystnb={"figure": {"caption": "PSNR per image for the two adapters, by split. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig3-psnr"}, "image": {"alt": "PSNR per image for the random square layer and for no linear layer, by split."}}

@@ -42,6 +42,11 @@ seed = 0
 # %%
 from ganz.report import pictures, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig7", profile, device, dims=dims, n=n, seed=seed)
 r2 = runs.load("fig2", profile, device)
@@ -49,7 +54,7 @@ r2 = runs.load("fig2", profile, device)
 # %%
 r2.provenance("The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
-# %% mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
 res.pictures(pictures.fig7_images)
 
 # %% [markdown]

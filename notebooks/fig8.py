@@ -47,6 +47,11 @@ steps = None
 # %%
 from ganz.report import paper, pictures, plots, runs, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 res = runs.load("fig8", profile, device, measurements=measurements, n_images=n_images,
                 steps=steps)
@@ -54,7 +59,7 @@ res = runs.load("fig8", profile, device, measurements=measurements, n_images=n_i
 # %%
 res.provenance()
 
-# %% mystnb={"figure": {"caption": "Originals (not included in a build without the image data) and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig8-images"}, "image": {"alt": "For each image of each split, the original and its recoveries from M Gaussian measurements, titled with PSNR."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Originals (not included in a build without the image data) and their recoveries from M Gaussian measurements through the no_linear generator, with PSNR. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig8-images"}, "image": {"alt": "For each image of each split, the original and its recoveries from M Gaussian measurements, titled with PSNR."}}
 res.pictures(pictures.fig8_images)
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR per image against the number of measurements, by split. The grey band is the range the paper reports for GANZ, and the dashed line is the best result of Bora et al. (2017) converted to PSNR. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig8-psnr"}, "image": {"alt": "PSNR per image against the number of measurements by split, with the paper's range as a grey band and Bora et al. as a dashed line."}}

@@ -75,6 +75,11 @@ facts = speedbook.speed_facts(res, command, tuning)
 speedbook.glue_facts(facts)
 print(provenance(res.meta))
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %% [markdown]
 # ## Full runs: the headline
 #
@@ -91,10 +96,11 @@ print(provenance(res.meta))
 # (listed below). It spends {glue:text}`speed_evals_r10_test:.0f` and
 # {glue:text}`speed_evals_r10_ood:.0f` refinement evaluations per image at R = 10 (test, ood),
 # and {glue:text}`speed_evals_keep_test:.0f` and {glue:text}`speed_evals_keep_ood:.0f` with
-# `keep_linear`. The oracle-stopped ratios follow at the right of the table.
+# `keep_linear`. The first table gives the full runs; the second gives the oracle stop, the time
+# each method needs to reach the paper's final PSNR.
 
-# %%
-tables.show(res.speedups())
+# %% tags=["full-width"]
+speedbook.speedup_tables(res.speedups())
 
 # %% [markdown]
 # ## Per image
@@ -103,11 +109,11 @@ tables.show(res.speedups())
 # evaluations; the oracle columns are the secondary measure. The second table lists the images
 # on which the fast method ends lower than the paper's.
 
-# %%
+# %% tags=["full-width"]
 per = res.per_image()
 tables.show(per)
 
-# %%
+# %% tags=["full-width"]
 speedbook.lower_images(per)
 
 # %% [markdown]
@@ -132,14 +138,14 @@ speedbook.lower_images(per)
 # numpy runs the same L-BFGS, starts and stopping rule. The files are the same kind, and the
 # decoder is unchanged. The fast command of this record ran on: {glue:text}`speed_cmd_backend`.
 
-# %%
+# %% tags=["full-width"]
 speedbook.glue_facts({"cmd_backend": (command or {}).get("meta", {}).get("fast_backend", "torch")})
 speedbook.command_tables(command)
 
 # %% [markdown]
 # ## On a GPU (paper profile)
 #
-# A GPU lease ran the same benchmark with the paper profile's 64×64 generator
+# A session on a lent GPU ran the same benchmark with the paper profile's 64×64 generator
 # (`celeba64-d64` and its encoder) on {glue:text}`speed_gpu_device`:
 # {glue:text}`speed_gpu_images:.0f` held-out faces at R = 10, all in one batch. There the paper's
 # 7,500 Adam steps took {glue:text}`speed_gpu_paper_s:.1f` s and the fast method
@@ -158,7 +164,7 @@ speedbook.command_tables(command)
 # (`ganz.core.fast.no_autotuning`), the way `ganz compress` runs it, and the benchmark runs both
 # methods that way.
 
-# %%
+# %% tags=["full-width"]
 gpu = speedbook.gpu_side(profile)
 speedbook.glue_facts(speedbook.gpu_facts(gpu))
 speedbook.gpu_tables(gpu, profile)
@@ -180,8 +186,14 @@ speedbook.gpu_tables(gpu, profile)
 # {glue:text}`speed_tune_nostop_evals_r10:.0f` and {glue:text}`speed_tune_nostop_evals_keep:.0f`.
 # The test and out-of-domain images of the benchmark played no part in the choice.
 
-# %%
+# %% tags=["full-width"]
 speedbook.tuning_table(tuning)
+
+# %%
+tables.download(speedbook.tuning_full(tuning), "speed-tuning.csv");
+
+# %% [markdown]
+# Every rule of the grid with all its measures: {download}`speed-tuning.csv <downloads/speed-tuning.csv>`.
 
 # %% [markdown]
 # ## Secondary: PSNR against time, and the oracle stop
@@ -190,7 +202,7 @@ speedbook.tuning_table(tuning)
 # paper's final mean PSNR: the oracle-stopped comparison, which needs that final PSNR in advance
 # and so is not what a user gets; the label in each panel is the full-run ratio.
 
-# %% mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR and the dots mark when each method first reaches it (the oracle stop, secondary); the label gives the full-run ratio.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "PSNR of the uint8-decoded image against wall time (log scale), for the paper's compressor (grey) and the fast one (blue). Thin lines are single images and thick lines the split's mean. The dotted line is the paper's final mean PSNR and the dots mark when each method first reaches it (the oracle stop, secondary); the label gives the full-run ratio.", "name": "speed-time-to-psnr"}, "image": {"alt": "PSNR against wall time on a log scale for the paper's compressor and the fast one, per image and as split means, with the time each first reaches the paper's final PSNR."}}
 benchplot.plot_time_to_psnr(res.table, res.summary)
 
 # %% [markdown]
@@ -201,7 +213,7 @@ benchplot.plot_time_to_psnr(res.table, res.summary)
 # starts, and its refinement FLOPs use the evaluations it actually spent. The GPU columns (images
 # per minute, fraction of the bf16 peak) are filled only by a run on a GPU.
 
-# %%
+# %% tags=["full-width"]
 tables.show(res.costs())
 
 # %% tags=["remove-cell"]

@@ -35,6 +35,11 @@ device = "auto"
 # %%
 from ganz.report import runs, scorecard, tables
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 r = runs.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
 
@@ -58,12 +63,20 @@ scorecard.numbers_table(r)
 # %% [markdown]
 # ## Numbers, both profiles
 #
-# Each cell gives the median PSNR in dB and the [min–max] range over images where known.
-# The last column is our median minus the paper's. The figure pages mark the paper's approximate
-# values (read off its plots) with ≈. Within each figure the verdict's profile comes first.
+# The same comparison on both profiles, one row per figure, profile and method: how many
+# settings the paper gave a number for, how many of them we ran, and how far our median is from
+# the paper's (where the paper gave a median; a range alone is judged on the scorecard). Within
+# each figure the verdict's profile comes first.
 
 # %% tags=["full-width"]
-tables.show(runs.summary_numbers(r))
+tables.show(runs.summary_digest(runs.summary_numbers(r)))
+
+# %%
+tables.download(runs.summary_numbers(r), "summary-numbers.csv");
+
+# %% [markdown]
+# Every setting with our median and [min–max] over images beside the paper's (≈ where the paper's
+# value was read off a plot): {download}`summary-numbers.csv <downloads/summary-numbers.csv>`.
 
 # %% [markdown]
 # ## Claims

@@ -37,20 +37,26 @@ profile = None
 # %%
 from ganz.report import imagesseen, runs, tables, trainingpage
 
+# %% tags=["remove-input"]
+from ganz.report.stamp import stamp
+
+stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
+
 # %%
 logs = trainingpage.training_logs(profile)
 trainingpage.training_provenance(logs)
 
-# %% mystnb={"figure": {"caption": "BEGAN training curves per latent dimension, one panel per profile (titled with its image size and device): convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "BEGAN training curves per latent dimension, one panel per profile (titled with its image size and device): convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}
 trainingpage.training_plot(logs)
 
 # %% [markdown]
 # ## What the generators draw
 #
 # Random samples of each recorded run at its last step, as its training session saved them (where
-# a session saved a grid): 64 latents drawn uniformly from [−1, 1], one image each.
+# a session saved a grid): 64 latents drawn uniformly from [−1, 1], one image each. The first 12 of
+# each grid are shown, large enough to see a face.
 
-# %% mystnb={"figure": {"caption": "Samples of the generators at their last training step, one grid per recorded run (64 random latents each).", "name": "training-samples"}, "image": {"alt": "Grids of 64 generated faces per recorded training run."}}
+# %% tags=["full-width"] mystnb={"figure": {"caption": "Samples of the generators at their last training step, one grid per recorded run: the first 12 of the 64 random latents each session drew (each session's whole grid is committed beside its training log).", "name": "training-samples"}, "image": {"alt": "Grids of 12 generated faces per recorded training run."}}
 trainingpage.training_samples(logs)
 
 # %% [markdown]
@@ -66,7 +72,7 @@ tables.show(trainingpage.training_last(logs))
 # ## Does training on more images help?
 #
 # The dim-64 layout of a profile exists at more than one training length: the snapshot that
-# figure 2 compares across latent sizes, the default model behind figure 5, and, once a GPU lease
+# figure 2 compares across latent sizes, the default model behind figure 5, and, once a GPU session
 # has trained it, a longer run of the same recipe. Every one of them was inverted with the same
 # settings on the same faces at R = 10, so their recorded PSNRs can be set side by side. The
 # x-axis is logarithmic: equal gains per doubling of the images seen make a straight line.

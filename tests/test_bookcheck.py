@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from ganz.report import stamp
 from tools import bookcheck
 
 TOC = """format: jb-book
@@ -12,6 +15,19 @@ chapters:
   - file: notebooks/summary.ipynb
 """
 PNG = b"\x89PNG\r\n\x1a\n"
+INPUTS = {"package": "p1", "results": "r1", "data": "d1"}
+STAMP = stamp.Stamp(INPUTS)._repr_html_()
+FOOTER = '<footer><p class="ganz-build">Built from commit <code>0123456789ab</code>.</p></footer>'
+
+
+@pytest.fixture(autouse=True)
+def _inputs(monkeypatch):
+    """The inputs as the check sees them (not this machine's package and results)."""
+    monkeypatch.setattr(stamp, "fingerprint", lambda: dict(INPUTS))
+
+
+def _page(body: str, footer: bool = True) -> str:
+    return f"<html><body>{STAMP}{body}{FOOTER if footer else ''}</body></html>"
 
 
 def _book(tmp_path: Path, fig2: str, summary: str = "<p>ok</p>") -> tuple[Path, Path]:
@@ -21,9 +37,9 @@ def _book(tmp_path: Path, fig2: str, summary: str = "<p>ok</p>") -> tuple[Path, 
     (html / "notebooks").mkdir(parents=True, exist_ok=True)
     (html / "_images").mkdir(exist_ok=True)
     (html / "_images" / "a.png").write_bytes(PNG)
-    (html / "intro.html").write_text("<html><body><p>intro</p></body></html>")
-    (html / "notebooks" / "fig2.html").write_text(f"<html><body>{fig2}</body></html>")
-    (html / "notebooks" / "summary.html").write_text(f"<html><body>{summary}</body></html>")
+    (html / "intro.html").write_text(_page("<p>intro</p>"))
+    (html / "notebooks" / "fig2.html").write_text(_page(fig2))
+    (html / "notebooks" / "summary.html").write_text(_page(summary))
     return toc, html
 
 
@@ -193,3 +209,57 @@ def test_verdict_numbers_must_match_its_table(tmp_path, capsys):
     assert "verdict says -4.1 to +2.3 dB from the paper, its table has -4.12 to -1.02 dB" in out
     assert "verdict's difference -3.0 dB is not in its table" in out
     assert "verdict says 8 pictures each; its table counts [20]" in out
+
+
+CODE = ('<section id="t"><h1>Title</h1><div class="cell docutils container">'
+        '<div class="cell_input docutils container"><pre>x</pre></div></div></section>')
+
+
+def test_a_page_run_with_other_inputs_is_stale(tmp_path, capsys):
+    toc, html = _book(tmp_path, GOOD_FIG, summary=CODE)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 0  # its stamp is the inputs'
+    other = stamp.Stamp({**INPUTS, "data": "d0"})._repr_html_()  # run before the data came
+    (html / "notebooks" / "summary.html").write_text(
+        f"<html><body>{other}{CODE}{FOOTER}</body></html>")
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    out = capsys.readouterr().out
+    assert "notebooks/summary: stale: it ran with other data than this build has" in out
+    assert "(page data d0; now data d1)" in out and "package" not in out.split("stale")[1][:40]
+    (html / "notebooks" / "summary.html").write_text(f"<html><body>{CODE}{FOOTER}</body></html>")
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    assert "does not show the inputs it ran with" in capsys.readouterr().out
+
+
+def test_each_script_once_and_the_build_commit_on_every_page(tmp_path, capsys):
+    twice = ('<script>const THEBE_JS_URL = "x";</script><script src="_static/a.js?v=1"></script>'
+             '<script>const THEBE_JS_URL = "x";</script><script src="_static/a.js?v=1"></script>')
+    toc, html = _book(tmp_path, GOOD_FIG, summary=twice)
+    (html / "intro.html").write_text(_page("<p>intro</p>", footer=False))
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    out = capsys.readouterr().out
+    assert "notebooks/summary: loads inline script 'const THEBE_JS_URL = \"x\";' twice" in out
+    assert "notebooks/summary: loads _static/a.js twice" in out
+    assert "intro: its footer does not name the commit" in out
+
+
+def test_long_tables_and_missing_figures_fail(tmp_path, capsys):
+    rows = "".join(f"<tr><td>{i}</td></tr>" for i in range(bookcheck.MAX_TABLE_ROWS + 1))
+    long = f"<table><tr><th>n</th></tr>{rows}</table>"
+    prose = ('<section id="look"><h2>Look</h2><p>The pictures below show every face.</p>'
+             '<table><tr><td>1</td></tr></table></section>')
+    toc, html = _book(tmp_path, GOOD_FIG, summary=long + prose)
+    assert bookcheck.main([str(html), "--toc", str(toc)]) == 1
+    out = capsys.readouterr().out
+    assert f"a table of {bookcheck.MAX_TABLE_ROWS + 1} rows (over {bookcheck.MAX_TABLE_ROWS})" in out
+    assert "section 'Look' says 'The pictures below' but shows no picture" in out
+
+
+def test_console_errors_are_read_from_chromiums_log():
+    log = ('[1:1:1206/141407.446715:WARNING:media/gpu/vaapi_wrapper.cc:1655] drm\n'
+           '[1:1:1206/141407.896908:INFO:CONSOLE:63] "Uncaught SyntaxError: Identifier '
+           "'THEBE_JS_URL' has already been declared\", source: file:///b/html/intro.html (63)\n"
+           '[1:1:1206/141408.274077:INFO:CONSOLE:1] "[PST]: Changed to auto mode using the light '
+           'theme.", source: file:///b/html/_static/scripts/pydata-sphinx-theme.js (1)\n')
+    errors = bookcheck.console_errors(log)
+    assert errors == ["Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been declared "
+                      "(intro.html)"]

@@ -70,3 +70,19 @@ def test_unrecorded_results_still_need_the_images(real_profile, tmp_path, monkey
     monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(MissingDataError, match="GANZ_DATA"):
         figures.fig5("tinyreal", "cpu", ratio=[10])
+
+
+def test_fig4_runs_a_face_of_the_manifest(real_profile, tmp_path, monkeypatch):
+    """Fig. 4's panels (a) and (b) are faces: the runner takes a training or held-out face by
+    name (the stand-ins 000001 / 008551 in the book), records its split, and reads it back."""
+    from ganz.core.errors import GanzError
+
+    res = figures.fig4("tinyreal", "cpu", image="train1", ratios=[10])
+    assert set(res.table["split"]) == {"train"} and set(res.table["image"]) == {"train1.jpg"}
+    assert "original" in res.images and "wavelet/R10" in res.images
+    monkeypatch.setenv("GANZ_DATA", str(tmp_path / "nowhere"))
+    again = figures.fig4("tinyreal", "cpu", image="train1.jpg", ratios=[10])  # the same record
+    np.testing.assert_allclose(again.table["psnr"], res.table["psnr"])
+    assert "original" not in again.images
+    with pytest.raises(GanzError, match="neither an out-of-domain picture"):
+        figures.fig4("tinyreal", "cpu", image="nosuch", ratios=[10])

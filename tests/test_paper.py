@@ -137,6 +137,22 @@ def test_fig4_has_three_panels_and_compares_the_pictures_run():
     assert panels["run_under"].tolist() == ["", "", "paper"]
     assert panels["stand_in"].tolist() == ["000001", "008551", "jack"]
     note = paper.fig4_panels_note({"paper": ours})
-    assert "(a) training face `034782`" in note and "`008551` stands in" in note
-    assert paper.fig4_panels_note({"paper": pd.concat([ours, ours.assign(image="000001.jpg"),
-                                                       ours.assign(image="008551.jpg")])}) == ""
+    assert "(a) training face `034782`" in note and "`008551` (test) stand in" in note
+    assert "Profile `paper` shows panel c only: panels a and b are not run yet" in note
+    faces = [ours, ours.assign(image="000001.jpg", split="train"),
+             ours.assign(image="008551.jpg", split="test")]
+    assert paper.fig4_panels_note({"paper": pd.concat(faces)}) == ""
+    both = paper.fig4_panels_note({"paper": ours, "cpu-small": faces})
+    assert "Profile `cpu-small` shows all 3" in both and "Profile `paper` shows panel c" in both
+
+
+def test_fig4_stand_in_faces_compare_with_the_pictures_they_replace():
+    assert paper.stand_ins() == {"034782": "000001", "196479": "008551"}
+    assert paper.paper_picture("000001.jpg") == "034782" and paper.paper_picture("jack.png") == "jack"
+    ours = pd.DataFrame({"image": ["000001.jpg"], "split": "train", "dim": 64,
+                         "adapter": "random_linear", "ratio": 10.0, "method": "ganz",
+                         "psnr": 20.0, "bytes": 100})
+    assert set(paper.paper_numbers("fig4", ["000001.jpg"])["image"]) == {"034782"}
+    row = paper.compare("fig4", ours, published_only=True).iloc[0]
+    assert row["image"] == "034782 (ours: 000001)" and row["paper_median"] == 32.92
+    assert row["delta_db"] == round(20.0 - 32.92, 2)

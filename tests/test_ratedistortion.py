@@ -198,6 +198,12 @@ def test_examples_figure(results_dir):
     fig = rdplots.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
                          codecs=("jpeg", "webp"), steps=SMALL["steps"])
     assert len(fig.axes) == 4  # original, GANZ, two codecs
+    from ganz.report.figure import MIN_LABEL_PX, MIN_PICTURE_PX, PAGE_PX, legibility
+
+    m = legibility(fig, PAGE_PX)  # reads at the page's width
+    assert m["label_px"] >= MIN_LABEL_PX and m["picture_px"] >= MIN_PICTURE_PX, m
+    for ax in fig.axes:  # each title within its picture's width (as laid out when saved)
+        assert ax.title.get_window_extent().width <= ax.get_window_extent().width + 4, ax.title
 
 
 # ---------------------------------------------------------------------------- Lasso (fig. 8)

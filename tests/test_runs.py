@@ -67,3 +67,24 @@ def test_stack_titles_each_profile_and_passes_a_lone_figure_through():
     assert isinstance(both, BookFigure) and len(both.axes) == 2
     assert [t.get_text() for t in both.texts] == ["profile paper", "profile cpu-small"]
     assert isinstance(runs.stack({"only": a}, titled=True), BookFigure)
+
+
+def test_split_medians_one_row_per_ratio_the_trained_layer_labelled():
+    rows = []
+    for split in ("train", "test", "ood"):
+        for i in range(3):
+            for r, a in ((10.0, "random_linear"), (48.0, "keep_linear")):
+                rows.append({"image": f"{split}{i}", "split": split, "method": "ganz",
+                             "adapter": a, "ratio": r, "psnr": 20.5 + i})
+                rows.append({"image": f"{split}{i}", "split": split,
+                             "method": "wavelet_original_code", "adapter": None, "ratio": r,
+                             "psnr": 30.0 + i})
+                rows.append({"image": f"{split}{i}", "split": split, "method": "wavelet_paper_text",
+                             "adapter": None, "ratio": r, "psnr": 25.0})
+    res = ExperimentResult(pd.DataFrame(rows), {}, {"profile": "cpu-small"})
+    t = runs.Runs("fig5", {"cpu-small": res}).split_medians().df
+    assert list(t.columns) == ["profile", "R = N / d_c", "train: GANZ (dB)", "train: wavelet (dB)",
+                               "test: GANZ (dB)", "test: wavelet (dB)", "ood: GANZ (dB)",
+                               "ood: wavelet (dB)"]
+    assert t["R = N / d_c"].tolist() == ["10", "48 (trained layer)"]
+    assert t["test: GANZ (dB)"].tolist() == ["21.50", "21.50"]  # the median of 20.5, 21.5, 22.5

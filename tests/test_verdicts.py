@@ -48,6 +48,15 @@ def test_fig4_needs_more_than_the_tolerance_to_call_the_trained_layer_better():
     assert "by 8.0 to" in clear.text  # the wavelet's lead, read from the table
 
 
+def test_fig4_wavelet_lead_inside_the_tolerance_is_too_close_to_call():
+    t = _fig4(21.5, 20.0)
+    t.loc[(t["method"] == verdicts.WAVELET_CODE) & (t["ratio"] == 48.0), "psnr"] = 20.1
+    v = verdicts.fig4(t, [10, 48], 3072)
+    assert "**Partly reproduces:**" in v.text and "at R = 48 by less than the 0.5 dB" in v.text
+    assert "by 8.0 to 8.0 dB at the other ratios" in v.text and v.facts["close"] == "48"
+    assert "**Reproduces:** on" not in v.text
+
+
 def test_training_trend_per_model_agrees_with_its_line():
     log = pd.DataFrame({"step": range(10), "images_seen": range(0, 100, 10), "loss_real": 0.3,
                         "loss_fake": 0.1, "k": 0.01})

@@ -20,13 +20,23 @@
 * a figure verdict's numbers agree with its "paper vs ours" table: every ``X to Y dB`` range and
   single signed difference in its "By how much" paragraph (the verdict's own profile) is the
   min and max of, or a value in, the table's "ours − paper (dB)" column for GANZ rows of that
-  profile (±0.05 dB, the rounding), and every "N pictures each" is a count in its images column.
+  profile (±0.05 dB, the rounding), and every "N pictures each" is a count in its images column;
+* nothing stale: a page that runs code carries the inputs it ran with (``ganz.report.stamp``:
+  one hash each for the package, the recorded results and the data present) and they equal the
+  inputs as this check sees them, so a page left in Jupyter's cache from other inputs (say a
+  build without the images, then one with them) fails;
+* prose that points at a figure ("the figure below", "the plot below", "the pictures below")
+  has a picture in its section, as prose pointing at a table has a table;
+* no table longer than ``MAX_TABLE_ROWS`` rows (summarise it and link the whole as a CSV);
+* every page names the commit the book was built from (its footer) and loads each script once
+  (a script declared twice is a console error on every page).
 
 It prints one line per problem and exits 1 if there are any (warnings printed on stderr by a
 notebook are listed as notes and do not fail the check).
 
 ``python -m tools.bookcheck --screenshots OUTDIR [HTML_DIR]`` also saves a PNG of every page,
-taken with headless Chromium; it says how to install Chromium if it is missing.
+taken with headless Chromium in a window 1280 px wide, and fails on a page that logs a console
+error while loading; it says how to install Chromium if it is missing.
 """
 from __future__ import annotations
 
@@ -97,6 +107,9 @@ class PageScan:
     verdict: list[str] | None = None  # text of the "Verdict" section, if any
     tables: list[list[list[str]]] = field(default_factory=list)  # rows of cells, per <table>
     sections: list["Section"] = field(default_factory=list)  # closed <section>s, innermost first
+    stamps: list[dict[str, str]] = field(default_factory=list)  # ganz.report.stamp's data-* attrs
+    scripts: list[str] = field(default_factory=list)  # "src:<url>" or "body:<inline code>"
+    build_commit: bool = False  # the footer names the build's commit
 
 
 @dataclass
@@ -108,6 +121,7 @@ class Section:
     level: int = 0  # its heading's level (1 for the page's title)
     cells: int = 0  # notebook code cells
     shown: int = 0  # tables, pictures and "not shown" notes
+    pictures: int = 0  # <img>s
     prose: list[str] = field(default_factory=list)  # text outside code cells and tables
 
 
@@ -138,21 +152,35 @@ class _Scanner(HTMLParser):
             self._open_sections: list[Section] = []
         return self._open_sections
 
+    _script: list[str] | None = None  # the inline code of the open <script>
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        classes_here = set((a.get("class") or "").split())
+        if "ganz-inputs" in classes_here:
+            self.scan.stamps.append({k.removeprefix("data-"): v or "" for k, v in a.items()
+                                     if k.startswith("data-")})
+        if "ganz-build" in classes_here:
+            self.scan.build_commit = True
         if tag == "img":
             self.scan.images.append(a.get("src") or "")
             self.scan.alts.append((a.get("src") or "", a.get("alt")))
+            if self._sections:
+                self._sections[-1].pictures += 1
             return
         if tag in ("script", "style"):
             self._skip += 1
             if tag == "script" and a.get("src") and EXTERNAL.match(a["src"]):
                 self.scan.external.append(f"script {a['src']}")
+            if tag == "script" and a.get("type", "text/javascript") in ("text/javascript", "module"):
+                if a.get("src"):
+                    self.scan.scripts.append(f"src:{a['src'].split('?')[0]}")
+                else:
+                    self._script = []
             return
         if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and \
                 EXTERNAL.match(a.get("href") or ""):
             self.scan.external.append(f"stylesheet {a['href']}")
-        classes_here = set((a.get("class") or "").split())
         if tag == "table":
             self._table_depth += 1
             self.scan.tables.append([])
@@ -200,6 +228,11 @@ class _Scanner(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip = max(self._skip - 1, 0)
+            if tag == "script" and self._script is not None:
+                body = "".join(self._script).strip()
+                if body:
+                    self.scan.scripts.append(f"body:{body}")
+                self._script = None
             return
         if tag in ("td", "th") and self._cell is not None:
             text = "".join(self._cell).strip()
@@ -235,6 +268,8 @@ class _Scanner(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             self.scan.inline_urls += re.findall(r"https?://[^\s\"'<>]+\.js\b", data)
+            if self._script is not None:
+                self._script.append(data)
             return
         self.scan.text.append(data)
         if self._heading is not None:
@@ -303,23 +338,74 @@ def page_problems(scan: PageScan, figure_page: bool | object = False) -> list[st
 
 TABLE_POINTER = re.compile(r"\b(?:the|these|two) tables? (?:below|beside)\b|\bthe following "
                            r"tables?\b|\btables? below\b", re.I)
+FIGURE_POINTER = re.compile(r"\b(?:the|these|two) (?:figures?|plots?|pictures|grids?|curves) "
+                            r"below\b|\bthe following (?:figures?|plots?|pictures)\b", re.I)
+#: a table longer than this is a dump: the page shows a summary and links the whole as CSV
+MAX_TABLE_ROWS = 40
 
 
 def section_problems(scan: PageScan) -> list[str]:
-    """Sections that run code but show nothing, or point at a table they do not have; the page's
-    title section (level 1: parameters, imports, provenance) is not asked to show a result."""
+    """Sections that run code but show nothing, or point at a table or figure they do not have;
+    the page's title section (level 1: parameters, imports, provenance) is not asked to show a
+    result."""
     out = []
     for sec in scan.sections:
         name = sec.title or sec.id
+        prose = " ".join(sec.prose)
+        fig = FIGURE_POINTER.search(prose)
+        if fig and not sec.pictures:
+            out.append(f"section {name!r} says {fig.group(0)!r} but shows no picture")
         if sec.shown:
             continue
         if sec.cells and sec.level > 1:
             out.append(f"section {name!r} runs code but shows no table, picture or result "
                        f"(show it, or a note saying why not)")
-        elif TABLE_POINTER.search(" ".join(sec.prose)):
-            m = TABLE_POINTER.search(" ".join(sec.prose))
+        elif TABLE_POINTER.search(prose):
+            m = TABLE_POINTER.search(prose)
             out.append(f"section {name!r} says {m.group(0)!r} but has no table")
     return out
+
+
+def long_tables(scan: PageScan, limit: int = MAX_TABLE_ROWS) -> list[str]:
+    """Tables of more than ``limit`` body rows."""
+    return [f"a table of {len(t) - 1} rows (over {limit}): summarise it on the page and link "
+            f"the whole as a CSV" for t in scan.tables if len(t) - 1 > limit]
+
+
+def page_build_problems(scan: PageScan) -> list[str]:
+    """Each script once (a second declaration is a console error), the build's commit shown."""
+    out = []
+    seen: set[str] = set()
+    for s in scan.scripts:
+        if s in seen:
+            what = s.removeprefix("src:") if s.startswith("src:") else \
+                f"inline script {s.removeprefix('body:')[:60]!r}"
+            out.append(f"loads {what} twice (a console error where it declares a constant)")
+        seen.add(s)
+    if not scan.build_commit:
+        out.append("its footer does not name the commit the book was built from "
+                   "(book/_ext/ganzbook.py)")
+    return out
+
+
+def stale_problems(scan: PageScan, inputs: dict[str, str]) -> list[str]:
+    """A page that runs code must carry the inputs it ran with (``ganz.report.stamp``), equal
+    to ``inputs``: else its output is left over from other inputs."""
+    if not any(sec.cells for sec in scan.sections):
+        return []
+    if not scan.stamps:
+        return ["runs code but does not show the inputs it ran with (add a remove-input cell "
+                "with ganz.report.stamp.stamp())"]
+    ran = scan.stamps[-1]
+    changed = [k for k in inputs if ran.get(k) != inputs[k]]
+    if not changed:
+        return []
+    was = ", ".join(f"{k} {ran.get(k) or '?'}" for k in changed)
+    return [f"stale: it ran with other {', '.join(changed)} than this build has "
+            f"(page {was}; now "
+            f"{', '.join(f'{k} {inputs[k]}' for k in changed)}): rebuild with scripts/book.sh, "
+            f"which starts Jupyter's cache afresh when the inputs change (or check with the "
+            f"build's GANZ_DATA and GANZ_RESULTS)"]
 
 
 NUMBER = r"[+\-−]?\d+(?:\.\d+)?"
@@ -350,7 +436,7 @@ def _compare_table(scan: PageScan, profile: str) -> tuple[list[float], set[int]]
 
         rows = [r for r in table[1:] if len(r) == len(head)
                 and cell(r, "method") in ("ganz", "GANZ")
-                and "keep_linear" not in (cell(r, "adapter"), cell(r, "first layer"))
+                and not {"keep_linear", "trained"} & {cell(r, "adapter"), cell(r, "first layer")}
                 and (not cell(r, "profile") or cell(r, "profile") == profile)]
         deltas = [v for v in (_num(cell(r, "ours − paper (dB)")) for r in rows) if v is not None]
         counts = {int(v) for v in (_num(cell(r, "images")) for r in rows) if v is not None}
@@ -392,10 +478,22 @@ def verdict_problems(scan: PageScan) -> list[str]:
     return out
 
 
-def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
-    """Problems (fail) and notes (informational) for the rendered pages."""
+def check_book(html_dir: Path, pages: list[str], inputs: dict[str, str] | None = None
+               ) -> tuple[list[str], list[str]]:
+    """Problems (fail) and notes (informational) for the rendered pages; ``inputs``: the
+    package/results/data hashes the pages must have run with (default: as this process sees
+    them, ``ganz.report.stamp.fingerprint()``)."""
     problems: list[str] = []
     notes: list[str] = []
+
+    def current() -> dict[str, str]:
+        nonlocal inputs
+        if inputs is None:
+            from ganz.report.stamp import fingerprint
+
+            inputs = fingerprint()
+        return inputs
+
     if not html_dir.is_dir():
         return [f"{html_dir}: no such directory (build the book first: "
                 f"jupyter-book build book/ -W)"], notes
@@ -417,6 +515,10 @@ def check_book(html_dir: Path, pages: list[str]) -> tuple[list[str], list[str]]:
             problems.append(f"{name}: figure page has no image")
         problems += [f"{name}: {p}" for p in page_problems(scan, FIGURE_PAGE.search(name))]
         problems += [f"{name}: {p}" for p in section_problems(scan)]
+        problems += [f"{name}: {p}" for p in long_tables(scan)]
+        problems += [f"{name}: {p}" for p in page_build_problems(scan)]
+        if any(sec.cells for sec in scan.sections):
+            problems += [f"{name}: {p}" for p in stale_problems(scan, current())]
         if FIGURE_PAGE.search(name):
             problems += [f"{name}: {p}" for p in verdict_problems(scan)]
         on_demand.update(scan.inline_urls)
@@ -448,26 +550,47 @@ def find_chromium() -> str | None:
     return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
-def screenshot(chromium: str, page: Path, out: Path, timeout: float = 90.0) -> str | None:
-    """Save a PNG of ``page``; returns an error message or None."""
+#: the window the screenshots are taken in: the book's reference width, and tall enough for a page
+WINDOW = (1280, 26000)
+CONSOLE = re.compile(r':CONSOLE[^\]]*\] "(.*)", source: (\S+)')
+CONSOLE_ERROR = re.compile(r"Uncaught|Error\b|Failed to load|Refused to", re.I)
+
+
+def screenshot(chromium: str, page: Path, out: Path, timeout: float = 90.0,
+               window: tuple[int, int] = WINDOW) -> tuple[str | None, list[str]]:
+    """Save a PNG of ``page`` in a ``window``-sized window; returns (an error message or None,
+    the console errors the page logged while loading)."""
     with tempfile.TemporaryDirectory(prefix="ganz-chromium-") as profile:
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--no-first-run", "--hide-scrollbars", "--virtual-time-budget=3000",
-               "--window-size=1200,9000", f"--user-data-dir={profile}", f"--screenshot={out}",
-               page.resolve().as_uri()]
+               "--enable-logging=stderr", "--v=0",
+               f"--window-size={window[0]},{window[1]}", f"--user-data-dir={profile}",
+               f"--screenshot={out}", page.resolve().as_uri()]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return f"chromium timed out after {timeout:.0f} s"
+            return f"chromium timed out after {timeout:.0f} s", []
+        console = console_errors(res.stderr)
         if not out.is_file() or out.stat().st_size == 0:
             lines = (res.stderr or res.stdout).strip().splitlines()
             last = lines[-1] if lines else f"exit {res.returncode}"
-            return f"no screenshot written ({last[:160]})"
-    return None
+            return f"no screenshot written ({last[:160]})", console
+    return None, console
+
+
+def console_errors(log: str) -> list[str]:
+    """The console messages of a Chromium log (``--enable-logging=stderr``) that are errors."""
+    out = []
+    for m in CONSOLE.finditer(log or ""):
+        message, source = m.groups()
+        if CONSOLE_ERROR.search(message):
+            out.append(f"{message} ({source.rsplit('/', 1)[-1]})")
+    return out
 
 
 def take_screenshots(html_dir: Path, pages: list[str], outdir: Path) -> list[str]:
+    """A PNG of every page at ``WINDOW`` width; a page that logs a console error fails."""
     chromium = find_chromium()
     if chromium is None:
         return [CHROMIUM_HELP]
@@ -478,7 +601,8 @@ def take_screenshots(html_dir: Path, pages: list[str], outdir: Path) -> list[str
         if not page.is_file():
             continue  # already reported by the checks
         out = outdir / (name.replace("/", "__") + ".png")
-        err = screenshot(chromium, page, out)
+        err, console = screenshot(chromium, page, out)
+        problems += [f"{name}: console error: {c[:200]}" for c in console]
         if err:
             problems.append(f"{name}: screenshot failed: {err}")
         else:

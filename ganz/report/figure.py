@@ -45,11 +45,52 @@ class BookFigure(Figure):
     """A pyplot-free Figure that renders itself as PNG in Jupyter (no backend setup needed)."""
 
     dpi_png = 110
+    pad_inches = 0.1  # around the tight bounding box (0 for figures made of others' PNGs)
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=self.dpi_png, bbox_inches="tight")
+        self.savefig(buf, format="png", dpi=self.dpi_png, bbox_inches="tight",
+                     pad_inches=self.pad_inches)
         return buf.getvalue()
+
+
+#: how wide (px) the book shows a picture of a cell tagged full-width in a 1280 px window; a PNG
+#: wider than this is scaled down to it (and opens at full size on a click)
+PAGE_PX = 900
+#: the smallest text (px) and picture (px, a face or a reconstruction) a reader should get at that
+#: width: the book's legibility bar for picture grids
+MIN_LABEL_PX, MIN_PICTURE_PX = 11.0, 96.0
+
+
+def legibility(fig: Figure, shown_px: float = PAGE_PX, per_picture: int = 1) -> dict[str, float]:
+    """How ``fig`` reads when its PNG is shown at most ``shown_px`` wide: ``width_px`` (the PNG's
+    own width), ``scale`` (≤ 1), ``label_px`` (its smallest non-empty text) and ``picture_px``
+    (the narrower side of its smallest image, divided by ``per_picture`` when one image holds
+    that many pictures side by side, e.g. a grid of samples)."""
+    from matplotlib.image import AxesImage
+    from matplotlib.text import Text
+    from PIL import Image
+
+    dpi = getattr(fig, "dpi_png", 110)
+    png = fig._repr_png_() if hasattr(fig, "_repr_png_") else None
+    if png is None:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        png = buf.getvalue()
+    width = Image.open(io.BytesIO(png)).width
+    scale = min(1.0, shown_px / width)
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    fonts = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    sides = []
+    for im in fig.findobj(AxesImage):
+        box = im.get_window_extent()
+        w = min(box.width, im.axes.get_window_extent().width)
+        h = min(box.height, im.axes.get_window_extent().height)
+        sides.append(min(w / per_picture, h))
+    return {"width_px": float(width), "scale": scale,
+            "label_px": min(fonts, default=float("inf")) * dpi / 72 * scale,
+            "picture_px": min(sides, default=float("inf")) * scale}
 
 
 def message_figure(text: str, width: float = 7.0) -> BookFigure:

@@ -22,7 +22,7 @@ from ..results.profiles import Profile, get_profile
 from .figure import SPLIT_LABELS, _figure, _legend, _splits, message_figure
 from .verdicts import SPLIT_NAMES, Verdict
 
-RATIO = 10.0  # the and the paper's headline ratio
+RATIO = 10.0  # the paper's headline ratio
 COLUMNS = ["profile", "model", "images_seen", "split", "median_psnr", "images"]
 SPLIT_COLORS = {"train": "#2ca02c", "test": "#1f77b4", "ood": "#d62728"}
 

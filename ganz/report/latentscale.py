@@ -110,7 +110,7 @@ def show(table: pd.DataFrame | None = None):
 def verdict(table: pd.DataFrame | None = None, target_db: float = 28.0,
             loop: pd.DataFrame | None = None, in_use: float | None = None) -> str:
     """Markdown: each recorded scale's median on the test faces at 32 bits, what the scale in use
-    changed against scale 1, and the issue's target median (default: the recorded table)."""
+    changed against scale 1, and the target median (default: the recorded table)."""
     table = recorded_table() if table is None else table
     if table is None:
         return NOT_RECORDED

@@ -18,13 +18,15 @@ across image sizes:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 
-from ..results.published import PAPER_CSV, load as _load, paper_numbers, stem as _stem  # noqa: F401
+from ..results import published
+from ..results.published import PAPER_CSV, stem as _stem  # noqa: F401
 
 GAN_METHODS = ("ganz",)
 RATIO_TOLERANCE = 0.05
@@ -44,20 +46,43 @@ SNAPPED = ("ratio", "m_over_n")
 POOLED_SPLITS = {"fig8"}
 
 
+def paper_numbers(figure: str, images=None) -> pd.DataFrame:
+    """``ganz.results.published.paper_numbers``, where a face standing in for one of the paper's
+    pictures (``paper_picture``) counts as that picture."""
+    return published.paper_numbers(figure, None if images is None else [paper_picture(i) for i in images])
+
+
 #: the paper's Fig. 4 panels by split: its caption reads (a) train, (b) test, (c) out-of-domain
 FIG4_PANELS = {"train": "a", "test": "b", "ood": "c"}
+
+
+@lru_cache(maxsize=1)
+def stand_ins() -> dict[str, str]:
+    """The paper's pictures our CelebA copy lacks -> the faces standing in for them (stems;
+    the evaluation manifest's ``replaces``): ``{"034782": "000001", "196479": "008551"}``."""
+    from ..core.data import load_manifest
+
+    return {_stem(e["replaces"]): _stem(e["name"])
+            for picks in load_manifest().get("original", {}).get("figures", {}).values()
+            for e in picks if "replaces" in e}
+
+
+def paper_picture(name: object) -> str:
+    """The paper's name for one of our pictures: a stand-in face's original (``000001.jpg`` ->
+    ``034782``), else its stem (``jack.png`` -> ``jack``)."""
+    stem = _stem(name)
+    return {ours: theirs for theirs, ours in stand_ins().items()}.get(stem, stem)
 
 
 def fig4_panels(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per panel of the paper's Fig. 4: its letter, split and picture, the picture that
     stands in for it here (``stand_in``: a face missing from our CelebA copy) and the profiles of
-    ``tables`` (profile -> results table) that ran it (``run_under``, "" if none)."""
-    from ..core.data import load_manifest
-
+    ``tables`` (profile -> results table, or a list of them) that ran it (``run_under``, "" if
+    none)."""
     pub = paper_numbers("fig4").dropna(subset=["image"]).drop_duplicates("image")
-    stand_in = {_stem(e["replaces"]): _stem(e["name"])
-                for picks in load_manifest().get("original", {}).get("figures", {}).values()
-                for e in picks if "replaces" in e}
+    stand_in = stand_ins()
+    tables = {name: pd.concat(t, ignore_index=True) if isinstance(t, (list, tuple)) else t
+              for name, t in tables.items()}
     rows = []
     for _, p in pub.iterrows():
         ours = stand_in.get(p["image"], p["image"])
@@ -69,30 +94,48 @@ def fig4_panels(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def fig4_panels_note(tables: Mapping[str, pd.DataFrame]) -> str:
-    """A sentence on the paper's Fig. 4 panels that ``tables`` lack ("" when every one is run)."""
+    """Sentences on the paper's Fig. 4 panels: which faces stand in for the ones our CelebA copy
+    lacks, and per profile of ``tables`` (profile -> results table, or a list of them) which
+    panels it ran and which it has not run yet ("" when every profile ran every panel)."""
     panels = fig4_panels(tables)
-    missing = panels[panels["run_under"] == ""]
-    if missing.empty:
-        return ""
     kinds = {"train": "training face", "test": "held-out face", "ood": "out-of-domain picture"}
 
     def name(r: pd.Series) -> str:
         return f"({r['panel']}) {kinds.get(r['split'], r['split'])} `{r['picture']}`"
 
-    def why(r: pd.Series) -> str:
-        if r["stand_in"] == r["picture"]:
-            return f"{name(r)}: not run yet"
-        return (f"{name(r)}: not in our CelebA copy; `{r['stand_in']}` stands in for it (as in "
-                f"Figs. 3 and 8) and has not been run for this figure yet")
+    ran = {p: {r["panel"] for _, r in panels.iterrows() if p in r["run_under"].split(", ")}
+           for p in tables}
+    if all(len(v) == len(panels) for v in ran.values()) and ran:
+        return ""
+    swapped = panels[panels["stand_in"] != panels["picture"]]
+    text = [f"The paper's Fig. 4 has {len(panels)} panels: "
+            f"{', '.join(name(r) for _, r in panels.iterrows())}."]
+    if len(swapped):
+        text.append(f"Our CelebA copy lacks {_list_and([f'`{p}`' for p in swapped['picture']])}; "
+                    f"{_list_and([f'`{r.stand_in}` ({r.split})' for r in swapped.itertuples()])} "
+                    f"stand in for {'them' if len(swapped) > 1 else 'it'}, as in Figs. 3 and 8.")
 
-    run = panels[panels["run_under"] != ""]
-    shown = (f"This page shows panel {', '.join(run['panel'])} only" if len(run)
-             else "This page shows none of them")
-    profiles = " or ".join(f"`{p}`" for p in tables) or "any profile"
-    return (f"The paper's Fig. 4 has {len(panels)} panels: "
-            f"{', '.join(name(r) for _, r in panels.iterrows())}. {shown}. Missing under "
-            f"{profiles}: {'; '.join(why(r) for _, r in missing.iterrows())}. The paper's labels "
-            f"for every panel are in `data/paper_numbers.csv`.")
+    def letters(ps) -> str:
+        ps = sorted(ps)
+        return f"panel{'s' if len(ps) > 1 else ''} {_list_and(ps)}"
+
+    for p, done in ran.items():
+        todo = [r["panel"] for _, r in panels.iterrows() if r["panel"] not in done]
+        if not done:
+            text.append(f"Profile `{p}` has run none of them yet.")
+        elif todo:
+            gpu = " (its runs need a session on a GPU)" if p == "paper" else ""
+            text.append(f"Profile `{p}` shows {letters(done)} only: {letters(todo)} "
+                        f"{'are' if len(todo) > 1 else 'is'} not run yet{gpu}.")
+        else:
+            text.append(f"Profile `{p}` shows all {len(panels)}.")
+    text.append("The paper's labels for every panel are in `data/paper_numbers.csv`.")
+    return " ".join(text)
+
+
+def _list_and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _table_pixels(ours: pd.DataFrame) -> int | None:
@@ -102,7 +145,7 @@ def _table_pixels(ours: pd.DataFrame) -> int | None:
     names = set(ours["profile"].dropna().astype(str))
     if len(names) != 1:
         return None
-    from ..results.profiles import PROFILES
+    from ..study.profiles import PROFILES  # lazily: it imports torch
 
     prof = PROFILES.get(names.pop())
     return None if prof is None else 3 * prof.image_size ** 2
@@ -222,6 +265,8 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
             mine[col] = (_match_ratios(values, targets, n_pixels) if col == "ratio"
                          else _snap(values, targets))
     mine = _key_frame(mine, keys)
+    if "image" in keys:  # a stand-in face is compared with the paper's picture it replaces
+        mine["image"] = mine["image"].map(lambda n: paper_picture(n) if n else n)
     pub = _pool(_key_frame(pub, keys), keys)
 
     image_col = "image" if "image" in mine else None
@@ -250,6 +295,10 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
 
     order = [k for k in SORT_ORDER if k in keys]
     table = table.sort_values(order, key=_sort_key, kind="stable")
+    if "image" in keys:
+        ran = {paper_picture(n): _stem(n) for n in ours["image"].dropna().unique()}
+        table["image"] = [f"{i} (ours: {ran[i]})" if ran.get(i, i) != i else i
+                          for i in table["image"]]
     columns = keys + ["n", "ours", "paper", "delta_db", "ours_median", "paper_median",
                       "paper_min", "paper_max"]
     columns += ["ours_kib", "paper_kib"] if sizes else []

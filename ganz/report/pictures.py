@@ -9,20 +9,36 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figure import ADAPTER_LABELS, SPLIT_LABELS, WAVELET_CODE, WAVELET_TEXT, BookFigure, _methods
+from .figure import (ADAPTER_LABELS, PAGE_PX, SPLIT_LABELS, WAVELET_CODE, WAVELET_TEXT, BookFigure,
+                     _methods)
+
+#: text of the grids (points; 9 pt is 13.75 px at the book's 110 dpi) and the side of one picture
+#: (inches: 1.1 in is 121 px): sized so that a grid of up to 8 pictures across, or two grids of 3
+#: side by side, is at most ``figure.PAGE_PX`` wide and reads at that width (labels >= 11 px,
+#: pictures >= 96 px; tests/test_pictures.py measures it)
+LABEL_PT = 9.0
+CELL_IN = 1.1
+
 
 def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None = None,
           row_titles: Sequence[str] | None = None,
-          cell_titles: list[list[str]] | None = None, size: float = 1.7,
+          cell_titles: list[list[str]] | None = None, size: float = CELL_IN,
           missing: list[list[str]] | None = None) -> Figure:
     nrows = len(cells)
     ncols = max((len(r) for r in cells), default=0)
     if nrows == 0 or ncols == 0:
         raise ValueError("image grid: no images to show")
+    # as wide as the page at most: a wide grid gets smaller pictures, not a scaled-down PNG
+    size = min(size, (PAGE_PX / BookFigure.dpi_png - 0.65) / ncols)
     first = next(np.asarray(img) for row in cells for img in row if img is not None)
     aspect = first.shape[0] / first.shape[1]  # cell height / width
-    fig = BookFigure(figsize=(size * ncols + (0.6 if row_titles else 0),
-                              (size * aspect + 0.3) * nrows), layout="constrained")
+    lines = max((t.count("\n") + 1 for row in (cell_titles or []) for t in row if t), default=0)
+    head = 0.2 * max(lines, 1) + 0.1
+    head_lines = max((textwrap.fill(t, 13).count("\n") + 1 for t in col_titles or []), default=0)
+    fig = BookFigure(figsize=(size * ncols + (0.45 if row_titles else 0),
+                              (size * aspect + head) * nrows + 0.2 * head_lines),
+                     layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i in range(nrows):
         for j in range(ncols):
@@ -37,19 +53,20 @@ def _grid(cells: list[list[np.ndarray | None]], col_titles: Sequence[str] | None
             elif missing and missing[i][j]:  # a picture this build leaves out: say so
                 ax.imshow(np.full_like(np.asarray(first), 240), interpolation="nearest")
                 ax.text(0.5, 0.5, textwrap.fill(missing[i][j], 14), ha="center", va="center",
-                        fontsize=7, color="#555555", transform=ax.transAxes)
+                        fontsize=LABEL_PT - 1, color="#555555", transform=ax.transAxes)
             title = cell_titles[i][j] if cell_titles and j < len(cell_titles[i]) else ""
             if i == 0 and col_titles and j < len(col_titles):
-                title = f"{col_titles[j]}\n{title}" if title else col_titles[j]
+                head = textwrap.fill(col_titles[j], 13)  # within its picture's width
+                title = f"{head}\n{title}" if title else head
             if title:
-                ax.set_title(title, fontsize=8)
+                ax.set_title(title, fontsize=LABEL_PT, pad=2)
             if j == 0 and row_titles:
-                ax.set_ylabel(row_titles[i], fontsize=8)
+                ax.set_ylabel(row_titles[i], fontsize=LABEL_PT)
     return fig
 
 
 def image_grid(images: Mapping[str, np.ndarray], columns: Sequence[str] | None = None,
-               ncols: int | None = None, size: float = 1.7) -> Figure:
+               ncols: int | None = None, size: float = CELL_IN) -> Figure:
     """Show a runner's ``res.images``.
 
     With ``columns``, keys ``"<row>/<column>"`` are laid out as a table: one row per distinct
@@ -122,7 +139,7 @@ def fig3_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
                _psnr_lookup(table, split=s, image=i, adapter=n, method="ganz") for n in names]
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [ADAPTER_LABELS[n] for n in names[1:]],
-                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
+                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i.rsplit('.', 1)[0]}" for s, i in rows],
                  cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
 
 
@@ -207,5 +224,21 @@ def fig8_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
                                    measurements=_ratio_of(n)) for n in names]
               for (s, i) in rows]
     return _grid(cells, col_titles=["original"] + [f"M = {n[1:]}" for n in names],
-                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i}" for s, i in rows],
+                 row_titles=[f"{SPLIT_LABELS.get(s, s)}\n{i.rsplit('.', 1)[0]}" for s, i in rows],
                  cell_titles=titles, missing=_absent(cells, ORIGINAL_ABSENT))
+
+
+def sample_grids(grids: Mapping[str, np.ndarray], face: int | Mapping[str, int], rows: int = 3,
+                 cols: int = 4, per_row: int = 2) -> Figure:
+    """Training sample grids (``title -> 8-wide grid of faces``, ``face`` px each, or per title),
+    each cut to its first ``rows`` x ``cols`` faces so that a face reads at the page's width
+    (>= 96 px), two grids per row; the whole grids stay in their PNG files."""
+    if not grids:
+        raise ValueError("sample grids: none")
+    side = {t: face if isinstance(face, int) else face[t] for t in grids}
+    crops = [np.asarray(g)[:rows * side[t], :cols * side[t]] for t, g in grids.items()]
+    titles = list(grids)
+    cells = [crops[i:i + per_row] for i in range(0, len(crops), per_row)]
+    cell_titles = [titles[i:i + per_row] for i in range(0, len(titles), per_row)]
+    size = (PAGE_PX / BookFigure.dpi_png - 0.65) / per_row  # as wide as the page allows
+    return _grid(cells, cell_titles=cell_titles, size=size)

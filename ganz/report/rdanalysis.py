@@ -335,7 +335,7 @@ def bit_depth_check(table: pd.DataFrame, bits: int = 8, reference: int = 32,
                     tolerance: float = 0.3, method: str = "ganz") -> pd.DataFrame:
     """Quantized against float latents per split and setting: mean PSNR of each, the gap
     (reference − quantized, dB), the file-size ratio, and whether the gap is within
-    ``tolerance`` dB (the issue's target: 8 bits within 0.3 dB of float32 at ¼ of the bytes).
+    ``tolerance`` dB (the codec's goal: 8 bits within 0.3 dB of float32 at ¼ of the bytes).
     ``payload_ratio`` is the latent's own share, bits/reference, before headers."""
     g = table[(table["method"] == method) & table["bits"].isin([bits, reference])]
     absent = sorted({bits, reference} - {int(b) for b in g["bits"].dropna()})
@@ -380,3 +380,46 @@ def smallest_files(table: pd.DataFrame) -> pd.DataFrame:
     and bpp — below it, a codec cannot go (GANZ: its smallest setting)."""
     d = table.groupby(["split", "method", "image"])[["bytes", "bpp"]].min()
     return d.groupby(["split", "method"]).mean().round(3).reset_index()
+
+
+#: the codecs' names as the page writes them
+CODEC_NAMES = {"jpeg": "JPEG", "webp": "WebP", "jpeg2000": "JPEG 2000", "avif": "AVIF",
+               "jpegxl": "JPEG XL", "wavelet": "wavelet", "ganz": "GANZ", "ganz_qat": "GANZ + QAT"}
+
+
+def matched_summary(table: pd.DataFrame, bits: int = 8, method: str = "ganz") -> pd.DataFrame:
+    """``matched`` at ``bits``-bit latents, one row per split and codec: the GANZ settings
+    compared, the images GANZ wins among those the codec reached, the median and range over
+    settings of the mean PSNR difference (GANZ − codec, where the codec reached the budget), and
+    the images the codec could not make a file that small for. The whole of ``matched`` is the
+    page's CSV."""
+    m = matched(table, method)
+    m = m[m["bits"] == bits]
+    rows = []
+    for (split, codec), g in m.groupby(["split", "codec"], sort=False):
+        d = g["delta_psnr"].dropna()
+        rows.append({"split": split, "codec": CODEC_NAMES.get(codec, codec),
+                     "GANZ settings": len(g),
+                     "GANZ wins / images the codec reached":
+                         f"{int(g['ganz_wins'].sum())} / {int(g['reachable'].sum())}",
+                     "GANZ − codec, median (dB)": round(float(d.median()), 2) if len(d) else math.nan,
+                     "GANZ − codec, range (dB)": (f"{d.min():+.2f} to {d.max():+.2f}" if len(d)
+                                                  else math.nan),
+                     "images out of the codec's reach": int(g["unreachable"].sum())})
+    return pd.DataFrame(rows)
+
+
+def rd_means(table: pd.DataFrame, bits: int = 8) -> pd.DataFrame:
+    """``rd_summary`` read across: mean PSNR (dB) per split and rate bucket (bits per pixel),
+    one column per method (GANZ and GANZ + QAT at ``bits``-bit latents, every codec). The whole
+    of ``rd_summary`` (every bit depth, SSIM, spreads, counts) is the page's CSV."""
+    s = rd_summary(table)
+    s = s[s["bits"].isna() | (s["bits"] == bits)]
+    s = s.assign(method=[CODEC_NAMES.get(m, m) + (f" ({bits}-bit)" if m in GANZ_METHODS else "")
+                         for m in s["method"]])
+    wide = s.pivot_table(index=["split", "rate"], columns="method", values="psnr",
+                         aggfunc="first", observed=True, sort=True)
+    order = sorted(wide.columns, key=lambda c: (not c.startswith("GANZ"), c))
+    wide = wide[order]
+    wide.columns = [f"{c} (dB)" for c in wide.columns]
+    return wide.reset_index().rename(columns={"rate": "bits per pixel"})

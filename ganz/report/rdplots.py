@@ -1,6 +1,7 @@
 """Rate–distortion plots: the curves of every method per split, and example pictures at equal bytes."""
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import pandas as pd
@@ -9,8 +10,9 @@ from matplotlib.lines import Line2D
 
 from ..core.errors import GanzError, MissingDataError
 from ..study.ratedistortion import example_points
-from .figure import BookFigure, message_figure
-from .rdanalysis import _codecs_in, _ganz, _splits_in, codec_curve, ganz_curve
+from .figure import PAGE_PX, BookFigure, message_figure
+from .pictures import CELL_IN, LABEL_PT
+from .rdanalysis import CODEC_NAMES, _codecs_in, _ganz, _splits_in, codec_curve, ganz_curve
 
 CODEC_COLORS = {"jpeg": "#d62728", "webp": "#ff7f0e", "jpeg2000": "#8c564b", "avif": "#9467bd",
                 "jpegxl": "#2ca02c", "wavelet": "#7f7f7f"}
@@ -95,11 +97,18 @@ def plot_rd(table: pd.DataFrame, metric: str = "psnr", splits: Sequence[str] | N
     return fig
 
 
+def _setting_words(setting: str) -> str:
+    """``R100@8bit`` -> "R = 100, 8 bits" (another label as it is)."""
+    m = re.fullmatch(r"R([\d.]+)@(\d+)bit", str(setting))
+    return f"R = {m.group(1)}, {m.group(2)} bits" if m else str(setting)
+
+
 def rd_examples(profile: str | None = None, device: str = "auto", **params) -> Figure:
     """Side by side: original, GANZ, and every codec at the GANZ file's byte budget, for a low
     and a mid rate (``params``: those of
     :func:`ganz.study.ratedistortion.example_points`). A codec that cannot make a file that
-    small shows its smallest file, titled in red with its real size."""
+    small shows its smallest file, titled in red with its real size ("(min)"). At most the
+    page's width (``figure.PAGE_PX``), labels as in the other picture grids."""
     try:
         res = example_points(profile, device, **params)
     except MissingDataError as e:  # every panel is made from the original pictures
@@ -107,24 +116,27 @@ def rd_examples(profile: str | None = None, device: str = "auto", **params) -> F
     t = res.table
     methods = list(dict.fromkeys(t["method"]))
     keys = list(dict.fromkeys(zip(t["split"], t["image"], t["setting"])))
-    fig = BookFigure(figsize=(1.45 * (len(methods) + 1), 1.75 * len(keys)), layout="constrained")
+    cell = min(CELL_IN, (PAGE_PX / BookFigure.dpi_png - 0.5) / (len(methods) + 1))
+    fig = BookFigure(figsize=(cell * (len(methods) + 1) + 0.3, (cell + 0.7) * len(keys)),
+                     layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     axes = fig.subplots(len(keys), len(methods) + 1, squeeze=False)
     for r, (split, image, setting) in enumerate(keys):
         ax = axes[r, 0]
         ax.imshow(res.images[f"{split}/{image}/original"], interpolation="nearest")
-        ax.set_title("original", fontsize=7)
-        ax.set_ylabel(f"{split}\n{setting}", fontsize=7)
+        ax.set_title("original", fontsize=LABEL_PT, pad=2)
+        ax.set_ylabel(f"{split}, {_setting_words(setting)}", fontsize=LABEL_PT)
         for c, method in enumerate(methods, start=1):
             ax = axes[r, c]
             row = t[(t["split"] == split) & (t["image"] == image) & (t["setting"] == setting)
                     & (t["method"] == method)].iloc[0]
             ax.imshow(res.images[f"{split}/{image}/{setting}/{method}"], interpolation="nearest")
-            label = "GANZ" if method == "ganz" else method
-            if row["reachable"]:
-                ax.set_title(f"{label}\n{int(row['bytes'])} B, {row['psnr']:.1f} dB", fontsize=7)
-            else:
-                ax.set_title(f"{label}: cannot reach\n(smallest {int(row['bytes'])} B, {row['psnr']:.1f} dB)",
-                             fontsize=7, color="#c00000")
+            label = CODEC_NAMES.get(method, method)
+            # three short lines, within a picture's width; red: the codec's smallest file, bigger
+            # than the budget ("min")
+            size = f"{int(row['bytes'])} B" + ("" if row["reachable"] else " (min)")
+            ax.set_title(f"{label}\n{size}\n{row['psnr']:.1f} dB", fontsize=LABEL_PT, pad=2,
+                         color="black" if row["reachable"] else "#c00000")
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])

@@ -86,6 +86,15 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
     return None
 
 
+def recorded_params(figure: str, profile: str) -> list[dict]:
+    """The parameters of every table of ``figure`` recorded for ``profile`` (their sidecars),
+    without loading any: e.g. which pictures fig. 4 was run on."""
+    from ..study.store import read_sidecar
+
+    return [(read_sidecar(t) or {}).get("params", {})
+            for t in sorted((results_dir() / profile).glob(f"{figure}-*.csv"))]
+
+
 def subset(figure: str, res: ExperimentResult, wanted: tuple[float, ...], n_pixels: int,
            params: dict) -> ExperimentResult:
     """``res`` cut to the values ``wanted`` of the figure's list parameter: ratios are matched

@@ -25,7 +25,7 @@ import pandas as pd
 from ..core.errors import GanzError
 from ..results.profiles import ExperimentResult, get_profile
 from . import pageparams, paper, recorded, tables, verdicts
-from .figure import BookFigure
+from .figure import PAGE_PX, BookFigure
 
 #: the profiles a figure page shows when none is set, the closer reproduction first
 BOOK_PROFILES = ("paper", "cpu-small")
@@ -135,6 +135,31 @@ class Runs:
         return tables.show(wide, notes=[
             "Median PSNR over the pictures of each row; the file below has every picture."])
 
+    def split_medians(self) -> tables.Table:
+        """Median PSNR (dB) per profile and ratio (rows) on each split: GANZ and the wavelet as in
+        the original code (columns); a ratio run only with the trained first layer (N/64) is
+        labelled so. The wavelet as described in the text is in the page's CSV."""
+        from .figure import SPLIT_ORDER, WAVELET_CODE
+
+        t = self.table()
+        t = t[t["method"].isin(["ganz", WAVELET_CODE])].copy()
+        t["R"] = t["ratio"].astype(float).round(1)
+        keep_only = {r for r, g in t[t["method"] == "ganz"].groupby("R")
+                     if set(g["adapter"].fillna("")) == {"keep_linear"}}
+        t["R = N / d_c"] = [f"{r:g}" + (" (trained layer)" if r in keep_only else "") for r in t["R"]]
+        t["column"] = [f"{s}: {'GANZ' if m == 'ganz' else 'wavelet'} (dB)"
+                       for s, m in zip(t["split"], t["method"])]
+        wide = t.pivot_table(index=["profile", "R", "R = N / d_c"], columns="column",
+                             values="psnr", aggfunc="median", sort=False)
+        order = [f"{s}: {m} (dB)" for s in SPLIT_ORDER for m in ("GANZ", "wavelet")]
+        wide = wide[[c for c in order if c in wide.columns]].round(2)
+        rank = {p: i for i, p in enumerate(self.results)}
+        wide = wide.reset_index().sort_values(["profile", "R"], key=lambda c: c.map(rank)
+                                              if c.name == "profile" else c, kind="stable")
+        return tables.show(wide.drop(columns="R"), notes=[
+            "Median PSNR over each split's pictures; the wavelet is the original code's rule "
+            "(3·d_c coefficients). The file below has every picture and both wavelets."])
+
     def compare(self, published_only: bool = False) -> tables.Table:
         """Paper vs ours per profile (the verdict's first), as one table with a ``profile`` column."""
         parts, approx = [], []
@@ -144,12 +169,17 @@ class Runs:
             parts.append(cmp.assign(profile=name)[["profile", *cmp.columns]])
         return tables.paper_vs_ours(pd.concat(parts, ignore_index=True), approx)
 
-    def panels(self):
-        """Fig. 4: which of the paper's panels (pictures) the shown profiles ran, and why the
-        others are missing (``paper.fig4_panels_note``)."""
+    def panels(self, stand_ins=None):
+        """Fig. 4: which of the paper's panels (pictures) the shown profiles ran, with the faces
+        of ``stand_ins`` (panels a and b), and why the others are missing
+        (``paper.fig4_panels_note``)."""
         from IPython.display import Markdown
 
-        note = paper.fig4_panels_note({n: r.table for n, r in self.results.items()})
+        tables = {n: [r.table] for n, r in self.results.items()}
+        for r in (stand_ins.runs.values() if stand_ins else ()):
+            for n, res in r.results.items():
+                tables.setdefault(n, []).append(res.table)
+        note = paper.fig4_panels_note(tables)
         return Markdown(f"**Panels:** {note}" if note else
                         "**Panels:** every panel of the paper's Fig. 4 is shown.")
 
@@ -254,11 +284,16 @@ def stack(figs: Mapping[str, object], titled: bool = False):
 
 def stacked(panels: Mapping[str, object]) -> BookFigure:
     """Figures (anything with ``_repr_png_``) each under its title, as one figure at the figures'
-    own resolution: one below the other, or side by side when they are tall (picture grids)."""
+    own resolution: one below the other, or side by side when none is wider than tall (picture
+    grids) and they fit the page's width together (``figure.PAGE_PX``), so that none is shown
+    scaled down."""
     dpi, line_px = BookFigure.dpi_png, 20
     images = [mpimg.imread(io.BytesIO(fig._repr_png_()), format="png") for fig in panels.values()]
-    side = all(im.shape[0] > 1.5 * im.shape[1] for im in images)
-    titles = [textwrap.fill(t, max(20, im.shape[1] // 8)) if side else t
+    side = (all(im.shape[0] >= im.shape[1] for im in images)
+            and sum(im.shape[1] for im in images) <= PAGE_PX)
+    # each title within its own panel's width (side by side) or the widest panel's (stacked)
+    widest = max(im.shape[1] for im in images)
+    titles = [textwrap.fill(t, max(20, (im.shape[1] if side else widest) // 10))
               for t, im in zip(panels, images)]
     title_px = line_px * max(t.count("\n") + 1 for t in titles) + 14
     if side:
@@ -266,6 +301,7 @@ def stacked(panels: Mapping[str, object]) -> BookFigure:
     else:
         width, height = max(im.shape[1] for im in images), sum(im.shape[0] + title_px for im in images)
     out = BookFigure(figsize=(width / dpi, height / dpi))
+    out.pad_inches = 0.0  # the panels' PNGs carry their own margins
     x, y = 0, height
     for title, im in zip(titles, images):
         h, w = im.shape[:2]
@@ -333,6 +369,26 @@ def summary_numbers(runs: Mapping[str, Runs]) -> pd.DataFrame:
     """``paper.summary`` (settings the paper gave numbers for) per figure and profile."""
     return _per_profile(runs, paper.summary).set_index(["figure", "profile", "role", "setting",
                                                         "method"])
+
+
+def summary_digest(numbers: pd.DataFrame) -> pd.DataFrame:
+    """``summary_numbers`` one row per figure, profile and method: the settings the paper gave
+    a number for, those we ran, and our median's difference from the paper's (median, smallest
+    and largest) where both sides have one. The whole table is the page's CSV."""
+    from .tables import METHOD_NAMES
+
+    t = numbers.reset_index()
+    rows = []
+    for (figure, profile, role, method), g in t.groupby(["figure", "profile", "role", "method"],
+                                                          sort=False):
+        d = pd.to_numeric(g["delta_db"], errors="coerce").dropna()
+        rows.append({"figure": figure, "profile": profile, "role": role,
+                     "method": METHOD_NAMES.get(method, method),
+                     "settings the paper printed": len(g), "run by us": int((g["n"] > 0).sum()),
+                     "ours − paper, median (dB)": round(float(d.median()), 2) if len(d) else None,
+                     "ours − paper, range (dB)": (f"{d.min():+.2f} to {d.max():+.2f}"
+                                                  if len(d) > 1 else None)})
+    return pd.DataFrame(rows)
 
 
 def summary_claims(runs: Mapping[str, Runs]) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from ..results.profiles import get_profile
 from . import paper as pp
 from . import recorded, verdicts
 from .runs import Runs, verdict_for
+from .tables import METHOD_NAMES
 
 #: the original code's training split: CelebA 000001–192470 (its test split starts at 192471)
 PAPER_TRAIN_FACES = 192_470
@@ -32,8 +33,6 @@ HEADLINE = {"figure": "fig5", "split": "test", "ratio": 10.0}
 TOLERANCE_NOTE = (f"A number holds when ours is within ±{verdicts.TIE_DB:g} dB of the paper's "
                   f"(its plotted values are read to about that, and one picture's search moves "
                   f"by about as much), inside a range the paper gave, or above a bound it gave.")
-METHOD_NAMES = {"ganz": "GANZ", "wavelet_original_code": "wavelet (as in the code)",
-                "wavelet_paper_text": "wavelet (as in the text)", "bora2017": "Bora et al."}
 ADAPTER_NAMES = {"keep_linear": "trained layer", "square_linear": "square layer",
                  "no_linear": "no layer"}
 #: published results of other methods that GANZ is to beat: judged on our GANZ median
@@ -170,6 +169,11 @@ def _missing_panels(r: Runs, name: str, size: int) -> list[dict]:
     out = []
     for _, p in panels[panels["run_under"] == ""].iterrows():
         k = int((pub["image"] == p["picture"]).sum())
+        elsewhere = [other for other in ("paper", "cpu-small") if other != name and any(
+            str(c.get("image", "")) == p["stand_in"]
+            for c in recorded.recorded_params("fig4", other))]
+        ran = (f"run under {', '.join(f'`{o}`' for o in elsewhere)} only (the fig. 4 page)"
+               if elsewhere else "not run yet")
         out.append({"figure": "fig4",
                     "what the paper printed": f"panel ({p['panel']}) `{p['picture']}`: {k} labels "
                                               f"(GANZ, trained layer, wavelet at R = 10–768)",
@@ -177,7 +181,7 @@ def _missing_panels(r: Runs, name: str, size: int) -> list[dict]:
                     "run": f"{name}, {size}×{size}", "ours − paper (dB)": "", "tolerance": "",
                     "holds": "not run",
                     "main cause": f"face not in our CelebA copy; stand-in `{p['stand_in']}` "
-                                  f"not run yet", "paper's note": ""})
+                                  f"{ran}", "paper's note": ""})
     return out
 
 

@@ -181,8 +181,25 @@ def lower_images(per: pd.DataFrame):
     return tables.show(lower, caption="images where fast ends lower")
 
 
+def speedup_tables(speedups: pd.DataFrame, caption: str = ""):
+    """``BenchResult.speedups()`` as two tables, not one of 19 columns: the full runs (each
+    method to its own end), then the oracle stop (the time each needs to the paper's final
+    PSNR), each per first layer and split."""
+    from . import tables
+
+    t = tables.formatted(speedups)
+    keys = [c for c in ("first layer", "split") if c in t]
+    oracle = [c for c in t if c.startswith("oracle") or "(oracle)" in c]
+    cpu = [c for c in t if "CPU" in c]
+    full = [c for c in t if c not in oracle + cpu]
+    return tables.Stack(tables.Table(t[full], caption or "full runs: each method to its own end"),
+                        tables.Table(t[keys + oracle + cpu], "the oracle stop: each method's time "
+                                     "to the paper's final PSNR; and the CPU time per image"))
+
+
 def command_tables(command: dict | None):
-    """The whole-command timings with their provenance, or why they are absent."""
+    """The whole-command timings with their provenance, or why they are absent; one row per
+    measure and one column per batch size (16 measures read down, not across)."""
     from . import tables
 
     if command is None:
@@ -190,8 +207,12 @@ def command_tables(command: dict | None):
                            "(`ganz bench command` records them).")
     meta = {**command["meta"], "source": f"results/bench/command-{command['meta'].get('tag', '')}"
                                          f"-cpu.csv"}
-    return tables.show(command["summary"].drop(columns=["threads"], errors="ignore"),
-                       caption=_provenance(meta))
+    summary = command["summary"].drop(columns=["threads"], errors="ignore")
+    t = tables.formatted(summary)
+    if "images" in t:
+        t = t.set_index("images").T.reset_index()
+        t.columns = ["measure", *(f"{c} image{'s' if str(c) != '1' else ''}" for c in t.columns[1:])]
+    return tables.Table(t, _provenance(meta))
 
 
 def gpu_tables(gpu: BenchResult | None, profile: str | None = None):
@@ -205,17 +226,44 @@ def gpu_tables(gpu: BenchResult | None, profile: str | None = None):
                "no GPU benchmark is recorded for the `paper` profile (a GPU session's bench "
                "stage records one)")
         return tables.Note(f"Not shown: {why}.")
-    return tables.Stack(tables.show(gpu.speedups(), caption=_provenance(gpu.meta)),
+    return tables.Stack(speedup_tables(gpu.speedups(), _provenance(gpu.meta)),
                         tables.show(stalls(gpu.table).round(2),
                                     caption="where each run's time went (seconds)"))
 
 
 def tuning_table(tuning: dict | None):
-    """The stopping rule replayed on training faces, or why it is absent."""
+    """The stopping rule replayed on training faces, summarised: per first layer and tolerance
+    ε (dB), one column per window k (iterations), each cell the mean evaluations per image and
+    the mean PSNR difference to the paper's final PSNR, the chosen rule starred; the whole grid
+    is ``tuning_full`` (the page's CSV). A note where none is recorded."""
     from . import tables
 
     if tuning is None:
         return tables.Note("Not shown: no tuning of the stopping rule is recorded for this "
                            "profile (`ganz bench tune` records it).")
-    return tables.show(tuning["table"].drop(columns=["images"]),
-                       caption="the rule replayed on training faces, per adapter and (ε, k)")
+    t = tuning["table"]
+    choice = (tuning.get("meta") or {}).get("choice") or {}
+    cells = t.assign(cell=[
+        f"{e:.0f} ({_signed3(g)} dB)" + (" ★" if (tol, k) == (choice.get("tol_db"), choice.get("tol_window"))
+                                    else "")
+        for e, g, tol, k in zip(t["evals_mean"], t["gap_mean_db"], t["tol_db"], t["tol_window"])])
+    wide = cells.pivot_table(index=["adapter", "tol_db"], columns="tol_window", values="cell",
+                             aggfunc="first", sort=True)
+    wide.columns = [f"k = {int(k)}" for k in wide.columns]
+    wide = wide.reset_index().rename(columns={"tol_db": "ε (dB)"})
+    return tables.show(wide, caption="the rule replayed on training faces: mean evaluations per "
+                                     "image (mean PSNR difference to the paper's final PSNR)",
+                       notes=["★ the chosen rule. The CSV below has every column: the largest "
+                              "evaluation count, the worst image, and the images below the paper."],
+                       decimals={"ε (dB)": 3})
+
+
+def _signed3(v: float) -> str:
+    """``+0.027``, ``-0.007``; a value that rounds to zero without a sign."""
+    text = f"{v:+.3f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def tuning_full(tuning: dict | None) -> pd.DataFrame:
+    """Every (first layer, ε, k) of the replayed stopping rule (empty where none is recorded)."""
+    return pd.DataFrame() if tuning is None else tuning["table"].drop(columns=["images"])

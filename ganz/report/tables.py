@@ -33,8 +33,42 @@ COLUMN_FORMATS: dict[str, tuple[str, int | None]] = {
     "25%": ("25 %", 2), "50%": ("median", 2), "75%": ("75 %", 2), "max": ("max", 2),
     "count": ("images", 0), "m_global": ("M_global", 4), "k": ("k", 4), "val_psnr":
     ("validation PSNR (dB)", 2), "loss_real": ("L(x)", 4), "loss_fake": ("L(G(z))", 4),
+    # the codecs chapter (ganz.report.rdanalysis)
+    "bpp": ("bits per pixel", 3), "bd_rate_pct": ("BD-rate (%)", 1),
+    "bd_psnr_db": ("BD-PSNR (dB)", 2), "psnr_lo": ("PSNR from (dB)", 2),
+    "psnr_hi": ("PSNR to (dB)", 2), "bpp_lo": ("bits per pixel from", 3),
+    "bpp_hi": ("bits per pixel to", 3), "ganz_points": ("GANZ points", 0),
+    "codec_points": ("codec points", 0),
+    "bd_rate_median_img": ("BD-rate, median over images (%)", 1),
+    "images_with_bd": ("images with a BD-rate", 0),
+    "codec_min_bpp": ("codec's smallest file (bits per pixel)", 3),
+    "ganz_min_bpp": ("GANZ's smallest file (bits per pixel)", 3),
+    "ganz_only_below": ("only GANZ below (bits per pixel)", 3),
+    "ganz_leads_bpp": ("GANZ leads at (bits per pixel)", None),
+    "codec_leads_bpp": ("codec leads at (bits per pixel)", None),
+    "crossings": ("curves cross at (bits per pixel)", None),
+    "max_ganz_lead": ("largest GANZ lead (dB)", 2), "max_codec_lead": ("largest codec lead (dB)", 2),
+    "gap_db": ("gap (dB)", 3), "byte_ratio": ("bytes, ratio", 3),
+    "payload_ratio": ("latent bits, ratio", 3), "within_tolerance": ("within tolerance", None),
 }
 
+
+#: values of key columns as a reader writes them (the code's names stay in the CSV files)
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "method": {"ganz": "GANZ", "ganz_qat": "GANZ + QAT", "jpeg": "JPEG", "webp": "WebP",
+               "jpeg2000": "JPEG 2000", "avif": "AVIF", "jpegxl": "JPEG XL",
+               "wavelet_original_code": "wavelet (as in the code)",
+               "wavelet_paper_text": "wavelet (as in the text)", "lasso_dct": "Lasso (DCT)",
+               "bora2017": "Bora et al."},
+    "adapter": {"random_linear": "random", "keep_linear": "trained", "square_linear":
+                "random square", "no_linear": "none"},
+}
+VALUE_WORDS["codec"] = VALUE_WORDS["ganz"] = VALUE_WORDS["method"]
+
+
+#: the methods' names in the book's tables
+METHOD_NAMES = {"ganz": "GANZ", "wavelet_original_code": "wavelet (as in the code)",
+                "wavelet_paper_text": "wavelet (as in the text)", "bora2017": "Bora et al."}
 
 def is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
@@ -56,14 +90,16 @@ def fmt(value: object, decimals: int | None = None) -> str:
         v = float(value)
         if decimals is None:
             decimals = 0 if v.is_integer() else 2
-        return f"{v:,.{decimals}f}"
+        text = f"{v:,.{decimals}f}"
+        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
     return str(value)
 
 
 #: words of a snake_case column name as a reader writes them; a unit suffix becomes "(unit)"
 WORDS = {"psnr": "PSNR", "ssim": "SSIM", "flops": "FLOPs", "lr": "learning rate", "evals":
          "evaluations", "kib": "KiB", "bpp": "bits per pixel", "speedup": "speed-up",
-         "gpu": "GPU", "cpu": "CPU", "r10": "R = 10", "tol": "tolerance", "db": "dB"}
+         "gpu": "GPU", "cpu": "CPU", "r10": "R = 10", "tol": "tolerance", "db": "dB",
+         "qat": "QAT", "ganz": "GANZ", "bd": "BD", "img": "image"}
 UNITS = {"db": "dB", "s": "s", "seconds": "s", "ms": "ms", "kib": "KiB", "bytes": "B", "mb": "MB"}
 
 
@@ -73,6 +109,9 @@ def humanize(name: str) -> str:
     if " " in name or name != name.lower() or "_" not in name:
         return WORDS.get(name, name)
     words = name.split("_")
+    if len(words) == 2 and words[0] in ("psnr", "bytes", "ssim") and words[1].isdigit():
+        unit = " (dB)" if words[0] == "psnr" else ""
+        return f"{WORDS.get(words[0], words[0])} at {words[1]} bits{unit}"  # psnr_8: 8-bit latents
     unit = UNITS.get(words[-1]) if len(words) > 1 else None
     if unit:
         words = words[:-1]
@@ -87,6 +126,15 @@ def _heading(col: object) -> str:
     return known[0] if known else humanize(str(col))
 
 
+def _column_decimals(col: pd.Series) -> int | None:
+    """One rounding per column: 0 decimals where every number in it is whole, else 2 (None for
+    a column without floats: each value as it is)."""
+    values = [float(v) for v in col if isinstance(v, (float, np.floating)) and not is_missing(v)]
+    if not values:
+        return None
+    return 0 if all(v.is_integer() for v in values) else 2
+
+
 def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """``df`` (index reset, duplicates dropped) as strings, with unit headings."""
     # a named index is data (shown as columns); an unnamed one is pandas' row numbers (dropped)
@@ -98,7 +146,11 @@ def formatted(df: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd
     for col in out.columns:
         key = col[-1] if isinstance(col, tuple) else col
         d = decimals.get(str(key), COLUMN_FORMATS.get(str(key), ("", None))[1])
-        cols[_heading(col)] = [fmt(v, d) for v in out[col]]
+        if d is None:
+            d = _column_decimals(out[col])
+        words = VALUE_WORDS.get(str(key), {})
+        cols[_heading(col)] = [words.get(v, fmt(v, d)) if isinstance(v, str) else fmt(v, d)
+                               for v in out[col]]
     return pd.DataFrame(cols)
 
 
@@ -141,13 +193,40 @@ def paper_vs_ours(cmp: pd.DataFrame, approx: Sequence[bool] | None = None) -> Ta
         if any(flags):
             notes.append("≈ : the paper's value is approximate (read off its plot or stated "
                          "loosely), not a printed number.")
+    if "paper_note" in t:  # the paper's notes once each, below the table
+        t, more = footnotes(t.rename(columns={"paper_note": "note"}), "note")
+        notes += more
     return show(t, notes=notes)
+
+
+def footnotes(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with the long texts of ``column`` replaced by numbers, and the numbered texts, each
+    once, to show below the table (a column of sentences makes every row tall)."""
+    numbers: dict[str, int] = {}
+    for text in df[column]:
+        if not is_missing(text) and str(text).strip():
+            numbers.setdefault(str(text).strip(), len(numbers) + 1)
+    out = df.copy()
+    out[column] = [numbers.get(str(v).strip()) if not is_missing(v) else None for v in df[column]]
+    texts = [f"{i}: {text[:1].upper()}{text[1:]}" + ("" if text.endswith(".") else ".")
+             for text, i in numbers.items()]
+    return out, texts
+
+
+def show_with_notes(df: pd.DataFrame, column: str = "note", caption: str = "",
+                    notes: Sequence[str] = ()) -> Table:
+    """``show`` with ``column``'s texts as numbered notes below the table (``footnotes``)."""
+    if column not in df:
+        return show(df, caption, notes)
+    t, more = footnotes(df, column)
+    return show(t, caption, [*notes, *more])
 
 
 def download(df: pd.DataFrame, name: str, folder: str | Path = "downloads") -> Path:
     """Write ``df`` whole as CSV beside the notebook (linked from the page with ``{download}``)."""
     path = Path(folder) / name
-    write_csv(df, path)
+    named = any(n is not None for n in df.index.names)  # a named index is data: keep it
+    write_csv(df.reset_index() if named else df, path)
     return path
 
 

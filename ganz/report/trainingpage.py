@@ -56,18 +56,17 @@ def training_samples(logs: Mapping[str, pd.DataFrame]):
     from PIL import Image
 
     from ..core.paths import results_dir
-    from .figure import _figure, message_figure
+    from .figure import message_figure
+
+    from . import pictures
 
     grids = [(p, g) for p in logs for g in sorted((results_dir() / p / "training").glob("*d*-samples.png"),
                                                   key=lambda g: (len(g.name), g.name))]
     if not grids:
         return message_figure("No sample grid is recorded for these profiles yet.")
-    fig, axes = _figure(len(grids), width=4.6, height=4.9, sharey=False)
-    for ax, (p, g) in zip(axes[0], grids):
-        ax.imshow(np.asarray(Image.open(g).convert("RGB")))
-        ax.set_axis_off()
-        ax.set_title(f"{p}: {g.stem.removesuffix('-samples')}, last step", fontsize=10)
-    return fig
+    title = {g: f"{p}: {g.stem.removesuffix('-samples')}, last step" for p, g in grids}
+    images = {title[g]: np.asarray(Image.open(g).convert("RGB")) for _, g in grids}
+    return pictures.sample_grids(images, {title[g]: get_profile(p).image_size for p, g in grids})
 
 
 def training_last(logs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

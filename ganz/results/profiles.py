@@ -56,6 +56,9 @@ PROFILES = {
                      invert={"clamp": "start", "precision": "bf16"}),
 }
 DEFAULT_PROFILE = "cpu-small"
+#: the faces that stand in for the paper's Fig. 4 panels (a) train 034782 and (b) test 196479,
+#: which our CelebA copy lacks (the same stand-ins as Figs. 3 and 8: the manifest's ``replaces``)
+FIG4_STAND_INS = ("000001", "008551")
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
 
 

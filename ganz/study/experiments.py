@@ -14,7 +14,7 @@ from . import policy
 
 
 #: the arguments ``run`` passes to each figure besides profile, device and policy
-FIGURE_ARGS = {"fig2": ("steps", "n_images"), "fig3": ("steps", "n_images"), "fig4": ("steps",),
+FIGURE_ARGS = {"fig2": ("steps", "n_images"), "fig3": ("steps", "n_images"), "fig4": ("steps", "image"),
                "fig5": ("steps", "n_images"), "fig7": (), "fig8": ("steps", "n_images"),
                "codecs": ("steps", "n_images")}
 
@@ -77,15 +77,19 @@ SO_FAR_FIGURES = ("fig2", "fig3", "fig5")
 
 def run(figures: Sequence[str], profile: str | None = None, device: str = "auto",
         steps: int | None = None, n_images: int | None = None, together: bool = False,
-        so_far: bool = False, deadline: float | None = None, log=print) -> dict:
+        so_far: bool = False, deadline: float | None = None, log=print,
+        image: str | None = None) -> dict:
     """Run (or load) figures' experiments; ``together`` first inverts every missing job in
     batched calls (GPU); ``so_far`` inverts nothing: a figure with jobs not recorded yet gets a
     partial table of the others (the ``so_far`` policy); ``deadline`` (``time.time()``): the
-    inversions are sized to end before it (``jobs.OutOfTime`` when not one more fits). Returns
-    ``{figure: ExperimentResult}`` and logs one line per figure."""
+    inversions are sized to end before it (``jobs.OutOfTime`` when not one more fits); ``image``
+    is fig. 4's picture (default ``jack``). Returns ``{figure: ExperimentResult}`` and logs one
+    line per figure."""
     unknown = [f for f in figures if f not in RUNS]
     if unknown:
         raise GanzError(f"unknown figure {unknown[0]!r}; choose from {', '.join(RUNS)}")
+    if image is not None and "fig4" not in figures:
+        raise GanzError("--image picks fig4's picture; name fig4 among the figures")
     if so_far:
         other = [f for f in figures if f not in SO_FAR_FIGURES]
         if other or together:
@@ -102,7 +106,7 @@ def run(figures: Sequence[str], profile: str | None = None, device: str = "auto"
         t0 = time.perf_counter()
         pol = policy.so_far() if so_far else policy.compute(deadline)
         res = out[name] = _runner(name)(profile=profile, device=device, policy=pol,
-                                        **_args(name, steps=steps, n_images=n_images))
+                                        **_args(name, steps=steps, n_images=n_images, image=image))
         lacks = f"; partial, not recorded yet: {', '.join(res.meta['missing'])}" \
             if res.meta.get("missing") else ""
         log(f"{name}: {len(res.table)} rows in {time.perf_counter() - t0:.0f} s "

@@ -9,12 +9,14 @@ import torch
 
 from ..baselines.lasso import lasso_cs_rows
 from ..baselines.wavelet import wavelet_baseline
-from ..core.data import eval_names
-from ..core.errors import GanzError
+from ..core import data as _data
+from ..core.data import eval_image, eval_names
+from ..core.errors import GanzError, MissingDataError
 from ..core.paths import results_dir
-from ..core.pixels import to_uint8
+from ..core.pixels import to_uint8, uint8_to_model
 from ..core.runtime import git_commit, pick_device
 from .jobs import _as_tuple, _cached_table, _table, job_rows, reconstruct, run_settings, wavelet_rows
+from ..results.profiles import FIG4_STAND_INS
 from ..results.store import partial_note
 from .policy import RunPolicy
 from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentResult, Profile,
@@ -127,25 +129,53 @@ def fig3(profile: str | None = None, device: str = "auto", n_images: int | None 
                    SPLITS, n, steps, keep_images=True, policy=policy)
 
 
+
+
+def fig4_picture(prof: Profile, image: str) -> tuple[str, str]:
+    """(split, file name) of fig. 4's picture ``image`` (with or without its extension): an
+    out-of-domain picture of the profile's image set, or a training or held-out face of the
+    evaluation manifest (e.g. ``FIG4_STAND_INS``, the paper's panels (a) and (b))."""
+    stem = image.rsplit(".", 1)[0]
+    ood = eval_names("ood", image_set=prof.image_set)
+    for name in ood:
+        if name.rsplit(".", 1)[0] == stem:
+            return "ood", name
+    manifest = _data.load_manifest()
+    for e in manifest["images"] + manifest.get("original", {}).get("images", []):
+        if e["split"] in ("train", "test") and e["name"].rsplit(".", 1)[0] == stem:
+            return e["split"], e["name"]
+    raise GanzError(f"image {image!r} is neither an out-of-domain picture "
+                    f"({', '.join(n.rsplit('.', 1)[0] for n in ood)}) nor a face of the "
+                    f"evaluation manifest (e.g. {', '.join(FIG4_STAND_INS)})")
+
+
 def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
          ratios=(10, 20, 50, 100, 768), steps: int | None = None,
          policy: RunPolicy | None = None) -> ExperimentResult:
-    """One out-of-domain image at several ratios (random layers) and keep_linear, vs wavelets."""
+    """One picture at several ratios (random layers) and keep_linear, vs wavelets: the paper's
+    out-of-domain ``jack`` (panel c) by default, or a face (``FIG4_STAND_INS``: panels a, b)."""
     prof, dev = get_profile(profile), pick_device(device)
     ratios = _as_tuple(ratios)
     G, gid, gmeta = generator_for(prof, 64, dev)
     steps_ = steps or prof.steps
     cfg = prof.inversion(steps_)
+    image = image.rsplit(".", 1)[0]
+    split = "ood"
     if prof.synthetic:
         names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
     else:
-        all_names = eval_names("ood", image_set=prof.image_set)
-        stems = [n.rsplit(".", 1)[0] for n in all_names]
-        if image not in stems:
-            raise GanzError(f"image {image!r} not among the out-of-domain images: {', '.join(stems)}")
-        i = stems.index(image)
-        _, all_x = split_or_names(prof, "ood", len(all_names), G.cfg.image_size)
-        names, x = [all_names[i]], (None if all_x is None else all_x[i:i + 1])
+        split, name = fig4_picture(prof, image)
+        if split == "ood":
+            all_names = eval_names("ood", image_set=prof.image_set)
+            i = all_names.index(name)
+            _, all_x = split_or_names(prof, "ood", len(all_names), G.cfg.image_size)
+            names, x = [name], (None if all_x is None else all_x[i:i + 1])
+        else:
+            try:
+                x = uint8_to_model(np.array(eval_image(split, name, G.cfg.image_size))[None])
+            except MissingDataError:
+                x = None
+            names = [name]
     base = {"experiment": "fig4", "profile": prof.name, "dim": 64, "torch": torch.__version__,
             "commit": git_commit()}
     # the paper's R = 768 is a random layer as small as the trained one (d_c = d_t = 64 at 128×128);
@@ -172,8 +202,8 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
             images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], ratio or r,
                                                         "original_code").recon
             if with_rows:
-                rows += job_rows(job, G, gid, names, x, "ood", base, steps_)[0]
-                rows += wavelet_rows(names, x, "ood", r, base, ratio or r)
+                rows += job_rows(job, G, gid, names, x, split, base, steps_)[0]
+                rows += wavelet_rows(names, x, split, r, base, ratio or r)
         return rows, images
 
     box: dict = {}

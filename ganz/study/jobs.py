@@ -344,7 +344,9 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
         df.attrs["missing"] = (store.read_sidecar(partial) or {}).get("missing") or ["unknown"]
         return df
     if missing == "recorded":
-        raise stale(prof, f"{figure} table ({path.name})", figure)
+        picture = params.get("image", "jack") if figure == "fig4" else "jack"
+        raise stale(prof, f"{figure} table ({path.name})",
+                    figure + ("" if picture == "jack" else f" --image {picture}"))
     df = compute()
     if missing == "plan":
         return df

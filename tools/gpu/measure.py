@@ -7,7 +7,7 @@ import time
 import traceback
 
 from .clock import StageTimeout, Stopped, alarm
-from .recipe import model_name
+from .recipe import fig_call, model_name
 from .session import MIN_STAGE_S, Session
 
 
@@ -24,9 +24,11 @@ def experiments_stage(s: Session, figs, budget: float) -> None:
             s.say(f"{fig}: skipped, {left:.0f} s left")
             continue
         t0 = time.monotonic()
+        name, kw = fig_call(fig)
         try:
             with alarm(left):
-                experiments.run([fig], "paper", s.device(), deadline=time.time() + left, **extra)
+                experiments.run([name], "paper", s.device(), deadline=time.time() + left, **extra,
+                                **kw)
             s.say(f"{fig}: done in {time.monotonic() - t0:.0f} s")
         except (StageTimeout, jobs.OutOfTime) as e:
             why = f": {e}" if str(e) else ""

@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 import os
 
-from .recipe import DIM_FIGS, OTHER_DIMS, PAPER_FIGS, model_cfg, train_cfg
+from .recipe import DIM_FIGS, OTHER_DIMS, PAPER_FIGS, fig_call, model_cfg, train_cfg
 
 PEAK_FLOPS = 990e12  # H100 SXM dense bf16
 EFFICIENCY = 0.30
@@ -108,7 +108,8 @@ def count_image_steps(figs=None) -> dict[str, int]:
         try:
             for fig in figs:
                 current[0] = fig
-                run([fig], "paper-count", "cpu", steps=1, log=lambda line: None)
+                name, kw = fig_call(fig)
+                run([name], "paper-count", "cpu", steps=1, log=lambda line: None, **kw)
         finally:
             invert.invert_batch = real
             jobs.invert_many = real_many

@@ -2,7 +2,9 @@
 recipe (``dry``: toy sizes on CPU), the equal-images budget of figs. 2 and 7, the stages' figures."""
 from __future__ import annotations
 
-PAPER_FIGS = ("fig4", "fig3", "fig8", "fig5")  # dim 64 only; cheapest first
+# dim 64 only; cheapest first; ``fig4:<image>`` is fig. 4 on another picture (the faces standing
+# in for the paper's panels a and b, ``ganz.results.profiles.FIG4_STAND_INS``)
+PAPER_FIGS = ("fig4", "fig4:000001", "fig4:008551", "fig3", "fig8", "fig5")
 DIM_FIGS = ("fig7", "fig2")  # need every dim at equal images seen
 OTHER_DIMS = (128, 256, 512)
 LONG_MODEL = "celeba64-d64-long"  # d64 again, from scratch, for as long as a session's calls allow
@@ -45,3 +47,9 @@ def equal_images(dry: bool, epochs: int) -> int:
     n = len(celeba_array(model_cfg(64, dry).image_size, "train", 0))
     b = train_cfg(dry).batch_size
     return epochs * (n // b) * b
+
+
+def fig_call(entry: str) -> tuple[str, dict]:
+    """``"fig4:000001"`` -> ("fig4", {"image": "000001"}); ``"fig3"`` -> ("fig3", {})."""
+    fig, _, image = entry.partition(":")
+    return fig, ({"image": image} if image else {})
