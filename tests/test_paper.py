@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ganz.report import claims as paper_claims
 from ganz.report import paper
 
 
@@ -77,16 +78,16 @@ def test_summary_and_claims():
     summary = paper.summary({"fig5": t5})
     assert set(summary.index.get_level_values("figure")) == {"fig5"}
     assert (summary["paper"] != paper.DASH).all()
-    claims = paper.claims({"fig5": t5})
+    claims = paper_claims.claims({"fig5": t5})
     beats = claims[claims["claim"].str.contains("beats")].iloc[0]
     assert beats["holds"] == True  # noqa: E712 (numpy bool)
     shrinks = claims[claims["claim"].str.contains("shrinks")].iloc[0]
     assert shrinks["holds"] == False  # noqa: E712  # constant 10 dB gap in this toy table
     t8 = pd.DataFrame({"split": "test", "image": ["a", "b"], "method": "ganz",
                        "adapter": "no_linear", "m_over_n": 0.08, "psnr": [20.0, 22.0]})
-    c8 = paper.claims({"fig8": t8})
+    c8 = paper_claims.claims({"fig8": t8})
     assert c8["holds"].tolist() == [True]
-    assert paper.claims({"fig2": t5.assign(dim=np.nan).iloc[:0]})["holds"].isna().all()
+    assert paper_claims.claims({"fig2": t5.assign(dim=np.nan).iloc[:0]})["holds"].isna().all()
 
 
 def test_ratios_match_only_the_ratio_they_were_set_from():
@@ -106,18 +107,18 @@ def test_ratios_match_only_the_ratio_they_were_set_from():
 
 
 def test_fig3_tolerance_comes_from_the_originals_own_gaps():
-    gaps = paper.square_layer_gaps()
+    gaps = paper_claims.square_layer_gaps()
     assert len(gaps) == 10 and gaps.min() == pytest.approx(1.20) and gaps.max() == pytest.approx(2.93)
-    assert paper.square_tolerance_db() == pytest.approx(2.93)
+    assert paper_claims.square_tolerance_db() == pytest.approx(2.93)
     rows = [{"split": s, "image": f"{s}{i}", "adapter": a, "ratio": 6.0, "method": "ganz",
              "psnr": base + (gap if a == "no_linear" else 0)}
             for s, gap in (("train", 2.5), ("ood", 1.5)) for i, base in enumerate((20.0, 24.0))
             for a in ("square_linear", "no_linear")]
-    claim = paper.claims({"fig3": pd.DataFrame(rows)}).iloc[0]
+    claim = paper_claims.claims({"fig3": pd.DataFrame(rows)}).iloc[0]
     assert claim["holds"] == True and "2.93" in claim["claim"]  # noqa: E712
     rows[1]["psnr"] += 1.0  # train gap 3.5 on one picture -> median 3.0 > 2.93
     rows[3]["psnr"] += 1.0
-    assert paper.claims({"fig3": pd.DataFrame(rows)}).iloc[0]["holds"] == False  # noqa: E712
+    assert paper_claims.claims({"fig3": pd.DataFrame(rows)}).iloc[0]["holds"] == False  # noqa: E712
     pooled = paper.compare("fig3", pd.DataFrame(rows))
     ood = pooled[(pooled["split"] == "ood") & (pooled["adapter"] == "no_linear")].iloc[0]
     assert ood["paper"] == "30.61 [27.6–36.6]"  # median [min–max] of the 8 labels

@@ -17,7 +17,8 @@ import pandas as pd
 from ..baselines.wavelet import MAX_LEVEL, WAVELET, wavelet_level
 from ..results.profiles import ExperimentResult
 from ..results.rdschema import EXAMPLE_SETTINGS
-from . import paper, rdanalysis as ra, recorded
+from . import claims as paper_claims
+from . import rdanalysis as ra, recorded
 from .verdicts import Verdict
 
 SPLIT_WORDS = {"test": "faces", "ood": "out-of-domain images"}
@@ -68,7 +69,7 @@ def _figure_wavelet_claims(profile: str, device: str) -> list[str]:
             tables[fig] = recorded.load(fig, profile, device).table
         except Exception:  # a figure not recorded for this profile: the sentence leaves it out
             continue
-    claims = paper.claims(tables)
+    claims = paper_claims.claims(tables)
     rows = claims[claims["claim"].str.startswith("the wavelet (as in the code) beats GANZ")]
     return [(f"fig. {r['figure'][3:]}", bool(r["holds"]),
              r["evidence"].removeprefix("wavelet − GANZ median gap "))

@@ -89,7 +89,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
 def recorded_params(figure: str, profile: str) -> list[dict]:
     """The parameters of every table of ``figure`` recorded for ``profile`` (their sidecars),
     without loading any: e.g. which pictures fig. 4 was run on."""
-    from ..study.store import read_sidecar
+    from ..results.store import read_sidecar
 
     return [(read_sidecar(t) or {}).get("params", {})
             for t in sorted((results_dir() / profile).glob(f"{figure}-*.csv"))]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..core.errors import GanzError
 from ..results.profiles import ExperimentResult, get_profile
-from . import pageparams, paper, recorded, tables, verdicts
+from . import claims, pageparams, paper, recorded, tables, verdicts
 from .figure import PAGE_PX, BookFigure
 
 #: the profiles a figure page shows when none is set, the closer reproduction first
@@ -392,8 +392,8 @@ def summary_digest(numbers: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_claims(runs: Mapping[str, Runs]) -> pd.DataFrame:
-    """``paper.claims`` (the paper's qualitative findings) tested per figure and profile."""
-    return _per_profile(runs, paper.claims)
+    """``claims.claims`` (the paper's qualitative findings) tested per figure and profile."""
+    return _per_profile(runs, claims.claims)
 
 
 # ---------------------------------------------------------------------------- training page
