@@ -218,7 +218,7 @@ def invert_many(G: Generator, jobs: Sequence[InvertJob], cfg: InvertConfig | Non
     device = next(G.parameters()).device
     cuda = device.type == "cuda"
     if cuda:
-        G.conv.to(memory_format=torch.channels_last)
+        G.conv.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch <2.14 stubs lack it
     ads = [job.adapter.to(device) for job in jobs]
     sizes = [job.x.shape[0] for job in jobs]
     rows = [(j, i) for j, n in enumerate(sizes) for i in range(n)]  # (job, image) in order
