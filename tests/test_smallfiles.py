@@ -32,8 +32,7 @@ def run(tmp_path, monkeypatch):
     pd.DataFrame(curve).to_csv(root / "tiny-band-celeba64-d64-curve.csv", index=False)
     (root / "tiny-band-celeba64-d64.json").write_text(json.dumps({"model": "celeba64-d64",
                                                                  "faces": faces, "budgets": [150, 250]}))
-    pics = {f"{f}/original": np.zeros((8, 8, 3), np.uint8) for f in faces[:2]}
-    pics |= {f"{f}/150/{c}": np.full((8, 8, 3), 9, np.uint8) for f in faces[:2] for c in ("ganz", "webp")}
+    pics = {f"{f}/150/{c}": np.full((8, 8, 3), 9, np.uint8) for f in faces[:2] for c in ("ganz", "webp")}
     np.savez(root / "tiny-band-celeba64-d64-pictures.npz", **pics)
     return smallfiles.load("paper")
 

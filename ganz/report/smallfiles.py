@@ -246,18 +246,37 @@ def plot_curve(run: TinyBand) -> BookFigure:
     return fig
 
 
+def _original(face: str, size: int) -> np.ndarray | None:
+    """The test face as the run saw it (the face box at the model's size), where this build has
+    the data; None where it has not (the originals are never committed)."""
+    from ..core.data import celeba_dir, load_face
+    from ..core.errors import MissingDataError
+
+    try:
+        path = celeba_dir() / face
+        return np.asarray(load_face(path, size)) if path.is_file() else None
+    except MissingDataError:
+        return None
+
+
 def picture_grid(run: TinyBand, budget: int) -> BookFigure:
-    """The kept faces at one budget: the original, then each codec's decoded file; a codec that
-    cannot fit the face is shown with its smallest file and titled with its size."""
-    faces = list(dict.fromkeys(k.split("/")[0] for k in run.pictures if k.endswith("/original")))
+    """The kept faces at one budget: the original (drawn from the data, where this build has it),
+    then each codec's decoded file; a codec that cannot fit the face is shown with its smallest
+    file and titled with its size."""
+    faces = list(dict.fromkeys(k.split("/")[0] for k in run.pictures))
     codecs = [c for c in CODEC_ORDER if any(k == f"{f}/{budget}/{c}" for f in faces
                                            for k in run.pictures)]
     if not faces or not codecs:
         raise ValueError(f"no pictures recorded at {budget} bytes")
     table = pd.concat([run.band, run.curve], ignore_index=True)
-    cells, titles = [], []
+    size = int(run.meta.get("image_size") or next(iter(run.pictures.values())).shape[0])
+    cells, titles, missing = [], [], []
     for f in faces:
-        row, trow = [run.pictures[f"{f}/original"]], ["original" if not cells else ""]
+        original = run.pictures.get(f"{f}/original")
+        if original is None:
+            original = _original(f, size)
+        row, trow = [original], ["original" if not cells else ""]
+        missing.append(["original not included in this build"] + [""] * len(codecs))
         for c in codecs:
             row.append(run.pictures.get(f"{f}/{budget}/{c}"))
             hit = table[(table["image"] == f) & (table["budget"] == budget) & (table["codec"] == c)]
@@ -270,7 +289,8 @@ def picture_grid(run: TinyBand, budget: int) -> BookFigure:
         cells.append(row)
         titles.append(trow)
     cols = ["original"] + [_label(c) for c in codecs]
-    return _grid(cells, col_titles=cols, cell_titles=[[""] + t[1:] for t in titles], size=1.9)
+    return _grid(cells, col_titles=cols, cell_titles=[[""] + t[1:] for t in titles], size=1.9,
+                 missing=missing)
 
 
 def verdict(run: TinyBand) -> str:

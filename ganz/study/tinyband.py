@@ -79,7 +79,7 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     """The table of the module's docstring; returns the summary. ``images``: (name, uint8 face)
     pairs in place of the test faces (tests); ``extra_args``: more ``ganz compress`` flags;
     ``pictures``: the first this many faces are also kept as decoded by every codec at every
-    budget (``<stem>-pictures.npz``, keys ``face/budget/codec`` and ``face/original``); ``tag``
+    budget (``<stem>-pictures.npz``, keys ``face/budget/codec``; never the originals); ``tag``
     ends the files' stem (``tiny-band-<model>-<tag>``), e.g. for a run at other budgets."""
     import subprocess
 
@@ -109,9 +109,7 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
         tmp = Path(tmp)
         total, done = len(picks) * len(budgets), 0
         for k, (face_name, face) in enumerate(picks):
-            keep = k < pictures
-            if keep:
-                kept[f"{face_name}/original"] = face
+            keep = k < pictures  # decoded pictures only: the originals are the data's, not ours
             src = tmp / f"{Path(face_name).stem}.png"
             from PIL import Image
 
