@@ -331,7 +331,27 @@ def verdict(run: TinyBand) -> str:
                    f"({gap:+.2f} dB): " + ("GANZ is ahead." if gap >= 0 else
                                            "**GANZ loses** to WebP where WebP can write a file; "
                                            "it wins only on the faces WebP cannot fit."))
+    if len(run.curve):
+        pts = curve_points(run)
+        above = []
+        for budget in sorted(pts["budget"].unique()):
+            at = pts[pts["budget"] == budget].set_index("codec")
+            if "ganz" not in at.index:
+                continue
+            better = [c for c in CODEC_ORDER if c != "ganz" and c in at.index
+                      and at.loc[c, "served"] == at.loc[c, "faces"]
+                      and at.loc[c, "psnr"] > at.loc["ganz", "psnr"]]
+            if better:
+                above.append(f"{int(budget)} B ({_list(_label(c) for c in better)})")
+        if above:
+            out.append(f"On the curve's {int(pts['faces'].max())} faces, a codec that serves every "
+                       f"face has a higher median PSNR than GANZ at " + "; ".join(above) + ".")
     return "\n\n".join(out)
+
+
+def _list(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def provenance(run: TinyBand) -> str:
