@@ -130,6 +130,14 @@ def cmd_train_prior(a: argparse.Namespace) -> None:
     train_prior_main(a.args, prog="ganz train-prior")
 
 
+def _model_and_faces(parser, positive_int, faces: int) -> None:
+    """``--model`` and ``--faces`` of the benches that run ``ganz compress`` on test faces."""
+    parser.add_argument("--model", help="committed model name or generator path (default: the "
+                        "default model)")
+    parser.add_argument("--faces", type=positive_int, default=faces,
+                        help=f"test faces of the evaluation manifest (default {faces})")
+
+
 def add_commands(sub, positive_int, positive_float) -> None:
     """Register train, run, bench, publish and train-encoder on the ``ganz`` parser's subparsers."""
     from .study import RUNS
@@ -214,17 +222,11 @@ def add_commands(sub, positive_int, positive_float) -> None:
     c.add_argument("--out", type=Path)
     m = bs.add_parser("compress", help="seconds per face of `ganz compress` as users run it: "
                       "the raw CelebA photo with --fit, and its face pre-cropped")
-    m.add_argument("--model", help="committed model name or generator path (default: the "
-                   "default model)")
-    m.add_argument("--faces", type=positive_int, default=3,
-                   help="test faces of the evaluation manifest (default 3)")
+    _model_and_faces(m, positive_int, 3)
     m.add_argument("--out", type=Path, help="output folder (default results/bench)")
     y = bs.add_parser("tiny", help="a face in 100-250 bytes: ganz compress --max-bytes B against "
                       "WebP and the other codecs at the same budgets, test faces")
-    y.add_argument("--model", help="committed model name or generator path (default: the "
-                   "default model)")
-    y.add_argument("--faces", type=positive_int, default=20,
-                   help="test faces of the evaluation manifest (default 20)")
+    _model_and_faces(y, positive_int, 20)
     y.add_argument("--budgets", type=positive_int, nargs="+", default=[150, 250],
                    help="byte budgets (default 150 250)")
     y.add_argument("--out", type=Path, help="output folder (default results/paper)")

@@ -51,8 +51,9 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def _run(argv: list[str], env: dict) -> dict:
-    """One cold ``python -m ganz ARGV``: wall and CPU seconds, load before it, its stdout."""
+def run_cold(argv: list[str], env: dict) -> tuple[subprocess.CompletedProcess, dict]:
+    """One cold ``python -m ganz ARGV``: the finished process, and its wall and CPU seconds and
+    the load average before it."""
     load = _load()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -60,12 +61,18 @@ def _run(argv: list[str], env: dict) -> dict:
                           text=True)
     wall = time.perf_counter() - t0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return proc, {"wall_seconds": wall, "cpu_seconds": cpu,
+                  "load1_before": load[0] if load else None}
+
+
+def _run(argv: list[str], env: dict) -> dict:
+    """``run_cold``, which must succeed: its times and its stdout."""
+    proc, times = run_cold(argv, env)
     if proc.returncode != 0:
         raise GanzError(f"ganz {' '.join(argv[:1])} failed ({proc.returncode}): "
                         f"{' '.join(proc.stderr.split())[-300:]}")
-    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    return {"wall_seconds": wall, "cpu_seconds": cpu, "load1_before": load[0] if load else None,
-            "stdout": proc.stdout}
+    return {**times, "stdout": proc.stdout}
 
 
 def _printed_psnr(stdout: str) -> float:

@@ -81,14 +81,13 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     ``pictures``: the first this many faces are also kept as decoded by every codec at every
     budget (``<stem>-pictures.npz``, keys ``face/budget/codec``; never the originals); ``tag``
     ends the files' stem (``tiny-band-<model>-<tag>``), e.g. for a run at other budgets."""
-    import subprocess
 
     from ..baselines.imagecodecs import available_codecs, encode_at_budget
     from ..core.codec import GanzCodec
     from ..core.modelfiles import resolve_model
     from ..core.paths import ROOT, results_dir
     from ..core.runtime import git_commit
-    from .compressbench import _cpu_name, _load
+    from .compressbench import _cpu_name, _load, run_cold
 
     path = resolve_model(model)
     name = path.name.removesuffix(".safetensors")
@@ -98,7 +97,6 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
     others = [c for c in codecs if c in available_codecs()]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    import resource
 
     out = Path(out_dir) if out_dir is not None else results_dir() / "paper"
     stem = f"tiny-band-{name}" + (f"-{tag}" if tag else "")
@@ -120,18 +118,12 @@ def run_tiny_band(model: str | None = None, faces: int = 20, budgets=BUDGETS,
                     left = f", ~{(time.perf_counter() - t_all) / done * (total - done):.0f} s left"
                 say(f"tiny band: {face_name} at {budget} B ({done + 1}/{total}{left})")
                 dst = tmp / f"{Path(face_name).stem}-{budget}.ganz"
-                argv = [sys.executable, "-m", "ganz", "compress", str(src), "-o", str(dst),
-                        "--max-bytes", str(budget), "--model", str(path), "--device", "cpu", "-q",
-                        "-f", *extra_args]
-                load = _load()
-                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                t0 = time.perf_counter()
-                proc = subprocess.run(argv, env=env, capture_output=True, text=True)
-                wall = time.perf_counter() - t0
-                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+                proc, times = run_cold(["compress", str(src), "-o", str(dst), "--max-bytes",
+                                        str(budget), "--model", str(path), "--device", "cpu", "-q",
+                                        "-f", *extra_args], env)
                 base = {"image": face_name, "budget": budget, "codec": "ganz",
-                        "seconds": wall, "cpu_seconds": cpu, "load1_before": load[0] if load else None}
+                        "seconds": times["wall_seconds"], "cpu_seconds": times["cpu_seconds"],
+                        "load1_before": times["load1_before"]}
                 if proc.returncode != 0 or not dst.is_file():
                     rows.append({**base, "fits": False,
                                  "error": " ".join(proc.stderr.split())[-200:]})
