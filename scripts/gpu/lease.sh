@@ -11,7 +11,7 @@
 #                     from the tree by a commit's first call, so a second call on the warm machine
 #                     goes on from the first. --dry: default a temp folder removed on exit; give one
 #                     to keep the dry zoo and results, so a second dry call takes the next stages
-#   --dry             the same on CPU, toy sizes, synthetic images (CI)
+#   --dry             the same on CPU, toy sizes, synthetic images (CI); DRY=1 in the environment is the same
 #   --tree DIR        --dry: the tree a fresh machine is sent (its ganz/zoo, results/paper and
 #                     results/bench seed a new --work, its lease-state/ is the carried handoff), as
 #                     unpack.sh --root DIR leaves it
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.."
 MODE=auto
 case "${1:-}" in -*|"") ;; *) MODE=$1; shift;; esac
 case "$MODE" in auto|train|experiments|long) ;; *) echo "usage: lease.sh [auto|train|experiments|long] [flags]" >&2; exit 2;; esac
-DEADLINE_S=540 CLOCK=start STARTUP_S=600 OUT_DIR=${OUT:-/tmp/ganz_out} WORK="" TREE="" DRY=0 PY=""
+DEADLINE_S=540 CLOCK=start STARTUP_S=600 OUT_DIR=${OUT:-/tmp/ganz_out} WORK="" TREE="" DRY=${DRY:-0} PY=""
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
