@@ -18,7 +18,7 @@ across image sizes:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import PurePath
 
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import published
+from .tables import and_list
 from ..results.published import PAPER_CSV, stem as _stem  # noqa: F401
 
 GAN_METHODS = ("ganz",)
@@ -111,13 +112,13 @@ def fig4_panels_note(tables: Mapping[str, pd.DataFrame]) -> str:
     text = [f"The paper's Fig. 4 has {len(panels)} panels: "
             f"{', '.join(name(r) for _, r in panels.iterrows())}."]
     if len(swapped):
-        text.append(f"Our CelebA copy lacks {_list_and([f'`{p}`' for p in swapped['picture']])}; "
-                    f"{_list_and([f'`{r.stand_in}` ({r.split})' for r in swapped.itertuples()])} "
+        text.append(f"Our CelebA copy lacks {and_list([f'`{p}`' for p in swapped['picture']])}; "
+                    f"{and_list([f'`{r.stand_in}` ({r.split})' for r in swapped.itertuples()])} "
                     f"stand in for {'them' if len(swapped) > 1 else 'it'}, as in Figs. 3 and 8.")
 
     def letters(ps) -> str:
         ps = sorted(ps)
-        return f"panel{'s' if len(ps) > 1 else ''} {_list_and(ps)}"
+        return f"panel{'s' if len(ps) > 1 else ''} {and_list(ps)}"
 
     for p, done in ran.items():
         todo = [r["panel"] for _, r in panels.iterrows() if r["panel"] not in done]
@@ -131,11 +132,6 @@ def fig4_panels_note(tables: Mapping[str, pd.DataFrame]) -> str:
             text.append(f"Profile `{p}` shows all {len(panels)}.")
     text.append("The paper's labels for every panel are in `data/paper_numbers.csv`.")
     return " ".join(text)
-
-
-def _list_and(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _table_pixels(ours: pd.DataFrame) -> int | None:

@@ -23,6 +23,7 @@ import pandas as pd
 from ..baselines.imagecodecs import bd_rate
 from ..core.paths import results_dir
 from .figure import BookFigure
+from .tables import and_list
 from .pictures import _grid
 
 MODEL = "celeba64-d64"
@@ -41,6 +42,11 @@ class TinyBand:
     meta: dict
     curve_meta: dict
     pictures: dict[str, np.ndarray]
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The band's rows and the curve's, together."""
+        return pd.concat([self.band, self.curve], ignore_index=True)
 
 
 def _stem(model: str, tag: str = "") -> str:
@@ -101,8 +107,8 @@ def shown(run: TinyBand | None, part: str, **kw):
         return tables.show(served(run.band), decimals={"median PSNR (dB)": 2, "median SSIM": 3,
                                                        "median bytes": 0})
     if part == "curve":
-        return tables.show(curve_table(run), decimals={c: 2 for c in curve_table(run).columns
-                                                       if c.endswith("(dB)")})
+        table = curve_table(run)
+        return tables.show(table, decimals={c: 2 for c in table.columns if c.endswith("(dB)")})
     if part == "bd":
         return tables.show(bd_against(run), decimals={"BD-rate of GANZ (%)": 1})
     if part == "seconds":
@@ -170,7 +176,7 @@ def curve_points(run: TinyBand) -> pd.DataFrame:
     """The bytes-vs-PSNR points: per codec and budget, over the faces both runs hold, median bytes,
     PSNR and SSIM of the faces served and how many were served."""
     faces = set(run.curve["image"]) if len(run.curve) else set(run.band["image"])
-    both = pd.concat([run.band, run.curve], ignore_index=True)
+    both = run.rows
     both = both[both["image"].isin(faces)].assign(fits=lambda d: d["fits"].astype(bool))
     rows = []
     for (codec, budget), g in both.groupby(["codec", "budget"]):
@@ -268,7 +274,7 @@ def picture_grid(run: TinyBand, budget: int) -> BookFigure:
                                            for k in run.pictures)]
     if not faces or not codecs:
         raise ValueError(f"no pictures recorded at {budget} bytes")
-    table = pd.concat([run.band, run.curve], ignore_index=True)
+    table = run.rows
     size = int(run.meta.get("image_size") or next(iter(run.pictures.values())).shape[0])
     cells, titles, missing = [], [], []
     for f in faces:
@@ -342,16 +348,11 @@ def verdict(run: TinyBand) -> str:
                       and at.loc[c, "served"] == at.loc[c, "faces"]
                       and at.loc[c, "psnr"] > at.loc["ganz", "psnr"]]
             if better:
-                above.append(f"{int(budget)} B ({_list(_label(c) for c in better)})")
+                above.append(f"{int(budget)} B ({and_list(_label(c) for c in better)})")
         if above:
             out.append(f"On the curve's {int(pts['faces'].max())} faces, a codec that serves every "
                        f"face has a higher median PSNR than GANZ at " + "; ".join(above) + ".")
     return "\n\n".join(out)
-
-
-def _list(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def provenance(run: TinyBand) -> str:
@@ -369,7 +370,7 @@ def provenance(run: TinyBand) -> str:
 
 def encode_seconds(run: TinyBand) -> pd.DataFrame:
     """GANZ's wall and CPU seconds per face (one cold ``ganz compress --max-bytes`` process)."""
-    both = pd.concat([run.band, run.curve], ignore_index=True)
+    both = run.rows
     g = both[both["codec"] == "ganz"]
     return (g.groupby("budget")
              .agg(faces=("image", "size"), median_wall_s=("seconds", "median"),

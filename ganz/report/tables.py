@@ -70,6 +70,12 @@ VALUE_WORDS["codec"] = VALUE_WORDS["ganz"] = VALUE_WORDS["method"]
 METHOD_NAMES = {"ganz": "GANZ", "wavelet_original_code": "wavelet (as in the code)",
                 "wavelet_paper_text": "wavelet (as in the text)", "bora2017": "Bora et al."}
 
+
+def and_list(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
 def is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True

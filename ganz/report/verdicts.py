@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import claims
 from . import paper as pp
+from .tables import and_list
 
 WAVELET_CODE = "wavelet_original_code"
 SPLIT_NAMES = {"train": "training faces", "test": "held-out faces", "ood": "out-of-domain pictures"}
@@ -100,11 +101,6 @@ def _ganz(t: pd.DataFrame, adapter: str = "random_linear") -> pd.DataFrame:
     return t[(t["method"] == "ganz") & (t["adapter"].fillna("") == adapter)]
 
 
-def _list(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def fig2(t: pd.DataFrame, models: Sequence[Mapping] = ()) -> Verdict:
     """Is the smallest training latent best on every split (told apart by more than the paper's
     own step between latents, or ``TIE_DB`` if it gives none), and does the wavelet win?"""
@@ -142,7 +138,7 @@ def fig2(t: pd.DataFrame, models: Sequence[Mapping] = ()) -> Verdict:
                             f", more than the paper's ≈ {step:.1f} dB step between latents)"))
         f["spread_max"] = round(float((g.max(axis=1) - g.min(axis=1))[[s for s in g.index if s not in ok]].max()), 1)
         text.append(f"**Partly reproduces:** d_t = {smallest} is best on {len(ok)} of {len(g)} "
-                    f"splits, not on {_list(parts)}.")
+                    f"splits, not on {and_list(parts)}.")
     text.append(f"**Reproduces:** the wavelet (as in the code) beats GANZ for every d_t and "
                 f"split, by {f['gap_min']:.1f} to {f['gap_max']:.1f} dB (median PSNR)."
                 if (gap[~np.isnan(gap)] > 0).all() else
@@ -219,7 +215,7 @@ def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
         f.update(delta_min=round(float(delta.min()), 1), delta_max=round(float(delta.max()), 1))
     text = []
     lead = (m["wavelet"] - m["ganz"])
-    pictures = (_list([f"`{pp._stem(i)}`" for i in t["image"].dropna().unique()])
+    pictures = (and_list([f"`{pp._stem(i)}`" for i in t["image"].dropna().unique()])
                 if "image" in t else "the picture")
     if won:
         f["first_win"] = won[0]
@@ -250,7 +246,7 @@ def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
                     f"{', '.join(f'{r:g}' for r in common)}.")
     elif len(pg):
         text.append(f"**By how much:** not in the paper: it printed GANZ values at R = "
-                    f"{_list([f'{r:g}' for r in sorted(pg.index)])} only.")
+                    f"{and_list([f'{r:g}' for r in sorted(pg.index)])} only.")
     else:
         text.append("**By how much:** not in the paper: it printed no GANZ values for this "
                     "picture.")
@@ -320,10 +316,10 @@ def fig5(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
     if deltas:
         text.append(f"**By how much:** our GANZ medians are {f['delta_min']:+.1f} to "
                     f"{f['delta_max']:+.1f} dB from the paper's (≈, read off its plot at R = "
-                    f"{_list([f'{r:g}' for r in published])}).")
+                    f"{and_list([f'{r:g}' for r in published])}).")
     else:
         text.append(f"**By how much:** not in the paper: it printed GANZ numbers at R = "
-                    f"{_list([f'{r:g}' for r in published])} only, and this page has R = "
+                    f"{and_list([f'{r:g}' for r in published])} only, and this page has R = "
                     f"{f['ratios']}.")
     text.append(reason(models) + (f" The crossing at high R says as much about our wavelet on "
                                   f"{_size(models)} pictures (few coefficients left) as about "
@@ -403,7 +399,7 @@ def training(logs: pd.DataFrame, tail: float = 0.2) -> Verdict:
     def which(trend: str) -> str:
         names = by[trend]
         return ("all " + str(len(rows)) + " models" if len(names) == len(rows) and len(rows) > 1
-                else _list(names))
+                else and_list(names))
 
     parts = []
     head = ("**Undertrained:**" if len(by["falling"]) == len(rows) else
