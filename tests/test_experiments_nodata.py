@@ -61,6 +61,17 @@ def test_recorded_figures_render_without_images(real_profile, tmp_path, monkeypa
         for key, img in res.images.items():
             np.testing.assert_array_equal(img, ref.images[key])
         assert "note" not in ref.meta and "not on this machine" in provenance(res.meta)
+    # every row carries its rate as it was set, beside the one reached (N / d_c)
+    t4 = with_images["fig4"].table
+    ganz4 = t4[t4["method"] == "ganz"].set_index("adapter")
+    assert ganz4.loc["keep_linear", "d_c"] == 64
+    random4 = ganz4.loc[["random_linear"]]
+    assert 10.0 in set(random4["nominal_ratio"]) and 77 in set(random4["d_c"])  # round(768 / 10)
+    assert np.allclose(random4["ratio"], 768 / random4["d_c"])
+    wave4 = t4[t4["method"].str.startswith("wavelet")]
+    assert set(wave4["nominal_ratio"]) == set(random4["nominal_ratio"]) | {12.0}  # keep: N / d_t
+    t8 = with_images["fig8"].table
+    assert set(t8["nominal_measurements"]) == {4000} and (t8["measurements"] == 62).all()
     fig3_images(without["fig3"].images, without["fig3"].table)
     fig4_images(without["fig4"].images, without["fig4"].table)
     fig8_images(without["fig8"].images, without["fig8"].table)

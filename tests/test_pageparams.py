@@ -96,6 +96,7 @@ def test_the_page_as_typed_shows_and_judges_its_ratio(committed_results):
 def test_verdicts_take_any_ratio_set():
     t = pd.DataFrame({"split": "test", "image": ["a", "a", "b", "b"], "adapter": ["random_linear", None] * 2,
                       "method": ["ganz", verdicts.WAVELET_CODE] * 2, "ratio": 3072 / 128,
+                      "nominal_ratio": 24.0,
                       "psnr": [20.0, 25.0, 21.0, 26.0]})
     v = verdicts.fig5(t, [24], 3072)
     assert "Not judged" in v.text and "not in the paper" in v.text

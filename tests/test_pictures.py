@@ -29,9 +29,10 @@ def fig4_set(size: int) -> tuple[dict, pd.DataFrame]:
               "wavelet/keep_linear": _img(size)}
     images |= {f"{m}/{t}": _img(size) for m in ("ganz", "wavelet") for t in tags}
     rows = [{"method": m, "adapter": "random_linear" if m == "ganz" else None,
-             "ratio": float(t[1:]), "psnr": 20.0 + i}
+             "ratio": float(t[1:]), "nominal_ratio": float(t[1:]), "psnr": 20.0 + i}
             for i, t in enumerate(tags) for m in ("ganz", "wavelet_original_code")]
-    rows.append({"method": "ganz", "adapter": "keep_linear", "ratio": 48.0, "psnr": 21.5})
+    rows.append({"method": "ganz", "adapter": "keep_linear", "ratio": 48.0, "nominal_ratio": 48.0,
+                 "psnr": 21.5})
     return images, pd.DataFrame(rows)
 
 

@@ -26,7 +26,8 @@ def _rows(experiment: str, ratios=(6, 10, 30), dims=(64,), adapters=("random_lin
                             rows.append({
                                 "experiment": experiment, "profile": "test",
                                 "image": f"{split}-{i}", "split": split, "dim": dim,
-                                "adapter": adapter, "ratio": N / d_c, "method": method,
+                                "adapter": adapter, "ratio": N / d_c, "d_c": d_c,
+                                "nominal_ratio": float(r), "method": method,
                                 "measurements": np.nan, "psnr": 40 - 5 * np.log10(r) +
                                 rng.normal(), "ssim": 0.5, "bytes": 4 * d_c + 40,
                                 "steps": 10, "seconds": 0.1, "device": "cpu", "torch": "x",
@@ -66,7 +67,7 @@ def test_fig3():
 def test_fig4_and_fig5():
     table = _rows("fig5", ratios=(6, 10, 20, 50, 100, 200))
     keep = table[(table["method"] == "ganz")].groupby("split").head(1).assign(
-        adapter="keep_linear", ratio=N / 64)
+        adapter="keep_linear", ratio=N / 64, nominal_ratio=N / 64, d_c=64)
     both = pd.concat([table, keep], ignore_index=True)
     _is_png_figure(plots.fig5(both, paper=paper.paper_numbers("fig5")))
     one = both[both["image"] == "ood-0"]
@@ -110,7 +111,8 @@ def test_image_grids():
             "wavelet/R768": _img(), "ganz/keep_linear": _img(), "wavelet/keep_linear": _img()}
     table = pd.DataFrame({"method": ["ganz", "ganz", "wavelet_original_code"],
                           "adapter": ["random_linear", "keep_linear", ""],
-                          "ratio": [N / 307, N / 64, N / 307], "psnr": [20.0, 18.0, 30.0]})
+                          "ratio": [N / 307, N / 64, N / 307], "nominal_ratio": [10.0, N / 64, 10.0],
+                          "psnr": [20.0, 18.0, 30.0]})
     fig = pictures.fig4_images(fig4, table)
     titles = [ax.get_title() for ax in fig.axes]
     assert any("20.0 dB" in t for t in titles) and any("30.0 dB" in t for t in titles)
@@ -166,7 +168,8 @@ def test_fig5_draws_each_methods_median_per_ratio():
 def test_fig4_draws_the_medians_and_the_trained_layer():
     table = _rows("fig4", ratios=(10, 20, 50), images=1)
     one = table[table["image"] == "ood-0"]
-    keep = one[one["method"] == "ganz"].head(1).assign(adapter="keep_linear", ratio=N / 64, psnr=33.0)
+    keep = one[one["method"] == "ganz"].head(1).assign(adapter="keep_linear", ratio=N / 64,
+                                                       nominal_ratio=N / 64, psnr=33.0)
     fig = plots.fig4(pd.concat([one, keep], ignore_index=True))
     ganz = next(line for line in fig.axes[0].lines if line.get_label() == "GANZ")
     want = one[one["method"] == "ganz"].groupby("ratio")["psnr"].median()

@@ -14,10 +14,12 @@ def _fig5(test_r10: float) -> Runs:
             for i in range(3):
                 psnr = test_r10 if (split, r) == ("test", 10) else 20.0
                 rows.append({"split": split, "image": f"{split}{i}", "method": "ganz",
-                             "adapter": "random_linear", "ratio": n / round(n / r), "psnr": psnr,
+                             "adapter": "random_linear", "ratio": n / round(n / r),
+                             "nominal_ratio": float(r), "psnr": psnr,
                              "profile": "paper"})
                 rows.append({"split": split, "image": f"{split}{i}", "method": verdicts.WAVELET_CODE,
-                             "adapter": None, "ratio": n / round(n / r), "psnr": 40.0,
+                             "adapter": None, "ratio": n / round(n / r), "nominal_ratio": float(r),
+                             "psnr": 40.0,
                              "profile": "paper"})
     res = ExperimentResult(pd.DataFrame(rows), {}, {"profile": "paper"})
     return Runs("fig5", {"paper": res})

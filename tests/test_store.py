@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ganz.core.errors import GanzError
 from ganz.core.paths import ROOT
 from ganz.results import store
 
@@ -13,6 +14,7 @@ def test_tidy_rows_carry_dc_nominal_ratio_and_bits():
     df = pd.DataFrame({"method": ["ganz", "ganz", "wavelet_original_code"],
                        "adapter": ["random_linear", "keep_linear", ""],
                        "ratio": [n / round(n / 10), n / 64, n / round(n / 10)],
+                       "d_c": [307, 64, 307], "nominal_ratio": [10.0, n / 64, 10.0],
                        "bytes": [1161, 300, 900], "psnr": [20.0, 18.0, 30.0], "split": "test"})
     side = {"params": {"ratios": [10.0]}, "inversion": {"seed": 3}}
     t = store.tidy(df, "fig5", "cpu-small", "k", side, image_size=32)
@@ -23,6 +25,8 @@ def test_tidy_rows_carry_dc_nominal_ratio_and_bits():
     assert t["bpp"].iloc[0] == pytest.approx(1161 * 8 / 1024)
     assert t["seed"].tolist()[:2] == [3, 3] and pd.isna(t["seed"].iloc[2])
     assert (t["source"] == "ours").all() and (t["config_key"] == "k").all()
+    with pytest.raises(GanzError, match="no rate columns"):  # a table the runners did not write
+        store.tidy(df.drop(columns=["d_c", "nominal_ratio"]), "fig5", "cpu-small", "k", side, 32)
 
 
 def test_paper_rows_share_the_schema():

@@ -30,12 +30,13 @@ def test_fig2_counts_come_from_the_table():
 
 def _fig4(keep: float, random_same: float):
     n = 3072
-    rows = [{"image": "jack.png", "split": "ood", "method": m, "adapter": a, "ratio": r, "psnr": p}
+    rows = [{"image": "jack.png", "split": "ood", "method": m, "adapter": a, "ratio": r,
+             "nominal_ratio": r, "psnr": p}
             for r in (10.0, n / 64)
             for m, a, p in (("ganz", "random_linear", random_same if r == n / 64 else 22.0),
                             (verdicts.WAVELET_CODE, None, 30.0))]
     rows.append({"image": "jack.png", "split": "ood", "method": "ganz", "adapter": "keep_linear",
-                 "ratio": n / 64, "psnr": keep})
+                 "ratio": n / 64, "nominal_ratio": n / 64, "psnr": keep})
     return pd.DataFrame(rows)
 
 
@@ -72,6 +73,6 @@ def test_training_trend_per_model_agrees_with_its_line():
 def test_reasons_mention_the_wavelet_only_where_the_verdict_does():
     t = pd.DataFrame({"split": ["train", "train", "ood", "ood"], "image": ["a", "a", "b", "b"],
                       "method": "ganz", "adapter": ["square_linear", "no_linear"] * 2,
-                      "ratio": 6.0, "psnr": [20.0, 21.0, 18.0, 19.5]})
+                      "ratio": 6.0, "nominal_ratio": 6.0, "psnr": [20.0, 21.0, 18.0, 19.5]})
     models = [{"width": 32, "image_size": 32, "images_seen": 80000}]
     assert "wavelet" not in verdicts.fig3(t, models).text

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -46,7 +45,7 @@ def _recorded_rows(profile: str) -> pd.DataFrame:
     folder = results_dir() / profile
     files = [*sorted(folder.glob("fig2-*.csv")), *sorted(folder.glob("fig5-*.csv")),
              *sorted(folder.glob("long-d64-r*.csv"))]
-    cols = ["image", "split", "adapter", "ratio", "method", "psnr", "steps", "generator"]
+    cols = ["image", "split", "adapter", "nominal_ratio", "method", "psnr", "steps", "generator"]
     parts = [pd.read_csv(f, usecols=lambda c: c in cols) for f in files]
     parts = [p for p in parts if set(cols) <= set(p.columns)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
@@ -73,7 +72,7 @@ def psnr_by_images_seen(profiles: tuple[str, ...], ratio: float = RATIO) -> pd.D
         if t.empty or not models:
             continue
         t = t[(t["method"] == "ganz") & (t["adapter"] == "random_linear")
-              & np.isclose(t["ratio"].astype(float), ratio, rtol=0.01)
+              & (t["nominal_ratio"].astype(float) == float(ratio))
               & (t["steps"].astype(float) == prof.steps) & t["generator"].isin(models)]
         t = t.drop_duplicates(["generator", "split", "image"])
         # medians over one set of faces: those of the split that every model recorded

@@ -5,11 +5,10 @@ Rows are matched to our results on the figure's key columns (``KEYS``); the colu
 marks values read off a plot (the book prints them with ≈). Rules that make the comparison fair
 across image sizes:
 
-* a recorded ratio ``N / d_c`` matches a published ratio R only when it is the ratio R was set
-  to: ``d_c = round(N / R)`` at our N (the profile's image size); no nearest-value matching, so
-  a run at R = 48 never stands in for R = 50;
-* measurement rates ``M / N`` are matched to the nearest published value within
-  ``RATIO_TOLERANCE`` (relative), because ``M`` is rounded to an integer;
+* rates are matched as they were set, from the columns each row carries: a row's
+  ``nominal_ratio`` (the R asked for; its ``ratio`` is N / d_c) against the published R, so a
+  run at R = 48 never stands in for R = 50; fig. 8's ``nominal_measurements`` (the paper's M,
+  before it is scaled to our N) against the published M, both shown as M / N of the paper's N;
 * several published rows under one key (fig. 3's per-picture labels) are pooled as
   median [min–max], like ours;
 * the trained layer (``keep_linear``) is matched without its ratio (its ratio is ``N / d``, which
@@ -26,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from ..results import published
+from ..results.profiles import PAPER_N
 from .tables import and_list
 from ..results.published import PAPER_CSV, stem as _stem  # noqa: F401
 
 GAN_METHODS = ("ganz",)
-RATIO_TOLERANCE = 0.05
 DASH = "—"
 
 #: the columns on which each figure's results are compared with the paper's
@@ -41,8 +40,6 @@ KEYS: dict[str, list[str]] = {
     "fig5": ["split", "adapter", "ratio", "method"],
     "fig8": ["split", "adapter", "m_over_n", "method"],
 }
-#: continuous keys matched to the nearest published value (ratio N/d_c, measurement rate M/N)
-SNAPPED = ("ratio", "m_over_n")
 #: figures whose published numbers pool all splits (our rows are pooled the same way)
 POOLED_SPLITS = {"fig8"}
 
@@ -134,52 +131,6 @@ def fig4_panels_note(tables: Mapping[str, pd.DataFrame]) -> str:
     return " ".join(text)
 
 
-def _table_pixels(ours: pd.DataFrame) -> int | None:
-    """N = 3·size² of the profile that made ``ours`` (its ``profile`` column), if known."""
-    if "profile" not in ours:
-        return None
-    names = set(ours["profile"].dropna().astype(str))
-    if len(names) != 1:
-        return None
-    from ..results.profiles import PROFILES
-
-    prof = PROFILES.get(names.pop())
-    return None if prof is None else 3 * prof.image_size ** 2
-
-
-def _match_ratios(values: pd.Series, targets: np.ndarray, n_pixels: int | None) -> pd.Series:
-    """Replace a recorded ratio N / d_c by the published R it was set from (d_c = round(N / R));
-    without N only an exact match counts."""
-    def match(v: float) -> float:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return v
-        for t in targets:
-            if n_pixels is None:
-                hit = abs(v - t) <= 1e-9 * t
-            else:
-                d_c = round(n_pixels / t)
-                hit = d_c >= 1 and abs(n_pixels / d_c - v) <= 1e-9 * v
-            if hit:
-                return float(t)
-        return float(v)
-
-    return values.map(match)
-
-
-def _snap(values: pd.Series, targets: np.ndarray) -> pd.Series:
-    """Replace each value by the nearest published one if within the relative tolerance."""
-    if targets.size == 0:
-        return values
-
-    def snap(v: float) -> float:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return v
-        t = targets[np.argmin(np.abs(targets - v))]
-        return float(t) if abs(v - t) <= RATIO_TOLERANCE * t else float(v)
-
-    return values.map(snap)
-
-
 def _key_frame(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Normalise key columns to comparable strings ('' = not applicable)."""
     out = df.copy()
@@ -229,8 +180,7 @@ def _range(median: float, lo: float, hi: float) -> str:
     return " ".join(parts) if parts else DASH
 
 
-def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
-            n_pixels: int | None = None) -> pd.DataFrame:
+def compare(figure: str, ours: pd.DataFrame, published_only: bool = False) -> pd.DataFrame:
     """A "paper vs ours" table: median [min–max] PSNR per key (split, ratio, method, …).
 
     ``ours`` is a runner's tidy table (one row per image × method × setting). Rows present on only
@@ -238,7 +188,6 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
     paper also gave numbers for; if there are none (e.g. a ratio the paper never printed), it keeps
     our rows, so the table still shows what was run. ``delta_db`` = our median − the paper's median.
     Where the paper printed file sizes, ``ours_kib``/``paper_kib`` give the median file size.
-    ``n_pixels`` (N) defaults to the profile's, from the table's ``profile`` column.
     ``paper_approx`` is True where a published value was read off a plot; ``ours_median``,
     ``paper_median``, ``paper_min`` and ``paper_max`` are the numbers behind the text columns.
     """
@@ -253,13 +202,12 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False,
     mine = ours.copy()
     if figure in POOLED_SPLITS:
         mine["split"] = "all"
-    n_pixels = n_pixels or _table_pixels(ours)
-    for col in SNAPPED:
-        if col in keys and col in mine:
-            targets = pub[col].dropna().unique().astype(float)
-            values = mine[col].astype(float)
-            mine[col] = (_match_ratios(values, targets, n_pixels) if col == "ratio"
-                         else _snap(values, targets))
+    # rates are compared as set: the ratio R asked for (not N / d_c), and M / N of the paper's M
+    if "ratio" in keys:
+        mine["ratio"] = mine["nominal_ratio"]
+    if "m_over_n" in keys:
+        mine["m_over_n"] = mine["nominal_measurements"] / PAPER_N
+        pub["m_over_n"] = pub["measurements"] / PAPER_N
     mine = _key_frame(mine, keys)
     if "image" in keys:  # a stand-in face is compared with the paper's picture it replaces
         mine["image"] = mine["image"].map(lambda n: paper_picture(n) if n else n)

@@ -108,12 +108,7 @@ def _psnr_lookup(table: pd.DataFrame | None, **equal: object) -> str:
     for col, value in equal.items():
         if col not in rows:
             return ""
-        if isinstance(value, float):  # ratios: N / d_c is rarely the nominal value exactly;
-            diff = (rows[col].astype(float) - value).abs()  # the nearest within 5 % (48 vs 50)
-            rows = rows[np.isclose(rows[col].astype(float), value, rtol=0.05)
-                        & (diff == diff.min())]
-        else:
-            rows = rows[rows[col] == value]
+        rows = rows[rows[col] == value]
     values = rows["psnr"].round(6).unique()  # a setting recorded twice (fig. 4's R = N/64) counts once
     return f"{values[0]:.1f} dB" if len(values) == 1 else ""
 
@@ -164,7 +159,7 @@ def _keep_ratio(table: pd.DataFrame | None) -> float | None:
     if table is None or "adapter" not in table:
         return None
     rows = table[(table["method"] == "ganz") & (table["adapter"] == "keep_linear")]
-    return float(rows["ratio"].iloc[0]) if len(rows) else None
+    return float(rows["nominal_ratio"].iloc[0]) if len(rows) else None
 
 
 def fig4_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = None) -> Figure:
@@ -175,9 +170,9 @@ def fig4_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
     bottom = [None] + [images.get(f"wavelet/{r}") for r in ratios]
     cols = ["original"] + [f"R = {r[1:]}" for r in ratios]
     top_t = [""] + [_psnr_lookup(table, method="ganz", adapter="random_linear",
-                                 ratio=_ratio_of(r)) for r in ratios]
+                                 nominal_ratio=_ratio_of(r)) for r in ratios]
     wavelet = _image_wavelet(table)
-    bottom_t = [""] + [_psnr_lookup(table, method=wavelet, ratio=_ratio_of(r)) if wavelet else ""
+    bottom_t = [""] + [_psnr_lookup(table, method=wavelet, nominal_ratio=_ratio_of(r)) if wavelet else ""
                        for r in ratios]
     if "ganz/keep_linear" in images:
         top.append(images["ganz/keep_linear"])
@@ -185,7 +180,7 @@ def fig4_images(images: Mapping[str, np.ndarray], table: pd.DataFrame | None = N
         cols.append("trained layer")
         top_t.append(_psnr_lookup(table, method="ganz", adapter="keep_linear"))
         keep_ratio = _keep_ratio(table)
-        bottom_t.append(_psnr_lookup(table, method=wavelet, ratio=keep_ratio)
+        bottom_t.append(_psnr_lookup(table, method=wavelet, nominal_ratio=keep_ratio)
                         if wavelet and keep_ratio else "")
     wavelet_label = {WAVELET_CODE: "wavelet\n(original code)",
                      WAVELET_TEXT: "wavelet\n(paper text)"}.get(wavelet or "", "wavelet")

@@ -82,7 +82,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
                 if str(e).startswith("stale"):
                     continue
                 raise
-            return subset(figure, res, wanted, num_pixels(prof.name), params)
+            return subset(figure, res, wanted, params)
     return None
 
 
@@ -95,35 +95,29 @@ def recorded_params(figure: str, profile: str) -> list[dict]:
             for t in sorted((results_dir() / profile).glob(f"{figure}-*.csv"))]
 
 
-def subset(figure: str, res: ExperimentResult, wanted: tuple[float, ...], n_pixels: int,
-           params: dict) -> ExperimentResult:
-    """``res`` cut to the values ``wanted`` of the figure's list parameter: ratios are matched
-    by their latent size d_c = round(N / R) (what a row records is N / d_c), dims and
-    measurement counts by value; pictures of other settings are dropped."""
-    from ..core.adapters import ratio_to_dim
-    from ..results.profiles import PAPER_N
-
+def subset(figure: str, res: ExperimentResult, wanted: tuple[float, ...], params: dict
+           ) -> ExperimentResult:
+    """``res`` cut to the values ``wanted`` of the figure's list parameter, matched as each row
+    records them: ratios by ``nominal_ratio``, dims by ``dim``, measurement counts by
+    ``nominal_measurements``; pictures of other settings are dropped."""
     t = res.table
     if figure in ("fig4", "fig5"):
-        dc = (n_pixels / t["ratio"].astype(float)).round().astype("Int64")
-        latent = int(round(n_pixels / t.loc[t["adapter"] == "keep_linear", "ratio"].iloc[0])) \
-            if (t["adapter"] == "keep_linear").any() else None
-        random = {ratio_to_dim(n_pixels, r) for r in wanted}
-        keep = figure == "fig4" or bool(params.get("keep_linear", True))
-        wave = random | ({latent} if keep and latent else set())
+        nominal = t["nominal_ratio"].astype(float)
         is_ganz, adapter = t["method"] == "ganz", t["adapter"].fillna("")
-        rows = ((is_ganz & (adapter == "random_linear") & dc.isin(random))
-                | (is_ganz & (adapter == "keep_linear") & keep)
-                | (~is_ganz & dc.isin(wave)))
-        tags = {f"R{r:g}" for r in wanted} | ({"keep_linear", f"R{n_pixels / latent:g}"}
-                                              if keep and latent else set())
+        kept = is_ganz & (adapter == "keep_linear")
+        keep = (figure == "fig4" or bool(params.get("keep_linear", True))) and bool(kept.any())
+        random = {float(r) for r in wanted}
+        trained = {float(nominal[kept].iloc[0])} if keep else set()
+        rows = ((is_ganz & (adapter == "random_linear") & nominal.isin(random))
+                | (kept & keep)
+                | (~is_ganz & nominal.isin(random | trained)))
+        tags = {f"R{r:g}" for r in random | trained} | ({"keep_linear"} if keep else set())
     elif figure == "fig2":
         rows = t["dim"].astype(float).isin(wanted)
         tags = set()
-    else:  # fig8: M as the runner scales it to this N
-        ms = {max(1, int(round(m * n_pixels / PAPER_N))) for m in wanted}
-        rows = t["measurements"].astype(float).isin(ms)
-        tags = {f"M{m}" for m in ms}
+    else:  # fig8: the paper's M as asked; pictures are named by M at this N
+        rows = t["nominal_measurements"].astype(float).isin(wanted)
+        tags = {f"M{int(m)}" for m in t.loc[rows, "measurements"].dropna().unique()}
     table = t[rows.fillna(False).astype(bool)].reset_index(drop=True)
     table.attrs.update(t.attrs)
     images = {k: v for k, v in res.images.items()

@@ -80,14 +80,11 @@ def _size(models: Sequence[Mapping]) -> str:
     return f"{size}×{size}" if size else "small"
 
 
-def nominal(table: pd.DataFrame, ratios: Sequence[float], num_pixels: int) -> pd.Series:
-    """Each row's nominal ratio R (as asked for), from its d_c = N / ratio; NaN if none matches."""
-    for col in ("nominal_ratio", "ratio_nominal"):
-        if col in table:
-            return table[col].astype(float)
-    by_dc = {round(num_pixels / r): float(r) for r in ratios}
-    dc = (num_pixels / table["ratio"].astype(float)).round()
-    return dc.map(lambda d: by_dc.get(int(d), np.nan) if pd.notna(d) else np.nan)
+def nominal(table: pd.DataFrame, ratios: Sequence[float]) -> pd.Series:
+    """Each row's nominal ratio R (the ``nominal_ratio`` it was recorded with) where it is one of
+    ``ratios``; NaN elsewhere (e.g. the trained layer's N / d_t)."""
+    nom = table["nominal_ratio"].astype(float)
+    return nom.where(nom.isin([float(r) for r in ratios]))
 
 
 def _med(t: pd.DataFrame, **eq) -> float:
@@ -203,7 +200,7 @@ def _crossing(t: pd.DataFrame, nom: pd.Series) -> tuple[pd.DataFrame, list[float
 
 def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
          models: Sequence[Mapping] = ()) -> Verdict:
-    nom = nominal(t, ratios, num_pixels)
+    nom = nominal(t, ratios)
     m, won = _crossing(t, nom)
     pub = pp.paper_numbers("fig4", t["image"].dropna().unique() if "image" in t else None)
     pg = pub[(pub["method"] == "ganz") & (pub["adapter"] == "random_linear")].set_index("ratio")["psnr"]
@@ -275,7 +272,7 @@ def fig4(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
 
 def fig5(t: pd.DataFrame, ratios: Sequence[float], num_pixels: int,
          models: Sequence[Mapping] = ()) -> Verdict:
-    nom = nominal(t, ratios, num_pixels)
+    nom = nominal(t, ratios)
     m, _ = _crossing(t, nom)
     first = {}
     for s, sub in m.groupby(level="split"):

@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ..core.atomic import atomic_write, write_csv
+from ..core.errors import GanzError
 from ..core.paths import results_dir
 from . import published
 
 SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", "dim", "d_c",
-          "nominal_ratio", "ratio", "measurements", "m_over_n", "bits", "bytes", "bpp", "psnr",
+          "nominal_ratio", "ratio", "nominal_measurements", "measurements", "m_over_n", "bits", "bytes", "bpp", "psnr",
           "psnr_uint8", "ssim", "steps", "seed", "config_key", "commit", "device", "torch",
           "generator", "approx"]
 FIGURE_TABLES = ("fig2", "fig3", "fig4", "fig5", "fig8")  # figures whose tables hold PSNR rows
@@ -81,31 +82,12 @@ def _image_size(profile: str) -> int:
     return PROFILES[profile].image_size
 
 
-def nominal_ratios(values: pd.Series, d_c: pd.Series, candidates: Sequence[float],
-                   n_pixels: int) -> pd.Series:
-    """The ratio each row was set to: the candidate R with round(N / R) = d_c, else the
-    recorded ratio itself (a layer whose size is not set by a ratio, e.g. keep_linear)."""
-    by_dc = {}
-    for r in sorted(candidates, reverse=True):
-        by_dc[round(n_pixels / r)] = float(r)
-    return pd.Series([by_dc.get(int(d), v) if pd.notna(d) else v for v, d in zip(values, d_c)],
-                     index=values.index, dtype=float)
-
-
-def _candidates(side: dict | None) -> list[float]:
-    """Ratios a table's rows may have been set to: its sidecar's, else the paper's published
-    ratios (figures 3 and 8 run at the paper's ratios and record none)."""
-    params = (side or {}).get("params", {})
-    for name in ("ratios", "ratio"):
-        if name in params:
-            v = params[name]
-            return [float(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
-    return sorted(set(published.load()["ratio"].dropna().astype(float)))
-
-
 def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | None = None,
          image_size: int | None = None) -> pd.DataFrame:
     """One recorded figure table in ``SCHEMA``."""
+    if "nominal_ratio" not in df or "d_c" not in df:
+        raise GanzError(f"{figure} table {key} has no rate columns (d_c, nominal_ratio): "
+                        "run `python -m tools.add_rate_columns` on it")
     s = image_size or _image_size(profile)
     n = 3 * s * s
     out = pd.DataFrame(index=df.index)
@@ -113,9 +95,6 @@ def tidy(df: pd.DataFrame, figure: str, profile: str, key: str, side: dict | Non
         out[c] = df[c] if c in df else np.nan
     out["figure"], out["profile"], out["source"], out["config_key"] = figure, profile, "ours", key
     out["approx"] = False
-    ratio = pd.to_numeric(df.get("ratio"), errors="coerce")
-    out["d_c"] = (n / ratio).round()
-    out["nominal_ratio"] = nominal_ratios(ratio, out["d_c"], _candidates(side), n)
     ganz = df["method"].astype(str).eq("ganz")
     out.loc[ganz & out["bytes"].notna(), "bits"] = FLOAT_BITS
     out["bpp"] = pd.to_numeric(out["bytes"], errors="coerce") * 8 / (s * s)
@@ -136,6 +115,7 @@ def paper_rows() -> pd.DataFrame:
     out["profile"], out["source"] = "paper (published)", "paper"
     ratio = pd.to_numeric(pub["ratio"], errors="coerce")
     out["nominal_ratio"], out["ratio"] = ratio, ratio
+    out["nominal_measurements"] = pd.to_numeric(pub["measurements"], errors="coerce")
     out["d_c"] = (n / ratio).round()
     out["bytes"] = pd.to_numeric(pub["file_kb"], errors="coerce") * 1024
     out["bpp"] = out["bytes"] * 8 / (128 * 128)

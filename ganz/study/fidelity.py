@@ -20,22 +20,9 @@ from ..core.data import train_face_count
 from ..core.errors import GanzError
 from ..core.paths import results_dir
 
-#: every ratio the figure runners set (fig. 2–5 defaults); a recorded ratio N / round(N / R) is
-#: mapped back to the R that produced it, for the original's count int(N_ch / max(1, R // 3))
-NOMINAL_RATIOS = (6, 10, 20, 24, 30, 50, 100, 200, 768)
 WAVELETS = ("wavelet_paper_text", "wavelet_original_code")
 FIGURES = ("fig2", "fig3", "fig4", "fig5")
 REFRESH_RECORD = "wavelet-refresh.csv"
-
-
-def nominal_ratio(actual: float, n_pixels: int, candidates=NOMINAL_RATIOS) -> float:
-    """The set ratio R whose latent size round(N / R) gives the recorded ``actual`` = N / d_c;
-    ``actual`` itself when none does (ratios set as N / d, e.g. keep_linear's N / 64)."""
-    for r in candidates:
-        d_c = round(n_pixels / r)
-        if d_c >= 1 and abs(n_pixels / d_c - actual) <= 1e-9 * actual:
-            return float(r)
-    return float(actual)
 
 
 def figure_tables(profile: str) -> dict[Path, pd.DataFrame]:
@@ -59,7 +46,6 @@ def recompute_wavelet_rows(table: pd.DataFrame, image_size: int, commit: str) ->
     out = table.copy()
     if "psnr_uint8" not in out:
         out["psnr_uint8"] = np.nan
-    n_pixels = 3 * image_size * image_size
     images: dict[tuple[str, str], np.ndarray] = {}
     for i in np.flatnonzero(out["method"].isin(WAVELETS).to_numpy()):
         row = out.iloc[i]
@@ -67,8 +53,7 @@ def recompute_wavelet_rows(table: pd.DataFrame, image_size: int, commit: str) ->
         if key not in images:
             images[key] = eval_image(row["split"], row["image"], image_size)
         image = images[key]
-        ratio = nominal_ratio(float(row["ratio"]), n_pixels)
-        w = wavelet_baseline(image, ratio, row["method"].removeprefix("wavelet_"))
+        w = wavelet_baseline(image, float(row["nominal_ratio"]), row["method"].removeprefix("wavelet_"))
         out.loc[out.index[i], ["psnr", "ssim", "bytes", "psnr_uint8", "commit"]] = [
             w.psnr, ssim(image, w.recon), w.num_bytes, w.psnr_uint8, commit]
     return out

@@ -54,9 +54,9 @@ def _ratio_sweep(prof: Profile, dev: torch.device, figure: str, dims: Iterable[i
                 if x is None:  # recorded latents, no pictures to measure against: pictures only
                     rec = reconstruct(G, job)
                 else:
-                    r, rec = job_rows(job, G, gid, names, x, split, base, steps)
-                    by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"], base,
-                                                        ratio or r[0]["ratio"])
+                    r, rec = job_rows(job, G, gid, names, x, split, base, steps, ratio)
+                    by_split[split] += r + wavelet_rows(names, x, split, r[0]["ratio"],
+                                                        r[0]["d_c"], base, r[0]["nominal_ratio"])
                 if keep_images:
                     for i, name in enumerate(names):
                         if x is not None:
@@ -202,8 +202,8 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
             images[f"wavelet/{tag}"] = wavelet_baseline(to_uint8(x)[0], ratio or r,
                                                         "original_code").recon
             if with_rows:
-                rows += job_rows(job, G, gid, names, x, split, base, steps_)[0]
-                rows += wavelet_rows(names, x, split, r, base, ratio or r)
+                rows += job_rows(job, G, gid, names, x, split, base, steps_, ratio)[0]
+                rows += wavelet_rows(names, x, split, r, job.adapter.input_dim, base, ratio or r)
         return rows, images
 
     box: dict = {}
@@ -281,7 +281,8 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
             train_x = load_split(prof, "train", n, G.cfg.image_size)[1]
         parts = {split: split_or_names(prof, split, n, G.cfg.image_size, "fig8")
                  for split in SPLITS}
-        ms = [max(1, int(round(m * N / PAPER_N))) for m in measurements]
+        asked = {max(1, int(round(m * N / PAPER_N))): m for m in measurements}
+        ms = list(asked)
         all_jobs = run_settings(prof, G, gid, [("no_linear", None)], list(parts.values()), cfg, dev,
                                 measurements=ms, policy=policy)  # every split and M: one batched call
         jobs = {M: dict(zip(parts, all_jobs[("no_linear", None, M)])) for M in ms}
@@ -292,10 +293,10 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
                     continue
                 if with_rows:
                     r, rec = job_rows(job, G, gid, names, x, split, base, steps_)
-                    for row in r:
-                        row.update(measurements=M, m_over_n=M / N)
+                    r += lasso_cs_rows(names, x, split, job.A, base, train_x)  # lasso_dct
+                    for row in r:  # M as set (the paper's) beside M at this N
+                        row.update(measurements=M, m_over_n=M / N, nominal_measurements=asked[M])
                     rows += r
-                    rows += lasso_cs_rows(names, x, split, job.A, base, train_x)  # lasso_dct
                 else:
                     rec = reconstruct(G, job)
                 for i, name in enumerate(names):
@@ -311,6 +312,7 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
         df = _table(rows)
         df["m_over_n"] = df["measurements"] / N
         df["lasso_lambda"] = [row.get("lambda", np.nan) for row in rows]
+        df["nominal_measurements"] = [row["nominal_measurements"] for row in rows]
         return df
 
     params = {"measurements": measurements, "n": n, "steps": steps_}

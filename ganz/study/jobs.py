@@ -235,8 +235,10 @@ def _measurement_matrix(m: int | None, n: int, seed: int) -> torch.Tensor | None
 
 
 def job_rows(job: Job, G: Generator, gid: str, names: list[str], x: torch.Tensor, split: str,
-             base: dict, steps: int) -> tuple[list[dict], np.ndarray]:
-    """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions."""
+             base: dict, steps: int, nominal: float | None = None) -> tuple[list[dict], np.ndarray]:
+    """Tidy rows for a finished job (decoded, quantized to uint8, measured) and the reconstructions.
+    Each row carries its rate as set: ``d_c`` and ``nominal_ratio`` (the ratio asked for, or N / d_c
+    for a layer whose size no ratio sets); ``ratio`` is the one reached, N / d_c."""
     ad = job.adapter
     rec = reconstruct(G, job)
     orig = to_uint8(x)
@@ -245,7 +247,9 @@ def job_rows(job: Job, G: Generator, gid: str, names: list[str], x: torch.Tensor
     for i, name in enumerate(names):
         nbytes = latent_file_bytes(ad, size, gid, job.z[i].numpy())
         rows.append({**base, "image": name, "split": split, "adapter": ad.name,
-                     "ratio": G.cfg.num_pixels / ad.input_dim, "method": "ganz",
+                     "ratio": G.cfg.num_pixels / ad.input_dim, "d_c": ad.input_dim,
+                     "nominal_ratio": G.cfg.num_pixels / ad.input_dim if nominal is None else nominal,
+                     "method": "ganz",
                      "psnr": psnr(orig[i], rec[i]), "ssim": ssim(orig[i], rec[i]),
                      "bytes": nbytes if job.A is None else np.nan, "steps": steps,
                      "seconds": job.seconds, "device": job.device, "generator": gid})
@@ -276,10 +280,11 @@ def reconstruct(G: Generator, job: Job) -> np.ndarray:
         return to_uint8(decode(G, job.adapter, job.z.to(dev)))
 
 
-def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, base: dict,
+def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, d_c: int, base: dict,
                  nominal: float | None = None) -> list[dict]:
-    """Both wavelet variants for each image; ``nominal`` (default ``ratio``) is the ratio as set
-    (10, not N / round(N / 10)), which the original's count uses. ``psnr`` is the PSNR as the
+    """Both wavelet variants for each image, at the rate of a GANZ setting (``ratio`` = N / ``d_c``);
+    ``nominal`` (default ``ratio``) is the ratio as set (10, not N / round(N / 10)), which the
+    original's count uses. ``psnr`` is the PSNR as the
     original computed it (float reconstruction, MAX = 1), ``psnr_uint8`` that of the 8-bit image
     the blob decodes to; a variant that refuses the ratio (original_code, R < 6) gives no rows."""
     orig = to_uint8(x)
@@ -293,6 +298,7 @@ def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, ba
                     break
                 raise
             rows.append({**base, "image": name, "split": split, "adapter": "", "ratio": ratio,
+                         "d_c": d_c, "nominal_ratio": ratio if nominal is None else nominal,
                          "method": f"wavelet_{variant}", "psnr": w.psnr,
                          "ssim": ssim(orig[i], w.recon), "bytes": w.num_bytes, "steps": np.nan,
                          "seconds": np.nan, "device": "", "generator": "",
@@ -302,7 +308,7 @@ def wavelet_rows(names: list[str], x: torch.Tensor, split: str, ratio: float, ba
 
 COLUMNS = ["experiment", "profile", "image", "split", "dim", "adapter", "ratio", "method",
            "measurements", "psnr", "ssim", "bytes", "steps", "seconds", "device", "torch",
-           "commit", "generator", "psnr_uint8"]
+           "commit", "generator", "psnr_uint8", "d_c", "nominal_ratio"]
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:

@@ -38,7 +38,7 @@ def evaluate_long(profile: str, device: str, model: str, ratio: float = 10.0,
             "commit": git_commit()}
     rows: list[dict] = []
     for split, (names, x), job in zip(SPLITS, parts, jobs):
-        rows += job_rows(job, G, gid, names, x, split, base, cfg.steps)[0]
+        rows += job_rows(job, G, gid, names, x, split, base, cfg.steps, float(ratio))[0]
     path = long_table_path(prof.name, G.cfg.latent_dim, ratio)
     write_csv(pd.DataFrame(rows), path)
     return path
