@@ -63,6 +63,7 @@ device = "auto"
 bits = [32, 16, 8, 6, 4]
 
 # %%
+from ganz import pages
 from ganz.report import figure, latentscale, rdanalysis, rdplots, rdverdict, recorded, smallfiles, tables
 from IPython.display import Markdown
 from myst_nb import glue
@@ -73,7 +74,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = recorded.load_codecs(profile, device, bits)
+res = pages.load_codecs(profile, device, bits)
 
 # %% [markdown]
 # What produced these numbers (the recorded run, not this build): the profile, commit, date and
@@ -215,7 +216,7 @@ glue("codecs_examples", Markdown(rdverdict.examples(res)), display=False)
 # ```
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "Reconstructions at the GANZ file's byte budget, low and mid rate (drawn only when the build has the original images). A title in red: the codec cannot make a file that small, and its smallest file is shown with its real size, marked (min).", "name": "codecs-examples"}, "image": {"alt": "One test face and one out-of-domain picture coded by GANZ and each codec at the GANZ file's byte budget, at a low and a mid rate."}}
-(rdplots.rd_examples(profile, device) if recorded.have_images(profile) else
+(pages.rd_examples(profile, device) if recorded.have_images(profile) else
  figure.message_figure("Example pictures not included in this build: they are drawn from the "
                       "original images, which this build does not have."))
 

@@ -47,7 +47,8 @@ n_images = None
 steps = None
 
 # %%
-from ganz.report import paper, plots, runs, tables
+from ganz import pages
+from ganz.report import paper, plots, tables
 
 # %% tags=["remove-input"]
 from ganz.report.stamp import stamp
@@ -55,7 +56,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = runs.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
+res = pages.load("fig2", profile, device, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
 
 # %%
 res.provenance()

@@ -43,7 +43,8 @@ n_images = None
 steps = None
 
 # %%
-from ganz.report import pictures, plots, runs, tables
+from ganz import pages
+from ganz.report import pictures, plots, tables
 
 # %% tags=["remove-input"]
 from ganz.report.stamp import stamp
@@ -51,7 +52,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = runs.load("fig3", profile, device, n_images=n_images, steps=steps)
+res = pages.load("fig3", profile, device, n_images=n_images, steps=steps)
 
 # %%
 res.provenance()

@@ -48,7 +48,8 @@ ratios = [10, 20, 50, 100, 768]
 steps = None
 
 # %%
-from ganz.report import fig4page, paper, pictures, plots, runs, tables
+from ganz import pages
+from ganz.report import paper, pictures, plots, tables
 
 # %% tags=["remove-input"]
 from ganz.report.stamp import stamp
@@ -56,10 +57,10 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = runs.load("fig4", profile, device, image=image, ratios=ratios, steps=steps)
+res = pages.load("fig4", profile, device, image=image, ratios=ratios, steps=steps)
 
 # %%
-stand = fig4page.fig4_stand_ins(profile, device)
+stand = pages.fig4_stand_ins(profile, device)
 
 # %%
 res.provenance()

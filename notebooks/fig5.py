@@ -48,7 +48,8 @@ steps = None
 keep_linear = True
 
 # %%
-from ganz.report import paper, plots, runs, tables
+from ganz import pages
+from ganz.report import paper, plots, tables
 
 # %% tags=["remove-input"]
 from ganz.report.stamp import stamp
@@ -56,7 +57,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = runs.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
+res = pages.load("fig5", profile, device, ratio=ratio, n_images=n_images, steps=steps,
                 keep_linear=keep_linear)
 
 # %%

@@ -45,7 +45,8 @@ n_images = None
 steps = None
 
 # %%
-from ganz.report import paper, pictures, plots, runs, tables
+from ganz import pages
+from ganz.report import paper, pictures, plots, tables
 
 # %% tags=["remove-input"]
 from ganz.report.stamp import stamp
@@ -53,7 +54,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-res = runs.load("fig8", profile, device, measurements=measurements, n_images=n_images,
+res = pages.load("fig8", profile, device, measurements=measurements, n_images=n_images,
                 steps=steps)
 
 # %%

@@ -64,11 +64,11 @@ device = "auto"
 # %%
 import math
 
+from ganz import pages
 from ganz.report import benchplot, speedbook, tables
 from ganz.results.bench import provenance
-from ganz.study import bench  # the smoke profile runs the quick benchmark on the spot
 
-res = bench.load_results(profile, device)
+res = pages.speed_results(profile, device)  # the smoke profile runs the quick benchmark now
 command = speedbook.load_side("command", profile)
 tuning = speedbook.load_side("tuning", profile)
 facts = speedbook.speed_facts(res, command, tuning)

@@ -33,6 +33,7 @@ profile = None
 device = "auto"
 
 # %%
+from ganz import pages
 from ganz.report import runs, scorecard, tables
 
 # %% tags=["remove-input"]
@@ -41,7 +42,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-r = runs.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
+r = pages.load_figures(["fig2", "fig3", "fig4", "fig5", "fig8"], profile, device)
 
 # %% [markdown]
 # Which profile each figure's verdict rests on, and where its numbers come from (the run that

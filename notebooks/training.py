@@ -35,6 +35,7 @@
 profile = None
 
 # %%
+from ganz import pages
 from ganz.report import imagesseen, runs, tables, trainingpage
 
 # %% tags=["remove-input"]
@@ -43,7 +44,7 @@ from ganz.report.stamp import stamp
 stamp()  # the inputs this page was run with (invisible; tools/bookcheck compares them)
 
 # %%
-logs = trainingpage.training_logs(profile)
+logs = pages.training_logs(profile)
 trainingpage.training_provenance(logs)
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "BEGAN training curves per latent dimension, one panel per profile (titled with its image size and device): convergence measure, the equilibrium variable k, the discriminator's reconstruction loss on real images, and the validation PSNR used to pick checkpoints.", "name": "training-curves"}, "image": {"alt": "Training curves per latent dimension: convergence measure, equilibrium variable k, real-image reconstruction loss and validation PSNR against training step."}}

@@ -137,7 +137,7 @@ def test_so_far_records_a_partial_table_until_the_whole_one_exists(tmp_path, mon
     (partial,) = (tmp_path / "smoke").glob("fig5-*.partial.csv")
     assert not (tmp_path / "smoke" / partial.name.replace(".partial", "")).exists()
     from ganz.report import recorded  # the book reads the partial table, and what it lacks
-    shown = recorded.load("fig5", "smoke", "cpu", **whole)
+    shown = recorded.load("fig5", "smoke", **whole)
     assert shown.meta["missing"] == part.meta["missing"] and len(shown.table) == len(part.table)
     monkeypatch.undo()
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))

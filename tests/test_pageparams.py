@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ganz import pages
 from ganz.core.errors import GanzError
 from ganz.core.paths import ROOT
 from ganz.report import pageparams, recorded, runs, verdicts
@@ -107,28 +108,32 @@ def test_verdicts_take_any_ratio_set():
 
 
 def test_own_parameters_compute_what_is_not_recorded_and_the_book_never(monkeypatch):
-    calls = []
+    calls, store = [], {}
 
-    def load(figure, profile, device="auto", **params):
+    def load(figure, profile, **params):  # the store: what compute recorded, else stale
+        if profile in store:
+            return store[profile]
         raise GanzError(f"stale: no recorded {profile} {figure} table")
 
     def compute(figure, profile, device, params, flags, max_minutes):
         calls.append((profile, flags))
         if profile == "paper":
             raise GanzError("would take about 10 h on cpu: use `-p profile cpu-small`")
-        return recorded.ExperimentResult(pd.DataFrame({"psnr": [1.0]}), {}, {"profile": profile})
+        store[profile] = recorded.ExperimentResult(pd.DataFrame({"psnr": [1.0]}), {},
+                                                   {"profile": profile})
 
-    from ganz.study import ondemand
-
-    monkeypatch.setattr(runs.recorded, "load", load)
-    monkeypatch.setattr(ondemand, "compute", compute)
+    monkeypatch.setattr(recorded, "load", load)
+    monkeypatch.setattr(pages.ondemand, "compute", compute)
     monkeypatch.delenv("GANZ_PROFILE", raising=False)
-    r = runs.load("fig5", ratio=15)
+    r = pages.load("fig5", ratio=15)
     assert calls == [("paper", "-p ratio 15"), ("cpu-small", "-p ratio 15")]
     assert list(r.results) == ["cpu-small"] and "10 h" in r.missing["paper"]
     calls.clear()
+    store.clear()
     with pytest.raises(GanzError, match="stale"):
-        runs.load("fig5")  # the book's page: read only
+        pages.load("fig5")  # the book's page: read only
+    with pytest.raises(GanzError, match="stale"):
+        runs.load("fig5", ratio=15)  # the report alone never computes
     assert calls == []
     with pytest.raises(GanzError, match="-p profile cpu-small"):
-        runs.load("fig5", "paper", ratio=15)
+        pages.load("fig5", "paper", ratio=15)

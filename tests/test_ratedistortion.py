@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
+from ganz import pages
 from ganz.report import rdanalysis, rdplots
 from ganz.study import figures, jobs, profiles
 from ganz.baselines import lasso
@@ -195,7 +196,7 @@ def test_plots_return_figures(result):
 
 
 def test_examples_figure(results_dir):
-    fig = rdplots.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
+    fig = pages.rd_examples("smoke", "cpu", settings=((100, 8),), picks=(("test", 0),),
                          codecs=("jpeg", "webp"), steps=SMALL["steps"])
     assert len(fig.axes) == 4  # original, GANZ, two codecs
     from ganz.report.figure import MIN_LABEL_PX, MIN_PICTURE_PX, PAGE_PX, legibility

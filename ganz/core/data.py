@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_path, atomic_write
-from .errors import GanzError, MissingDataError
+from .errors import MISSING_DATA_HELP, GanzError, MissingDataError  # noqa: F401
 from .images import (LAYOUTS, MAX_PIXELS, CelebALayout, celeba_layout, center_square,  # noqa: F401
                      face_box, fit_image, open_image, resize)
 from .paths import CACHE_DIR, DATA_DIR
@@ -24,10 +24,6 @@ from .pixels import to_model
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 TRAIN_FRACTION = 0.95
 
-MISSING_DATA_HELP = (
-    "set GANZ_DATA to a folder holding celeba/ (or CelebA's official img_align_celeba/) and ood/, "
-    "or put them under data/ (see data/README.md)"
-)
 
 
 def data_root() -> Path:

@@ -7,3 +7,10 @@ class GanzError(Exception):
 
 class MissingDataError(GanzError):
     """The images (CelebA, out-of-domain set) are not where ``GANZ_DATA`` / ``data/`` point."""
+
+
+#: how to provide the data, said wherever it is missing
+MISSING_DATA_HELP = (
+    "set GANZ_DATA to a folder holding celeba/ (or CelebA's official img_align_celeba/) and ood/, "
+    "or put them under data/ (see data/README.md)"
+)

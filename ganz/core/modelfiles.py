@@ -1,6 +1,8 @@
 """Where a model's files are (no torch): its weights, the encoder beside them, its lite bundle."""
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from .errors import GanzError
@@ -54,3 +56,31 @@ def model_inputs(a) -> list[Path]:
     """The ``--model`` file of parsed arguments ``a``, when one is given: an input no output may
     replace."""
     return [Path(a.model)] if a.model and Path(a.model).is_file() else []
+
+
+#: safetensors' dtype codes as torch names them (``ganz.core.zoo.weights_id`` hashes torch's name)
+_TORCH_DTYPES = {"F64": "torch.float64", "F32": "torch.float32", "F16": "torch.float16",
+                 "BF16": "torch.bfloat16", "I64": "torch.int64", "I32": "torch.int32",
+                 "I16": "torch.int16", "I8": "torch.int8", "U8": "torch.uint8", "BOOL": "torch.bool"}
+
+
+def file_weights_id(path: Path | str) -> str:
+    """``ganz.core.zoo.weights_id`` of a safetensors file's weights, read without torch: the
+    SHA-256 over each tensor (by name) of its name, dtype, shape and bytes as stored."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(size))
+            body = f.read()
+    except (OSError, ValueError) as e:
+        raise GanzError(f"{p}: not a readable safetensors file ({e})") from None
+    h = hashlib.sha256()
+    for name in sorted(k for k in header if k != "__metadata__"):
+        entry = header[name]
+        if entry["dtype"] not in _TORCH_DTYPES:
+            raise GanzError(f"{p}: tensor {name} has an unknown dtype {entry['dtype']!r}")
+        start, end = entry["data_offsets"]
+        h.update(f"{name}|{_TORCH_DTYPES[entry['dtype']]}|{tuple(entry['shape'])}|".encode())
+        h.update(body[start:end])
+    return h.hexdigest()

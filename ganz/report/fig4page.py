@@ -10,7 +10,7 @@ import pandas as pd
 from ..core.errors import GanzError
 from ..results.profiles import FIG4_STAND_INS
 from . import pageparams, paper, recorded, tables, verdicts
-from .runs import Runs, book_profiles, stacked, verdict_for
+from .runs import Fetch, Runs, book_profiles, read_only, stacked, verdict_for
 
 
 
@@ -108,7 +108,7 @@ class Fig4StandIns:
         return verdicts.Verdict("fig4_panels", "\n\n".join(text + reasons), facts)
 
 
-def fig4_stand_ins(profile: str | None = None, device: str = "auto") -> Fig4StandIns:
+def fig4_stand_ins(profile: str | None = None, fetch: Fetch = read_only) -> Fig4StandIns:
     """Fig. 4's recorded runs on the faces standing in for the paper's panels (a) and (b), under
     ``book_profiles(profile)``; read only (``recorded.load``), a profile that has not recorded a
     face is listed as missing with the command that records it."""
@@ -117,7 +117,8 @@ def fig4_stand_ins(profile: str | None = None, device: str = "auto") -> Fig4Stan
         results, missing = {}, {}
         for name in book_profiles(profile):
             try:
-                results[name] = recorded.load("fig4", name, device, image=face)
+                params = pageparams.normalise("fig4", {"image": face})
+                results[name] = fetch("fig4", name, params, False)
             except GanzError as e:
                 missing[name] = str(e)
         if results:

@@ -8,9 +8,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..core.errors import GanzError, MissingDataError
-from ..study.ratedistortion import example_points
-from .figure import PAGE_PX, BookFigure, message_figure
+from ..core.errors import GanzError
+from ..results.profiles import ExperimentResult
+from .figure import PAGE_PX, BookFigure
 from .pictures import CELL_IN, LABEL_PT
 from .rdanalysis import CODEC_NAMES, _codecs_in, _ganz, _splits_in, codec_curve, ganz_curve
 
@@ -103,16 +103,12 @@ def _setting_words(setting: str) -> str:
     return f"R = {m.group(1)}, {m.group(2)} bits" if m else str(setting)
 
 
-def rd_examples(profile: str | None = None, device: str = "auto", **params) -> Figure:
+def rd_examples(res: ExperimentResult) -> Figure:
     """Side by side: original, GANZ, and every codec at the GANZ file's byte budget, for a low
-    and a mid rate (``params``: those of
-    :func:`ganz.study.ratedistortion.example_points`). A codec that cannot make a file that
-    small shows its smallest file, titled in red with its real size ("(min)"). At most the
-    page's width (``figure.PAGE_PX``), labels as in the other picture grids."""
-    try:
-        res = example_points(profile, device, **params)
-    except MissingDataError as e:  # every panel is made from the original pictures
-        return message_figure(f"Example pictures not shown: {e}")
+    and a mid rate (``res``: :func:`ganz.study.ratedistortion.example_points`'s result). A codec
+    that cannot make a file that small shows its smallest file, titled in red with its real size
+    ("(min)"). At most the page's width (``figure.PAGE_PX``), labels as in the other picture
+    grids."""
     t = res.table
     methods = list(dict.fromkeys(t["method"]))
     keys = list(dict.fromkeys(zip(t["split"], t["image"], t["setting"])))

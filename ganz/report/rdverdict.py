@@ -61,12 +61,12 @@ def _pixels(table: pd.DataFrame) -> int:
     return int(round(8 * row["bytes"] / row["bpp"]))
 
 
-def _figure_wavelet_claims(profile: str, device: str) -> list[str]:
+def _figure_wavelet_claims(profile: str) -> list[str]:
     """The figures' own wavelet-vs-GANZ claims (figs. 4 and 5 of the same profile), as evidence."""
     tables = {}
     for fig in ("fig4", "fig5"):
         try:
-            tables[fig] = recorded.load(fig, profile, device).table
+            tables[fig] = recorded.load(fig, profile).table
         except Exception:  # a figure not recorded for this profile: the sentence leaves it out
             continue
     claims = paper_claims.claims(tables)
@@ -140,7 +140,7 @@ def verdict(res: ExperimentResult, device: str = "auto") -> Verdict:
             if len(gap):
                 low_gap[s] = (float(gap.min()), float(gap.max()))
     level = wavelet_level(size)
-    figs = _figure_wavelet_claims(profile, device)
+    figs = _figure_wavelet_claims(profile)
     wave = (f"That wavelet is this chapter's byte-counted codec: the k largest {WAVELET} "
             f"coefficients per channel at level {level} ({size}×{size}), stored as float32 "
             f"values with a zlib-packed bitmap. The figures' baseline uses the same transform "

@@ -17,9 +17,10 @@ import pandas as pd
 
 from ..core.errors import GanzError
 from ..core.paths import results_dir
-from ..study import figures, policy
+from ..results import store
+from ..results.calls import as_tuple
 from ..results.profiles import ExperimentResult, get_profile
-from . import pageparams
+from .originals import with_originals
 from .pageparams import PAGE_DEFAULTS
 from ..core.paths import ROOT
 from ..core.runtime import git
@@ -29,24 +30,23 @@ CODE_URL = "https://github.com/nik-sm/gan-compression"
 PAPER_URL = CODE_URL + "/blob/master/gans-for-lossy-image-compression.pdf"
 
 
-def load(figure: str, profile: str | None = None, device: str = "auto", **params) -> ExperimentResult:
-    """A figure's recorded result (``fig2`` … ``fig8``), read only; ``params`` go to the runner.
+def load(figure: str, profile: str | None = None, **params) -> ExperimentResult:
+    """A figure's recorded result (``fig2`` … ``fig8``) from the store (``store.read``), with the
+    originals drawn from the data (``originals.with_originals``); ``params``: the runner's.
 
     A list parameter asking for part of a recorded table (``ratio=(24,)`` of a table recorded at
     eight ratios) reads that table and keeps the rows of the values asked for (``subset``): the
     same numbers, recorded once."""
-    runner = getattr(figures, figure, None) if figure.startswith("fig") else None
-    if runner is None:
-        raise GanzError(f"unknown figure {figure!r}")
     try:
-        return runner(profile, device, policy=policy.recorded(), **params)
+        res = store.read(figure, profile, **params)
     except GanzError as e:
         if not str(e).startswith("stale"):
             raise
-        res = _from_superset(figure, profile, device, params)
-        if res is None:
+        found = _from_superset(figure, profile, params)
+        if found is None:
             raise
-        return res
+        res = found
+    return with_originals(figure, res)
 
 
 #: per figure: the runner's list parameter that a recorded table may hold more of, and the name
@@ -55,21 +55,17 @@ SUBSET_PARAMS = {"fig2": ("dims", "dims"), "fig4": ("ratios", "ratios"),
                  "fig5": ("ratio", "ratios"), "fig8": ("measurements", "measurements")}
 
 
-def _from_superset(figure: str, profile: str | None, device: str, params: dict
-                   ) -> ExperimentResult | None:
+def _from_superset(figure: str, profile: str | None, params: dict) -> ExperimentResult | None:
     """The rows of ``params`` from a recorded table whose list parameter holds every value asked
     for (the other parameters equal, as the table's key checks); None if no such table."""
-    from ..results.store import read_sidecar
-
     if figure not in SUBSET_PARAMS:
         return None
     arg, recorded_as = SUBSET_PARAMS[figure]
-    runner = getattr(figures, figure)
-    wanted = tuple(float(v) for v in figures._as_tuple(params.get(arg, PAGE_DEFAULTS[figure][arg])))
+    wanted = tuple(float(v) for v in as_tuple(params.get(arg, PAGE_DEFAULTS[figure][arg])))
     prof = get_profile(profile)
     candidates = []
     for side in sorted((results_dir() / prof.name).glob(f"{figure}-*.json")):
-        held = (read_sidecar(side) or {}).get("params", {}).get(recorded_as)
+        held = (store.read_sidecar(side) or {}).get("params", {}).get(recorded_as)
         if isinstance(held, list) and set(wanted) <= {float(v) for v in held}:
             candidates.append(tuple(held))
     # fig. 5 without the trained layer is the table with it, less its rows
@@ -77,7 +73,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
     for held in dict.fromkeys(candidates):
         for extra in keep:
             try:
-                res = runner(profile, device, policy=policy.recorded(), **{**params, **extra, arg: held})
+                res = store.read(figure, profile, **{**params, **extra, arg: held})
             except GanzError as e:
                 if str(e).startswith("stale"):
                     continue
@@ -89,9 +85,7 @@ def _from_superset(figure: str, profile: str | None, device: str, params: dict
 def recorded_params(figure: str, profile: str) -> list[dict]:
     """The parameters of every table of ``figure`` recorded for ``profile`` (their sidecars),
     without loading any: e.g. which pictures fig. 4 was run on."""
-    from ..results.store import read_sidecar
-
-    return [(read_sidecar(t) or {}).get("params", {})
+    return [(store.read_sidecar(t) or {}).get("params", {})
             for t in sorted((results_dir() / profile).glob(f"{figure}-*.csv"))]
 
 
@@ -306,24 +300,3 @@ def have_images(profile: str | None = None) -> bool:
         return False
 
 
-def load_codecs(profile: str | None = None, device: str = "auto", bits=None) -> ExperimentResult:
-    """The codecs table (``ratedistortion.rd_experiment``), read only, at the bit depths asked
-    for (``pageparams.normalise``); a subset of the recorded depths is that table's GANZ rows
-    at those depths, beside every codec's rows."""
-    from ..study import ratedistortion as rd
-
-    wanted = pageparams.normalise("codecs", {"bits": PAGE_DEFAULTS["codecs"]["bits"]
-                                             if bits is None else bits})["bits"]
-    try:
-        return rd.rd_experiment(profile, device, bits=wanted, policy=policy.recorded())
-    except GanzError as e:
-        default = PAGE_DEFAULTS["codecs"]["bits"]
-        if not str(e).startswith("stale") or not set(wanted) < set(default):
-            raise
-        res = rd.rd_experiment(profile, device, bits=default, policy=policy.recorded())
-    t = res.table
-    ganz = t["method"].astype(str).str.startswith("ganz")
-    table = t[~ganz | t["bits"].isin(wanted)].reset_index(drop=True)
-    table.attrs.update(t.attrs)
-    return ExperimentResult(table, res.images, {**res.meta, "subset_of": shown_path(
-        t.attrs.get("source", ""))})

@@ -4,8 +4,9 @@ The book leads with the ``paper`` profile (64×64 generators with the original c
 recipe, trained and inverted on a lent GPU) wherever a GPU session has recorded a figure, and keeps
 ``cpu-small`` (32×32, CPU) beside it as the secondary comparison. A figure the paper profile has
 not recorded yet falls back to ``cpu-small`` alone, and the page says so. Nothing here computes:
-``load`` goes through ``recorded.load`` (read only), and a missing paper result is the
-``stale`` error that names the command which would record it.
+``load`` reads through ``recorded.load`` unless its caller passes a ``fetch`` that computes
+(``ganz.pages``), and a missing paper result is the ``stale`` error that names the command
+which would record it.
 
 A notebook set to one profile (its ``profile`` parameter, or ``GANZ_PROFILE``, e.g. ``smoke``
 under nbval) shows that profile alone.
@@ -216,32 +217,30 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", ")")) else ".")
 
 
-def load(figure: str, profile: str | None = None, device: str = "auto",
-         max_minutes: float | None = None, **params) -> Runs:
-    """``recorded.load`` for each of ``book_profiles(profile)``; a profile other than the last
-    that has nothing recorded is left out (with the reason), the last one must exist.
+#: how a page gets one profile's result: ``fetch(figure, profile, params, own_run)``, where
+#: ``own_run`` says the parameters are not the page's defaults (``pageparams.is_default``)
+Fetch = Callable[[str, str, dict, bool], ExperimentResult]
 
-    ``params`` are the page's parameters as the user typed them (``pageparams.normalise``). At
-    the page's defaults (the book) this only reads. At other values, what is not recorded is
-    computed (``ondemand.compute``: an estimate first, then a progress bar) when that takes at
-    most ``max_minutes`` (default ``ondemand.MAX_MINUTES``) here; else that profile is left out
-    with the one-line reason, or, as the only one asked for, the page stops with it."""
+
+def read_only(figure: str, profile: str, params: dict, own_run: bool) -> ExperimentResult:
+    """The book's fetch: the recorded result, or the ``stale`` error naming its command."""
+    return recorded.load(figure, profile, **params)
+
+
+def load(figure: str, profile: str | None = None, fetch: Fetch = read_only, **params) -> Runs:
+    """``fetch`` for each of ``book_profiles(profile)``; a profile other than the last that has
+    nothing recorded is left out (with the reason), the last one must exist.
+
+    ``params`` are the page's parameters as the user typed them (``pageparams.normalise``).
+    The default ``fetch`` only reads; ``ganz.pages.load`` passes one that first computes what a
+    page's own parameters (or the smoke profile) need, when that takes minutes."""
     params = pageparams.normalise(figure, params)
     own_run = not pageparams.is_default(figure, params)
     names = book_profiles(profile)
     results, missing = {}, {}
     for i, name in enumerate(names):
         try:
-            try:
-                results[name] = recorded.load(figure, name, device, **params)
-            except GanzError as e:
-                if not (own_run and str(e).startswith("stale")):
-                    raise
-                from ..study import ondemand
-
-                results[name] = ondemand.compute(
-                    figure, name, device, params, pageparams.describe(figure, params),
-                    ondemand.MAX_MINUTES if max_minutes is None else max_minutes)
+            results[name] = fetch(figure, name, params, own_run)
         except GanzError as e:
             if i == len(names) - 1 and not results:
                 raise
@@ -318,10 +317,10 @@ def stacked(panels: Mapping[str, object]) -> BookFigure:
     return out
 
 
-def load_figures(figures: Sequence[str], profile: str | None = None, device: str = "auto"
+def load_figures(figures: Sequence[str], profile: str | None = None, fetch: Fetch = read_only
                  ) -> dict[str, Runs]:
     """``load`` for several figures at their default parameters (the summary page)."""
-    return {f: load(f, profile, device) for f in figures}
+    return {f: load(f, profile, fetch) for f in figures}
 
 
 def _role(r: Runs, profile: str) -> str:

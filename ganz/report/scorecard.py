@@ -263,7 +263,7 @@ def headline(table: pd.DataFrame, seen: Mapping) -> str:
 
 
 def landing(figures=("fig2", "fig3", "fig4", "fig5", "fig8"), profile: str | None = None,
-            device: str = "auto", csv: str = "scorecard.csv"):
+            csv: str = "scorecard.csv"):
     """The landing page's scorecard: the headline, one row per figure, the tolerance rule, and
     the full table (every number) written to ``downloads/<csv>`` for the page to link."""
     from IPython.display import Markdown
@@ -271,7 +271,7 @@ def landing(figures=("fig2", "fig3", "fig4", "fig5", "fig8"), profile: str | Non
     from . import tables
     from .runs import load_figures
 
-    runs = load_figures(list(figures), profile, device)
+    runs = load_figures(list(figures), profile)
     full = numbers(runs)
     tables.download(full, csv)
     seen = images_seen(runs[HEADLINE["figure"]].main_profile)

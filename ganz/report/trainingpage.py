@@ -7,27 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..core.errors import GanzError
 from ..results.profiles import get_profile
 from . import recorded, verdicts
 from .figure import training_runs
 from .runs import book_profiles, stack
-
-def training_logs(profile: str | None = None) -> dict[str, pd.DataFrame]:
-    """Each shown profile's recorded training logs (``figures.training_logs``), by profile;
-    a profile with no log yet is left out (the last one must have logs)."""
-    from ..study import figures
-
-    names = book_profiles(profile)
-    out = {}
-    for i, name in enumerate(names):
-        try:
-            out[name] = figures.training_logs(name)
-        except GanzError:
-            if i == len(names) - 1 and not out:
-                raise
-    return out
-
 
 def _training_label(profile: str) -> str:
     size = get_profile(profile).image_size

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.config import InvertConfig, ModelConfig
-from ..core.errors import GanzError
+from ..core.errors import MISSING_DATA_HELP, GanzError
 
 SPLITS = ("train", "test", "ood")
 PAPER_N = 128 * 128 * 3  # the paper's N, for scaling measurement counts (fig. 8)
@@ -60,6 +60,10 @@ DEFAULT_PROFILE = "cpu-small"
 #: which our CelebA copy lacks (the same stand-ins as Figs. 3 and 8: the manifest's ``replaces``)
 FIG4_STAND_INS = ("000001", "008551")
 SMOKE_MODEL = ModelConfig(image_size=16, base_size=4, width=8, latent_dim=8)
+#: said under a figure whose originals could not be shown (results recorded, images absent)
+NO_IMAGES_NOTE = ("the evaluation images are not on this machine, so originals and wavelet "
+                  "pictures are left out; the numbers come from recorded results "
+                  f"({MISSING_DATA_HELP})")
 
 
 @dataclass

@@ -20,15 +20,19 @@ import argparse
 import functools
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..core.atomic import atomic_write, write_csv
+from ..core.atomic import atomic_write, write_csv, write_npz
+from ..core.config import config_key
 from ..core.errors import GanzError
+from ..core.modelfiles import file_weights_id, resolve_model
 from ..core.paths import results_dir
 from . import published
+from .calls import WITH_PICTURES, FigureCall, figure_call
+from .profiles import ExperimentResult, get_profile, loop_label
 
 SCHEMA = ["figure", "profile", "source", "split", "image", "method", "adapter", "dim", "d_c",
           "nominal_ratio", "ratio", "nominal_measurements", "measurements", "m_over_n", "bits", "bytes", "bpp", "psnr",
@@ -68,6 +72,92 @@ def write_sidecar(table: Path, figure: str, profile: str, key: str, params: dict
 def read_sidecar(table: Path) -> dict | None:
     path = sidecar_path(table)
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def pictures_path(table: Path) -> Path:
+    """The pictures a figure's run kept beside ``table``: ``<figure>-<key>[.partial].pictures.npz``."""
+    return table.with_suffix(".pictures.npz")
+
+
+def kept_picture(key: str, originals: bool = False) -> bool:
+    """Whether a runner's picture is kept with its table: reconstructions are; the originals and
+    the wavelet's pictures (made from them) stay with the data and are drawn at reading, unless
+    ``originals`` (the smoke profile's synthetic images, which no data folder holds)."""
+    if key.startswith("wavelet/"):
+        return False
+    return originals or not (key == "original" or key.endswith("/original"))
+
+
+def write_pictures(table: Path, images: Mapping[str, np.ndarray], originals: bool = False) -> None:
+    kept = {k: np.asarray(v) for k, v in images.items() if kept_picture(k, originals)}
+    if kept:
+        write_npz(pictures_path(table), **kept)
+
+
+def read_pictures(table: Path) -> dict[str, np.ndarray] | None:
+    path = pictures_path(table)
+    if not path.is_file():
+        return None
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def not_recorded(profile: str, what: str, command_args: str = "FIGURE") -> GanzError:
+    """The error for a result a reader finds missing, naming the command that records it."""
+    return GanzError(f"stale: no recorded {profile} {what}; run `ganz run --profile {profile} "
+                     f"{command_args}` and commit results/{profile}/")
+
+
+def _find_table(call: FigureCall) -> tuple[Path, list[str]]:
+    """The table ``call`` records (or would record) and its generators' ids: by the key the
+    runner hashes; the smoke profile's seeded generators have no file, so its table is the one
+    whose sidecar holds these parameters."""
+    prof, root = call.profile, results_dir() / call.profile.name
+    if prof.synthetic:
+        want = json.loads(json.dumps(call.params, default=list))  # as the sidecar holds them
+        for side in sorted(root.glob(f"{call.figure}-*.json")):
+            doc = json.loads(side.read_text())
+            if doc.get("params") == want:  # the whole table's path, also for a partial one
+                return (root / (side.stem.removesuffix(".partial") + ".csv"),
+                        list(doc.get("generators", [])))
+        return root / f"{call.figure}-unrecorded.csv", []
+    try:
+        gids = [file_weights_id(resolve_model(m)) for m in call.models]
+    except GanzError as e:
+        raise GanzError(f"profile {prof.name}: {e}. The paper profile's models come from a GPU "
+                        f"training session (scripts/gpu/README.md); use profile cpu-small meanwhile") from None
+    return root / f"{call.figure}-{config_key(call.figure, call.params, sorted(gids))}.csv", gids
+
+
+def read(figure: str, profile: str | None = None, **args) -> ExperimentResult:
+    """The recorded result of ``figure(profile, **args)`` (``args``: the runner's parameters):
+    its table (whole, or partial with ``meta["missing"]``), the pictures its run kept, and where
+    it came from. Never computes: a result not recorded is the ``stale`` error naming the
+    command that records it."""
+    prof = get_profile(profile)
+    call = figure_call(figure, prof, **args)
+    path, gids = _find_table(call)
+    partial = path.with_name(path.stem + ".partial.csv")
+    meta = {"profile": prof.name, "figure": figure, "params": call.params,
+            "model": ", ".join(call.models), "generator": ", ".join(g[:12] for g in gids),
+            "inversion": loop_label(prof.inversion(call.params.get("steps")))}
+    if path.is_file():
+        table = pd.read_csv(path)
+    elif partial.is_file():
+        path, table = partial, pd.read_csv(partial)
+        meta["missing"] = (read_sidecar(partial) or {}).get("missing") or ["unknown"]
+        meta["note"] = partial_note(meta["missing"])
+    else:
+        image = call.params.get("image", "jack")
+        raise not_recorded(prof.name, f"{figure} table ({path.name})",
+                           figure + ("" if image == "jack" else f" --image {image}"))
+    table.attrs["source"] = str(path)
+    pictures = read_pictures(path)
+    if pictures is None and figure in WITH_PICTURES:
+        raise not_recorded(prof.name, f"{figure} pictures ({pictures_path(path).name})", figure)
+    devices = sorted(set(table["device"].dropna().astype(str)) - {""}) if "device" in table else []
+    meta["computed_on"] = ", ".join(devices)
+    return ExperimentResult(table, pictures or {}, meta)
 
 
 def tables(profile: str) -> list[Path]:

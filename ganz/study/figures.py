@@ -14,8 +14,10 @@ from ..core.data import eval_image, eval_names
 from ..core.errors import GanzError, MissingDataError
 from ..core.paths import results_dir
 from ..core.pixels import to_uint8, uint8_to_model
-from ..core.runtime import git_commit, pick_device
-from .jobs import _as_tuple, _cached_table, _table, job_rows, reconstruct, run_settings, wavelet_rows
+from ..core.runtime import device_name, git_commit, pick_device
+from .jobs import (_cached_table, _table, job_rows, keep_pictures, reconstruct,
+                   run_settings, wavelet_rows)
+from ..results.calls import figure_call
 from ..results.profiles import FIG4_STAND_INS
 from ..results.store import partial_note
 from .policy import RunPolicy
@@ -88,6 +90,7 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
     images = box.get("images")
     if keep_images and images is None:  # table was cached: rebuild pictures from cached latents
         _, images, _ = sweep(True)
+    keep_pictures(prof, df, images or {}, policy)
     models = [g[2].get("model") for g in gens]
     meta = meta_for(prof, dev, figure=figure, params=params, model=", ".join(map(str, models)),
                     generator=", ".join(g[:12] for g in gids),
@@ -111,22 +114,19 @@ def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
     prof, dev = get_profile(profile), pick_device(device)
-    dims = _as_tuple(dims)
-    n_images = n_images or prof.dim_images or prof.n_images
-    params = {"ratio": ratio, "dims": dims, "n": n_images, "steps": steps or prof.steps}
-    return _result(prof, dev, "fig2", params, dims, [("random_linear", float(ratio))], SPLITS,
-                   n_images, steps, equal_budget=True, policy=policy)
+    call = figure_call("fig2", prof, ratio=ratio, dims=dims, n_images=n_images, steps=steps)
+    return _result(prof, dev, "fig2", call.params, call.dims, [("random_linear", float(ratio))],
+                   SPLITS, call.params["n"], steps, equal_budget=True, policy=policy)
 
 
 def fig3(profile: str | None = None, device: str = "auto", n_images: int | None = None,
          steps: int | None = None, policy: RunPolicy | None = None) -> ExperimentResult:
     """square_linear vs no_linear (both R = N/(width·base²), 6 at the paper's sizes)."""
     prof, dev = get_profile(profile), pick_device(device)
-    # the original set has its own fig. 3 list (1 train, 1 test, 8 ood): not cut
-    n = n_images or (prof.n_images if prof.image_set == "original" else min(prof.n_images, 4))
-    params = {"n": n, "steps": steps or prof.steps}
-    return _result(prof, dev, "fig3", params, (64,), [("square_linear", None), ("no_linear", None)],
-                   SPLITS, n, steps, keep_images=True, policy=policy)
+    call = figure_call("fig3", prof, n_images=n_images, steps=steps)
+    return _result(prof, dev, "fig3", call.params, call.dims,
+                   [("square_linear", None), ("no_linear", None)], SPLITS, call.params["n"], steps,
+                   keep_images=True, policy=policy)
 
 
 
@@ -155,11 +155,10 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     """One picture at several ratios (random layers) and keep_linear, vs wavelets: the paper's
     out-of-domain ``jack`` (panel c) by default, or a face (``FIG4_STAND_INS``: panels a, b)."""
     prof, dev = get_profile(profile), pick_device(device)
-    ratios = _as_tuple(ratios)
+    call = figure_call("fig4", prof, image=image, ratios=ratios, steps=steps)
+    ratios, image, steps_ = call.params["ratios"], call.params["image"], call.params["steps"]
     G, gid, gmeta = generator_for(prof, 64, dev)
-    steps_ = steps or prof.steps
     cfg = prof.inversion(steps_)
-    image = image.rsplit(".", 1)[0]
     split = "ood"
     if prof.synthetic:
         names, x = ["synth-ood-00"], synthetic_images(1, G.cfg.image_size, 2)
@@ -212,9 +211,9 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
         rows, box["images"] = sweep(True)
         return _table(rows)
 
-    params = {"image": image, "ratios": ratios, "steps": steps_}
-    df = _cached_table(prof, "fig4", params, [gid], compute, policy)
+    df = _cached_table(prof, "fig4", call.params, [gid], compute, policy)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
+    keep_pictures(prof, df, images, policy)
     meta = meta_for(prof, dev, figure="fig4", model=gmeta.get("model"), generator=gid[:12])
     return ExperimentResult(df, images, _with_note(meta, images))
 
@@ -224,21 +223,22 @@ def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR vs compression ratio on train / test / out-of-domain images (dim 64), vs wavelets."""
     prof, dev = get_profile(profile), pick_device(device)
-    ratios = tuple(float(r) for r in _as_tuple(ratio))
+    call = figure_call("fig5", prof, ratio=ratio, n_images=n_images, steps=steps,
+                       keep_linear=keep_linear)
+    ratios = call.params["ratios"]
     settings = [("random_linear", r) for r in ratios] + ([("keep_linear", None)] if keep_linear else [])
-    params = {"ratios": ratios, "keep_linear": keep_linear, "n": n_images or prof.n_images,
-              "steps": steps or prof.steps}
-    return _result(prof, dev, "fig5", params, (64,), settings, SPLITS, n_images, steps,
+    return _result(prof, dev, "fig5", call.params, call.dims, settings, SPLITS, n_images, steps,
                    policy=policy)
 
 
 def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 512), n: int = 6,
          seed: int = 0, policy: RunPolicy | None = None) -> ExperimentResult:
-    """A 2×3 grid of random samples from each training latent dim's generator (``policy``: taken
-    like the other figures', unused: nothing is inverted)."""
+    """A 2×3 grid of random samples from each training latent dim's generator, recorded like the
+    other figures (a table of the models, the grids as its pictures)."""
     prof, dev = get_profile(profile), pick_device(device)
+    call = figure_call("fig7", prof, dims=dims, n=n, seed=seed)
     rows, images = [], {}
-    for dim in _as_tuple(dims):
+    for dim in call.dims:
         G, gid, gmeta = generator_for(prof, dim, dev, equal_budget=True)
         g = torch.Generator().manual_seed(seed)
         z = torch.rand(n, dim, generator=g) * 2 - 1
@@ -252,10 +252,14 @@ def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 5
             grid[r * s.shape[1]:(r + 1) * s.shape[1], c * s.shape[2]:(c + 1) * s.shape[2]] = s[i]
         images[f"d{dim}"] = grid
         rows.append({"dim": dim, "model": gmeta.get("model"), "generator": gid,
-                     "images_seen": gmeta.get("images_seen", 0), "step": gmeta.get("step", 0)})
+                     "images_seen": gmeta.get("images_seen", 0), "step": gmeta.get("step", 0),
+                     "device": device_name(dev), "torch": torch.__version__, "commit": git_commit()})
+    df = _cached_table(prof, "fig7", call.params, [r["generator"] for r in rows],
+                       lambda: pd.DataFrame(rows), policy)
+    keep_pictures(prof, df, images, policy)
     meta = meta_for(prof, dev, figure="fig7", model=", ".join(str(r["model"]) for r in rows),
                     generator=", ".join(r["generator"][:12] for r in rows))
-    return ExperimentResult(pd.DataFrame(rows), images, meta)
+    return ExperimentResult(df, images, meta)
 
 
 def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),
@@ -266,14 +270,14 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
     ``measurements`` are the paper's M at N = 128·128·3; at other sizes M is scaled to keep M/N.
     """
     prof, dev = get_profile(profile), pick_device(device)
+    call = figure_call("fig8", prof, measurements=measurements, n_images=n_images, steps=steps)
     G, gid, gmeta = generator_for(prof, 64, dev)
-    n = n_images or min(prof.n_images, 3)
-    steps_ = steps or prof.steps
+    n, steps_ = call.params["n"], call.params["steps"]
     cfg = prof.inversion(steps_)
     N = G.cfg.num_pixels
     base = {"experiment": "fig8", "profile": prof.name, "dim": 64, "torch": torch.__version__,
             "commit": git_commit()}
-    measurements = _as_tuple(measurements)
+    measurements = call.params["measurements"]
 
     def sweep(with_rows: bool) -> tuple[list[dict], dict]:
         rows, images = [], {}
@@ -315,9 +319,9 @@ def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 1
         df["nominal_measurements"] = [row["nominal_measurements"] for row in rows]
         return df
 
-    params = {"measurements": measurements, "n": n, "steps": steps_}
-    df = _cached_table(prof, "fig8", params, [gid], compute, policy)
+    df = _cached_table(prof, "fig8", call.params, [gid], compute, policy)
     images = box["images"] if "images" in box else sweep(False)[1]  # latents are cached: cheap
+    keep_pictures(prof, df, images, policy)
     meta = meta_for(prof, dev, figure="fig8", model=gmeta.get("model"), generator=gid[:12])
     return ExperimentResult(df, images, _with_note(meta, images))
 

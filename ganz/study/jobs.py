@@ -19,7 +19,7 @@ from ..core.adapters import Adapter, decode, make_adapter
 from ..core.codec import SCALED_ADAPTERS
 from ..core.atomic import write_csv, write_npz
 from ..core.config import InvertConfig, config_key
-from ..core.data import MISSING_DATA_HELP
+from ..core.errors import MISSING_DATA_HELP
 from ..core.errors import GanzError, MissingDataError
 from ..core.fileformat import GanzFile, pack
 from ..core.invert import InvertJob, invert_many
@@ -34,9 +34,10 @@ from .profiles import Profile
 
 
 def stale(prof: "Profile", what: str, figure: str = "FIGURE") -> GanzError:
-    """The error for a result that a read-only caller (the book) finds missing."""
-    return GanzError(f"stale: no recorded {prof.name} {what}; run `ganz run --profile {prof.name} "
-                     f"{figure}` and commit results/{prof.name}/")
+    """The error for a result that a read-only caller finds missing (``store.not_recorded``)."""
+    from ..results.store import not_recorded
+
+    return not_recorded(prof.name, what, figure)
 
 
 
@@ -356,16 +357,33 @@ def _cached_table(prof: Profile, figure: str, params: dict, gids: list[str], com
     df = compute()
     if missing == "plan":
         return df
+    df.attrs["computed"] = True  # its pictures are written with it (``keep_pictures``)
     lacks = df.attrs.get("missing")
     if lacks:  # so_far: only the jobs recorded so far
         write_csv(df, partial)
         sidecar(partial, lacks)
+        df.attrs["source"] = str(partial)
         return df
     write_csv(df, path)
     sidecar(path)
+    df.attrs["source"] = str(path)
     for old in (partial, store.sidecar_path(partial)):  # the whole table replaces the partial one
         old.unlink(missing_ok=True)
     return df
+
+
+def keep_pictures(prof: Profile, df: pd.DataFrame, images: dict, policy: RunPolicy | None) -> None:
+    """Write a figure's pictures beside its table (``store.write_pictures``) when the table was
+    just made, or was recorded without them; never under a read-only or planning policy."""
+    from ..results import store
+
+    policy = policy or RunPolicy()
+    source = df.attrs.get("source")
+    if not (images and source and (policy.writes or prof.synthetic)):
+        return
+    table = Path(source)
+    if df.attrs.get("computed") or not store.pictures_path(table).is_file():
+        store.write_pictures(table, images, originals=prof.synthetic)
 
 
 def _as_tuple(v) -> tuple:

@@ -14,13 +14,14 @@ import numpy as np
 import torch
 
 from ..core.config import ModelConfig
-from ..core.data import MISSING_DATA_HELP, eval_images, eval_names
+from ..core.data import eval_images, eval_names
 from ..core.errors import GanzError, MissingDataError
 from ..core.models import Generator
 from ..core.runtime import device_name, git_commit
 from ..core.zoo import load_generator, weights_id
-from ..results.profiles import (DEFAULT_PROFILE, PAPER_N, PROFILES, SMOKE_MODEL, SPLITS,  # noqa: F401
-                                ExperimentResult, Profile, get_profile, loop_label)
+from ..results.profiles import (DEFAULT_PROFILE, NO_IMAGES_NOTE, PAPER_N, PROFILES,  # noqa: F401
+                                SMOKE_MODEL, SPLITS, ExperimentResult, Profile, get_profile,
+                                loop_label)
 
 # --------------------------------------------------------------------------- setup
 def generator_for(prof: Profile, dim: int, device: torch.device,
@@ -75,10 +76,6 @@ def load_split(prof: Profile, split: str, n_images: int | None, size: int,
     return eval_images(split, size, limit=n, image_set=prof.image_set, figure=figure)
 
 
-#: said under a figure whose originals could not be shown (results recorded, images absent)
-NO_IMAGES_NOTE = ("the evaluation images are not on this machine, so originals and wavelet "
-                  "pictures are left out; the numbers come from recorded results "
-                  f"({MISSING_DATA_HELP})")
 
 
 def split_or_names(prof: Profile, split: str, n_images: int | None, size: int,
