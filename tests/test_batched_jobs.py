@@ -146,3 +146,22 @@ def test_so_far_records_a_partial_table_until_the_whole_one_exists(tmp_path, mon
     assert not partial.exists() and not partial.with_suffix(".json").exists()
     with pytest.raises(Exception, match="so-far"):
         experiments.run(["fig4"], "smoke", "cpu", so_far=True)
+
+
+def test_the_layer_seed_is_the_studys_own_not_the_optimizers(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    import torch
+
+    prof = profiles.get_profile("smoke")
+    G, gid, _ = profiles.generator_for(prof, 8, torch.device("cpu"))
+    x = profiles.synthetic_images(1, G.cfg.image_size, 0)
+    cfg = prof.inversion(2, seed=1)
+    setting = ("random_linear", 10.0)
+
+    def adapter_seed(**kw) -> int:
+        jobs = job_cache.run_settings(prof, G, gid, [setting], [(["a"], x)], cfg,
+                                      torch.device("cpu"), cache=False, **kw)
+        return jobs[(*setting, None)][0].adapter.seed
+
+    assert adapter_seed() == 0  # the optimizer's seed 1 leaves the layer alone
+    assert adapter_seed(layer_seed=5) == 5

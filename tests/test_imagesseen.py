@@ -19,7 +19,7 @@ def recorded(tmp_path, monkeypatch):
     """Three tiny models under the paper profile's names, and a results folder to fill."""
     zoo = tmp_path / "zoo"
     zoo.mkdir()
-    monkeypatch.setattr("ganz.core.modelfiles.MODELS_DIR", zoo)
+    monkeypatch.setenv("GANZ_ZOO", str(zoo))
     monkeypatch.setenv("GANZ_RESULTS", str(tmp_path / "results"))
     gids = {name: export_generator(tiny_generator(seed=i), zoo / f"{name}.safetensors",
                                    images_seen=n) for i, (name, n) in enumerate(SEEN.items())}

@@ -22,11 +22,8 @@ from tools.gpu.session import Session
 
 @pytest.fixture
 def dry(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "MODELS_DIR", tmp_path / "zoo")
-    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr("ganz.core.data.CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr("ganz.core.modelfiles.MODELS_DIR", tmp_path / "zoo")
-    monkeypatch.setattr("ganz.train.publish.MODELS_DIR", tmp_path / "zoo")
+    monkeypatch.setenv("GANZ_ZOO", str(tmp_path / "zoo"))
+    monkeypatch.setenv("GANZ_CACHE", str(tmp_path / "cache"))
     from ganz.core import data
 
     monkeypatch.setattr(data, "load_manifest", data.load_manifest)  # make_dry_data replaces it
@@ -73,10 +70,10 @@ def test_full_stage_publishes_both_names(dry):
     got = members(dry.out / "train-d64.tgz")
     assert {"ganz/zoo/celeba64-d64.safetensors", "ganz/zoo/celeba64-d64-final.safetensors",
             "results/paper/training/d64.csv"} <= got
-    _, _, meta = load_generator(paths.MODELS_DIR / "celeba64-d64-final.safetensors")
+    _, _, meta = load_generator(paths.models_dir() / "celeba64-d64-final.safetensors")
     eq = equal_images(True, dry.opts.equal_epochs)
     assert meta["images_seen"] == eq  # the equal-images snapshot, not the last step
-    default = load_generator(paths.MODELS_DIR / "celeba64-d64.safetensors")[2]
+    default = load_generator(paths.models_dir() / "celeba64-d64.safetensors")[2]
     assert default["stopped"] == "end"
     # the original layout: the codec's latent scale, calibrated on held-out faces, in the metadata
     for m in (meta, default):
@@ -93,7 +90,7 @@ def test_figure_cut_by_its_budget_keeps_the_finished_tables(dry, monkeypatch):
 
     from ganz.core.zoo import export_generator
 
-    export_generator(Generator(model_cfg(64, dry=True)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    export_generator(Generator(model_cfg(64, dry=True)), paths.models_dir() / "celeba64-d64.safetensors")
     real = experiments.run
 
     def run(figures, *a, **k):
@@ -175,7 +172,7 @@ def test_figure_cut_by_the_deadline_packs_the_jobs_it_finished(dry, monkeypatch,
     from ganz.core.zoo import export_generator
     from ganz.study import jobs
 
-    export_generator(Generator(model_cfg(64, dry=True)), paths.MODELS_DIR / "celeba64-d64.safetensors")
+    export_generator(Generator(model_cfg(64, dry=True)), paths.models_dir() / "celeba64-d64.safetensors")
     monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
     real = jobs._invert_chunk
 
@@ -250,16 +247,16 @@ def test_the_long_d64_goes_on_in_the_next_call(dry, monkeypatch):
 
     monkeypatch.setenv("GANZ_RESULTS", str(dry.root / "results"))
     longrun.long_stage(dry, 600.0)
-    first = load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")[2]["step"]
+    first = load_generator(paths.models_dir() / f"{LONG_MODEL}.safetensors")[2]["step"]
     assert first > 0 and longrun.long_checkpoint(dry).is_file()
     table = long_table_path("paper", 64, LONG_RATIO)
     table.parent.mkdir(parents=True, exist_ok=True)
     table.write_text("stale\n")
     longrun.long_stages(dry)  # the same call: nothing more
-    assert load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")[2]["step"] == first
+    assert load_generator(paths.models_dir() / f"{LONG_MODEL}.safetensors")[2]["step"] == first
     later = Session(dry.opts, end=time.time() + 600)
     longrun.long_stages(later)
-    _, _, meta = load_generator(paths.MODELS_DIR / f"{LONG_MODEL}.safetensors")
+    _, _, meta = load_generator(paths.models_dir() / f"{LONG_MODEL}.safetensors")
     assert meta["step"] == 2 * first and meta["images_seen"] == 2 * first * train_cfg(True).batch_size
     assert not table.exists()
     steps = [int(r["step"]) for r in csv.DictReader(open(later.run_dir("d64-long") / "log.csv"))]

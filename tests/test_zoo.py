@@ -31,10 +31,9 @@ def test_mismatched_weights_refused(tmp_path):
 
 def test_find_model_by_a_files_generator_id(tmp_path, monkeypatch):
     """The id prefix a .ganz file carries names the committed model; none: None."""
-    import ganz.core.modelfiles as modelfiles
     from ganz.core import zoo
 
-    monkeypatch.setattr(modelfiles, "MODELS_DIR", tmp_path)
+    monkeypatch.setenv("GANZ_ZOO", str(tmp_path))
     ids = {}
     for seed, name in enumerate(["cpu-small-d64", "other"]):  # a default model and another
         ids[name] = export_generator(tiny_generator(seed), tmp_path / f"{name}.safetensors")

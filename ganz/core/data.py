@@ -18,7 +18,7 @@ from .atomic import atomic_path, atomic_write
 from .errors import MISSING_DATA_HELP, GanzError, MissingDataError  # noqa: F401
 from .images import (LAYOUTS, MAX_PIXELS, CelebALayout, celeba_layout, center_square,  # noqa: F401
                      face_box, fit_image, open_image, resize)
-from .paths import CACHE_DIR, DATA_DIR
+from .paths import DATA_DIR, cache_dir
 from .pixels import to_model
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -109,7 +109,7 @@ def celeba_array(image_size: int, split: str = "train", validation_images: int =
     key = hashlib.sha256(
         json.dumps([str(folder.resolve()), image_size, [f.name for f in files]]).encode()
     ).hexdigest()[:16]
-    cache = CACHE_DIR / f"celeba_{split}_{image_size}_{key}.npy"
+    cache = cache_dir() / f"celeba_{split}_{image_size}_{key}.npy"
     if cache.exists():
         return np.load(cache)
     from tqdm.auto import tqdm

@@ -182,13 +182,13 @@ def prior_beside(weights: Path | str | None, generator_sha256: str) -> Prior | N
 def prior_for(generator_id: str) -> Prior | None:
     """The prior of the generator whose SHA-256 starts with ``generator_id`` (registered, or one
     of the committed models' ``ganz/zoo/*.prior.json``), or None."""
-    from .paths import MODELS_DIR
+    from .paths import models_dir
 
     gid = generator_id.lower()
     for sha, prior in _REGISTRY.items():
         if sha.startswith(gid):
             return prior
-    for p in sorted(Path(MODELS_DIR).glob(f"*{PRIOR_SUFFIX}")):
+    for p in sorted(models_dir().glob(f"*{PRIOR_SUFFIX}")):
         if p in _SCANNED:
             continue
         _SCANNED.add(p)

@@ -6,22 +6,23 @@ import json
 from pathlib import Path
 
 from .errors import GanzError
-from .paths import MODELS_DIR
+from .paths import models_dir
 
 DEFAULT_MODELS = ("celeba64-d64", "cpu-small-d64")  # the default model: the first committed one
 
 
 def available_models() -> list[str]:
-    if not MODELS_DIR.is_dir():
+    zoo = models_dir()
+    if not zoo.is_dir():
         return []
     # encoders (<model>.encoder.safetensors) live beside their generators
-    return sorted(p.stem for p in MODELS_DIR.glob("*.safetensors") if not p.stem.endswith(".encoder"))
+    return sorted(p.stem for p in zoo.glob("*.safetensors") if not p.stem.endswith(".encoder"))
 
 
 def resolve_model(name_or_path: str | Path | None) -> Path:
     """A path, or the name of a committed model in ganz/zoo (``None`` = the default model)."""
     if name_or_path is None:
-        committed = [m for m in DEFAULT_MODELS if (MODELS_DIR / f"{m}.safetensors").is_file()]
+        committed = [m for m in DEFAULT_MODELS if (models_dir() / f"{m}.safetensors").is_file()]
         if not committed:
             raise GanzError("no default model is committed yet; pass --model PATH")
         name_or_path = committed[0]
@@ -30,7 +31,7 @@ def resolve_model(name_or_path: str | Path | None) -> Path:
         if not p.is_file():
             raise GanzError(f"model file {p} not found")
         return p
-    cand = MODELS_DIR / f"{name_or_path}.safetensors"
+    cand = models_dir() / f"{name_or_path}.safetensors"
     if cand.is_file():
         return cand
     known = ", ".join(available_models()) or "none committed yet"

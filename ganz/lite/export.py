@@ -107,9 +107,9 @@ def _export(model: str | Path, out: Path | None, adapters) -> Path:
 def main() -> int:
     """``python -m ganz.lite.export``: (re)make the bundle of every committed model that has an
     encoder and no up-to-date bundle (``scripts/setup.sh`` runs it)."""
-    from ..core.paths import MODELS_DIR
+    from ..core.paths import models_dir
 
-    for weights in sorted(MODELS_DIR.glob("*.safetensors")):
+    for weights in sorted(models_dir().glob("*.safetensors")):
         if weights.name.endswith(".encoder.safetensors") or not encoder_path_for(weights).is_file():
             continue
         if stale(weights):

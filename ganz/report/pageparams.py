@@ -13,18 +13,12 @@ import math
 from collections.abc import Mapping
 
 from ..core.errors import GanzError
+from ..results.calls import DEFAULTS as FIGURE_DEFAULTS
 
-#: each page's parameters (besides ``profile`` and ``device``) at the values its notebook sets
-PAGE_DEFAULTS: dict[str, dict[str, object]] = {
-    "fig2": {"ratio": 10, "dims": (64, 128, 256, 512), "n_images": None, "steps": None},
-    "fig3": {"n_images": None, "steps": None},
-    "fig4": {"image": "jack", "ratios": (10, 20, 50, 100, 768), "steps": None},
-    "fig5": {"ratio": (6, 10, 20, 24, 30, 50, 100, 200), "n_images": None, "steps": None,
-             "keep_linear": True},
-    "fig7": {"dims": (64, 128, 256, 512), "n": 6, "seed": 0},
-    "fig8": {"measurements": (4000, 10000), "n_images": None, "steps": None},
-    "codecs": {"bits": (32, 16, 8, 6, 4)},
-}
+#: each page's parameters (besides ``profile`` and ``device``) at the values its notebook sets:
+#: the figures' calls' defaults (``ganz.results.calls``), and the codecs page's bit depths
+PAGE_DEFAULTS: dict[str, dict[str, object]] = {**FIGURE_DEFAULTS,
+                                               "codecs": {"bits": (32, 16, 8, 6, 4)}}
 
 #: the parameters that hold a list (a single number stands for a list of one)
 LIST_PARAMS = {"fig2": {"dims"}, "fig4": {"ratios"}, "fig5": {"ratio"}, "fig7": {"dims"},

@@ -17,7 +17,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.paths import DATA_DIR, MODELS_DIR, PACKAGE_DIR, results_dir
+from ..core.paths import DATA_DIR, PACKAGE_DIR, models_dir, results_dir
 
 PARTS = ("package", "results", "data")
 #: names skipped anywhere in a tree: caches and build products that do not change a page
@@ -73,7 +73,8 @@ def _hash_data() -> str:
 
 @lru_cache(maxsize=1)
 def _fingerprint(results: str) -> tuple[tuple[str, str], ...]:
-    models = [MODELS_DIR] if PACKAGE_DIR not in MODELS_DIR.resolve().parents else []
+    zoo = models_dir()
+    models = [zoo] if PACKAGE_DIR not in zoo.resolve().parents else []
     return (("package", _hash_tree(PACKAGE_DIR, *models)),
             ("results", _hash_tree(Path(results))),
             ("data", _hash_data()))

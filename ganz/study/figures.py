@@ -17,7 +17,7 @@ from ..core.pixels import to_uint8, uint8_to_model
 from ..core.runtime import device_name, git_commit, pick_device
 from .jobs import (_cached_table, _table, job_rows, keep_pictures, reconstruct,
                    run_settings, wavelet_rows)
-from ..results.calls import figure_call
+from ..results.calls import DEFAULTS, figure_call
 from ..results.profiles import FIG4_STAND_INS
 from ..results.store import partial_note
 from .policy import RunPolicy
@@ -109,8 +109,8 @@ def _with_note(meta: dict, images: dict) -> dict:
     return meta
 
 
-def fig2(profile: str | None = None, device: str = "auto", ratio: float = 10,
-         dims=(64, 128, 256, 512), n_images: int | None = None, steps: int | None = None,
+def fig2(profile: str | None = None, device: str = "auto", ratio: float = DEFAULTS["fig2"]["ratio"],
+         dims=DEFAULTS["fig2"]["dims"], n_images: int | None = None, steps: int | None = None,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR at one ratio for each training latent dim, GANZ vs both wavelet variants, per split."""
     prof, dev = get_profile(profile), pick_device(device)
@@ -149,8 +149,8 @@ def fig4_picture(prof: Profile, image: str) -> tuple[str, str]:
                     f"evaluation manifest (e.g. {', '.join(FIG4_STAND_INS)})")
 
 
-def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
-         ratios=(10, 20, 50, 100, 768), steps: int | None = None,
+def fig4(profile: str | None = None, device: str = "auto", image: str = DEFAULTS["fig4"]["image"],
+         ratios=DEFAULTS["fig4"]["ratios"], steps: int | None = None,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """One picture at several ratios (random layers) and keep_linear, vs wavelets: the paper's
     out-of-domain ``jack`` (panel c) by default, or a face (``FIG4_STAND_INS``: panels a, b)."""
@@ -218,7 +218,7 @@ def fig4(profile: str | None = None, device: str = "auto", image: str = "jack",
     return ExperimentResult(df, images, _with_note(meta, images))
 
 
-def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24, 30, 50, 100, 200),
+def fig5(profile: str | None = None, device: str = "auto", ratio=DEFAULTS["fig5"]["ratio"],
          n_images: int | None = None, steps: int | None = None, keep_linear: bool = True,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """PSNR vs compression ratio on train / test / out-of-domain images (dim 64), vs wavelets."""
@@ -231,8 +231,9 @@ def fig5(profile: str | None = None, device: str = "auto", ratio=(6, 10, 20, 24,
                    policy=policy)
 
 
-def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 512), n: int = 6,
-         seed: int = 0, policy: RunPolicy | None = None) -> ExperimentResult:
+def fig7(profile: str | None = None, device: str = "auto", dims=DEFAULTS["fig7"]["dims"],
+         n: int = DEFAULTS["fig7"]["n"], seed: int = DEFAULTS["fig7"]["seed"],
+         policy: RunPolicy | None = None) -> ExperimentResult:
     """A 2×3 grid of random samples from each training latent dim's generator, recorded like the
     other figures (a table of the models, the grids as its pictures)."""
     prof, dev = get_profile(profile), pick_device(device)
@@ -262,7 +263,7 @@ def fig7(profile: str | None = None, device: str = "auto", dims=(64, 128, 256, 5
     return ExperimentResult(df, images, meta)
 
 
-def fig8(profile: str | None = None, device: str = "auto", measurements=(4000, 10000),
+def fig8(profile: str | None = None, device: str = "auto", measurements=DEFAULTS["fig8"]["measurements"],
          n_images: int | None = None, steps: int | None = None,
          policy: RunPolicy | None = None) -> ExperimentResult:
     """Compressive sensing with Gaussian measurements through the no_linear model.

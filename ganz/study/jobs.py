@@ -91,13 +91,16 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
                  parts: Sequence[tuple[list[str], torch.Tensor | None]], cfg: InvertConfig,
                  dev: torch.device, measurements: Sequence[int | None] = (None,), cache: bool = True,
                  style: str | None = None, latent_scale: float = 1.0,
-                 policy: RunPolicy | None = None) -> dict[tuple, list[Job | None]]:
+                 policy: RunPolicy | None = None, layer_seed: int = 0
+                 ) -> dict[tuple, list[Job | None]]:
     """Every (adapter, ratio) setting × measurement count × image set of one generator; returns
     ``{(adapter, ratio, M): [job per image set]}``. Each job keeps its own cache entry and starting
     points; all those not yet recorded are inverted in one ``invert_many`` call (same latents as
     separate calls up to float rounding). ``style``: adapter style (None: the generator's own);
     ``latent_scale``: the codec's scale of the random layers (``ganz.core.codec``; 1 elsewhere);
-    ``policy``: what a job not recorded yet becomes (``ganz.study.policy``; default: computed).
+    ``policy``: what a job not recorded yet becomes (``ganz.study.policy``; default: computed);
+    ``layer_seed``: the random layers' seed, apart from the optimizer's (``cfg.seed``), as in the
+    codec's files.
     Under the ``plan`` policy every job is None (recorded ones are not even read)."""
     policy = policy or RunPolicy()
     missing = "compute" if policy.missing == "recorded" and prof.synthetic else policy.missing
@@ -105,7 +108,7 @@ def run_settings(prof: Profile, G: Generator, gid: str, settings: Sequence[tuple
     todo: list[dict] = []
     for adapter_name, ratio in settings:
         ad = make_adapter(G, adapter_name, ratio if adapter_name == "random_linear" else None,
-                          seed=cfg.seed, style=style,
+                          seed=layer_seed, style=style,
                           latent_scale=latent_scale if adapter_name in SCALED_ADAPTERS else 1.0)
         for M in measurements:
             A = _measurement_matrix(M, G.cfg.num_pixels, cfg.seed)

@@ -34,10 +34,10 @@ def training_faces(n: int, image_size: int, validation_images: int = 64) -> tupl
 
 
 def latents_cache(model: str, dim: int, names: list[str]) -> Path:
-    from ..core.paths import CACHE_DIR
+    from ..core.paths import cache_dir
 
     key = hashlib.sha256(json.dumps([model, dim, names, "fast-default"]).encode()).hexdigest()[:12]
-    return CACHE_DIR / f"prior-latents-{Path(model).stem}-d{dim}-{key}.npz"
+    return cache_dir() / f"prior-latents-{Path(model).stem}-d{dim}-{key}.npz"
 
 
 def collect_latents(model: str, dims=DIMS, faces: int = 24, batch: int = 8,

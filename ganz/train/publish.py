@@ -25,7 +25,7 @@ from ..core.adapters import make_adapter
 from ..core.data import celeba_array
 from ..core.errors import GanzError
 from ..core.fileformat import as_scale
-from ..core.paths import MODELS_DIR, results_dir
+from ..core.paths import models_dir, results_dir
 from ..core.pixels import uint8_to_model
 from ..core.zoo import export_generator, load_generator
 
@@ -169,7 +169,7 @@ def publish(weights: Path, name: str, profile: str, n_validation: int = 16,
         extra["latent_scale"] = as_scale(max(scores, key=scores.get))
     if original and not scores and "latent_scale" in meta:
         extra["latent_scale"] = meta["latent_scale"]  # a skipped recalibration keeps the old one
-    out = MODELS_DIR / f"{name}.safetensors"
+    out = models_dir() / f"{name}.safetensors"
     in_place = Path(weights).resolve() == out.resolve()
     source = meta.get("source", str(weights)) if in_place else str(weights)
     keep = {k: v for k, v in meta.items()  # what this export sets itself is not carried over

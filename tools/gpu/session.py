@@ -35,9 +35,9 @@ class Session:
         return "cpu" if self.dry else "cuda"
 
     def zoo(self) -> Path:
-        from ganz.core.paths import MODELS_DIR
+        from ganz.core.paths import models_dir
 
-        return MODELS_DIR
+        return models_dir()
 
     def results(self) -> Path:
         from ganz.core.paths import results_dir
