@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from ganz.core import data
+from ganz.report import deviations
 from ganz.study import fidelity
 from ganz.core.errors import MissingDataError
 from ganz.study.profiles import PROFILES
@@ -49,14 +50,14 @@ def test_committed_manifest_has_both_sets():
 
 
 def test_image_list_differences_from_the_manifest():
-    table = fidelity.image_list_differences("cpu-small")
+    table = deviations.image_list_differences("cpu-small")
     fig2 = table[table["figure"] == "fig2"].set_index("split")
     assert (fig2["ours_n"] == PROFILES["cpu-small"].dim_images).all()
     assert (fig2["original_n"] == 20).all()
-    paper = fidelity.image_list_differences("paper")
+    paper = deviations.image_list_differences("paper")
     assert (paper["ours_n"] == paper["original_n"]).all()
     assert (paper["shared"] == paper["original_n"]).all()
-    assert set(fidelity.stand_ins()["original"]) == {"034782.jpg", "196479.jpg"}
+    assert set(deviations.stand_ins()["original"]) == {"034782.jpg", "196479.jpg"}
 
 
 def test_recompute_leaves_ganz_rows_alone(monkeypatch):

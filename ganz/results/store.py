@@ -74,6 +74,24 @@ def read_sidecar(table: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+#: the wavelet baselines' methods in the figure tables, the figures that hold them, and the record
+#: of their last recomputation (``python -m ganz.study.fidelity refresh``)
+WAVELETS = ("wavelet_paper_text", "wavelet_original_code")
+WAVELET_FIGURES = ("fig2", "fig3", "fig4", "fig5")
+REFRESH_RECORD = "wavelet-refresh.csv"
+
+
+def figure_tables(profile: str) -> dict[Path, pd.DataFrame]:
+    """The profile's recorded figure tables that hold wavelet rows, by path."""
+    out = {}
+    for fig in WAVELET_FIGURES:
+        for path in sorted((results_dir() / profile).glob(f"{fig}-*.csv")):
+            table = pd.read_csv(path)
+            if table["method"].isin(WAVELETS).any():
+                out[path] = table
+    return out
+
+
 def pictures_path(table: Path) -> Path:
     """The pictures a figure's run kept beside ``table``: ``<figure>-<key>[.partial].pictures.npz``."""
     return table.with_suffix(".pictures.npz")
