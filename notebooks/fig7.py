@@ -53,7 +53,7 @@ res = pages.load("fig7", profile, device, dims=dims, n=n, seed=seed)
 r2 = pages.load("fig2", profile, device)
 
 # %%
-r2.provenance("The samples are drawn on the spot from the committed generators (a fixed seed); the fig. 2 run above gives the reconstructions quoted in the verdict.")
+r2.provenance("The samples are drawn from the committed generators with a fixed seed and kept with the figure's results; the fig. 2 run above gives the reconstructions quoted in the verdict.")
 
 # %% tags=["full-width"] mystnb={"figure": {"caption": "Six random samples from each generator, one panel per training latent dimension d_t, titled with the number of training images the model saw. One panel per recorded profile, each titled with its profile, image size, model and device; the paper profile's, where recorded, comes first.", "name": "fig7-samples"}, "image": {"alt": "Four panels of six random face samples, one panel per training latent dimension."}}
 res.pictures(pictures.fig7_images)
@@ -62,7 +62,8 @@ res.pictures(pictures.fig7_images)
 # ## The generators
 
 # %% tags=["full-width"]
-tables.show(res.table().assign(generator=lambda t: t["generator"].str[:12]))
+tables.show(res.table(["dim", "model", "generator", "images_seen", "step"])
+            .assign(generator=lambda t: t["generator"].str[:12]))
 
 # %%
 tables.download(res.table(), "fig7-results.csv");

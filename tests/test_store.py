@@ -1,6 +1,9 @@
 """The results store: tidy rows from recorded tables, and the committed index kept current."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,3 +50,37 @@ def test_committed_index_lists_every_table_with_its_sidecar(profile, monkeypatch
     assert now["sidecar"].all(), f"tables without a sidecar: {now.loc[~now['sidecar'], 'file'].tolist()}"
     tidy = pd.read_csv(root / "tidy.csv")
     assert len(tidy) == now["rows"].sum() + len(store.paper_rows())
+
+
+def test_read_returns_what_the_runner_recorded_and_names_the_command_when_not(tmp_path, monkeypatch):
+    from ganz.study import figures
+
+    monkeypatch.setenv("GANZ_RESULTS", str(tmp_path))
+    with pytest.raises(GanzError, match=r"stale: .*run `ganz run --profile smoke fig3`"):
+        store.read("fig3", "smoke")
+    made = figures.fig3("smoke", "cpu")
+    got = store.read("fig3", "smoke")
+    assert got.table["psnr"].tolist() == made.table["psnr"].tolist()
+    assert list(got.table.columns) == list(made.table.columns)
+    assert list(got.images) == list(made.images)  # the smoke profile's originals are kept too
+    assert got.meta["params"] == {"n": 2, "steps": 25} and got.table.attrs["source"].endswith(".csv")
+    store.pictures_path(Path(got.table.attrs["source"])).unlink()
+    with pytest.raises(GanzError, match="fig3 pictures"):  # a table without its pictures
+        store.read("fig3", "smoke")
+
+
+def test_pictures_leave_originals_and_wavelets_with_the_data(tmp_path):
+    img = np.zeros((4, 4, 3), np.uint8)
+    images = {"original": img, "ganz/R10": img, "wavelet/R10": img, "test/a.jpg/original": img,
+              "test/a.jpg/no_linear": img}
+    store.write_pictures(tmp_path / "fig4-k.csv", images)
+    assert list(store.read_pictures(tmp_path / "fig4-k.csv")) == ["ganz/R10", "test/a.jpg/no_linear"]
+
+
+def test_generator_ids_are_read_without_torch(tmp_path):
+    from ganz.core.modelfiles import file_weights_id
+    from ganz.core.zoo import load_generator
+    from tiny import tiny_model_file
+
+    _, path = tiny_model_file(tmp_path / "g.safetensors", seed=0, latent_dim=8)
+    assert file_weights_id(path) == load_generator(path)[1]

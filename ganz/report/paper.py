@@ -205,9 +205,10 @@ def compare(figure: str, ours: pd.DataFrame, published_only: bool = False) -> pd
     # rates are compared as set: the ratio R asked for (not N / d_c), and M / N of the paper's M
     if "ratio" in keys:
         mine["ratio"] = mine["nominal_ratio"]
-    if "m_over_n" in keys:
-        mine["m_over_n"] = mine["nominal_measurements"] / PAPER_N
-        pub["m_over_n"] = pub["measurements"] / PAPER_N
+    if "m_over_n" in keys:  # the published M / N of the same M (as printed), else M / N
+        printed = dict(zip(pub["measurements"].astype(float), pub["m_over_n"].astype(float)))
+        nominal = mine["nominal_measurements"].astype(float)
+        mine["m_over_n"] = [printed.get(m, m / PAPER_N) for m in nominal]
     mine = _key_frame(mine, keys)
     if "image" in keys:  # a stand-in face is compared with the paper's picture it replaces
         mine["image"] = mine["image"].map(lambda n: paper_picture(n) if n else n)
