@@ -177,3 +177,14 @@ def test_fig4_draws_the_medians_and_the_trained_layer():
     assert list(ganz.get_ydata()) == pytest.approx(list(want.values))
     star = next(line for line in fig.axes[0].lines if line.get_marker() == "*")
     assert list(star.get_ydata()) == [33.0] and list(star.get_xdata()) == pytest.approx([N / 64])
+
+
+def test_strip_plots_are_the_same_whatever_numpys_global_stream():
+    table = _rows("fig3", ratios=(6,), adapters=("square_linear", "no_linear"))
+    ganz = table[table["method"] == "ganz"]
+    np.random.seed(1)
+    first = plots.fig3(ganz)._repr_png_()
+    np.random.seed(2)
+    state = np.random.get_state()
+    assert plots.fig3(ganz)._repr_png_() == first
+    assert np.random.get_state()[1].tolist() == state[1].tolist()  # the stream is left as it was

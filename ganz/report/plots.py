@@ -20,6 +20,19 @@ from .figure import (ADAPTER_LABELS, METHOD_COLORS, METHOD_LABELS, PAPER_STYLE, 
                      _check, _figure, _legend, _methods, _palette, _paper_rows, _ratio_axis, _splits,
                      run_label, run_order, training_runs)
 
+
+def _stripplot(data: pd.DataFrame, **kw) -> None:
+    """``seaborn.stripplot`` with its jitter drawn from a fixed seed: the same table always gives
+    the same picture (seaborn draws the jitter from NumPy's global stream, which is then left as
+    it was)."""
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        sns.stripplot(data, **kw)
+    finally:
+        np.random.set_state(state)
+
+
 def fig2(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
     """PSNR against the GAN's training latent dim at a fixed ratio, one panel per split.
 
@@ -84,7 +97,7 @@ def fig3(table: pd.DataFrame) -> Figure:
     _boxplot(data, x="split", y="psnr", hue="adapter", order=splits, hue_order=adapters,
                 palette=palette, ax=ax, fliersize=0, linewidth=0.8, boxprops=dict(alpha=0.35),
                 legend=False)
-    sns.stripplot(data, x="split", y="psnr", hue="adapter", order=splits, hue_order=adapters,
+    _stripplot(data, x="split", y="psnr", hue="adapter", order=splits, hue_order=adapters,
                   palette=palette, dodge=True, ax=ax, size=4, legend=False)
     ax.set_xticks(range(len(splits)))
     ax.set_xticklabels([SPLIT_LABELS.get(s, s) for s in splits])
@@ -205,7 +218,7 @@ def fig8(table: pd.DataFrame, paper: pd.DataFrame | None = None) -> Figure:
     pub = _paper_rows(paper)
     for ax, split in zip(axes[0], splits):
         sub = data[data["split"] == split]
-        sns.stripplot(sub, x="measurements", y="psnr", hue="method", order=ms,
+        _stripplot(sub, x="measurements", y="psnr", hue="method", order=ms,
                       hue_order=methods, palette=palette, dodge=len(methods) > 1, ax=ax, size=5,
                       legend=False)
         if not pub.empty:
