@@ -182,3 +182,35 @@ def test_progressive_codes_fit_and_decode(codec):
     codes, mse, lam, pay = progressive_codes(codec.G, ad, x, z0, 4, table, plain, steps=5)
     assert codes is not None and pay <= plain and np.isfinite(mse)
     assert codes.min() >= 0 and codes.max() <= 15 and len(codes) == 60
+
+
+def test_flip_codes_never_worse_and_fit(codec):
+    from ganz.core.config import InvertConfig
+    from ganz.core.ratequant import flip_codes
+
+    torch.manual_seed(2)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    ad = codec.adapter("random_linear", None, 60)
+    z0 = codec.invert(x, ad, InvertConfig(steps=20)).z[0]
+    table = codec.prior.table("random_linear", 60, 3)
+    start = quantize(z0.numpy(), 3)
+    room = payload_bytes(table, start, 3)
+    with torch.no_grad():
+        z = torch.as_tensor(start / 7 * 2 - 1, dtype=torch.float32)[None]
+        first = float((codec.G.conv(codec.G.first_tensor(ad(z))) - x).pow(2).mean())
+    codes, mse, pay = flip_codes(codec.G, ad, x, start, 3, table, room, rounds=5, candidates=8)
+    assert mse <= first + 1e-7 and pay <= room == payload_bytes(table, start, 3)
+    assert pay == payload_bytes(table, codes, 3) and codes.min() >= 0 and codes.max() <= 7
+
+
+def test_a_depth_past_its_largest_dim_is_skipped_unless_named(codec):
+    from dataclasses import replace
+
+    from ganz.core.config import InvertConfig
+
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    cfg = replace(FEW, bits=(3, 4), max_dims=((3, 1),), flip_rounds=2)
+    ch = compress_to_budget(codec, x, 45, cfg=cfg, invert_cfg=InvertConfig(steps=3))[0]
+    assert {t["bits"] for t in ch.tried} == {4}
+    ch = compress_to_budget(codec, x, 45, cfg=cfg, invert_cfg=InvertConfig(steps=3), bits=(3,))[0]
+    assert ch.bits == 3

@@ -10,9 +10,11 @@ that the search maximises PSNR over
 - the file's latent scale: the fast method's latent at that d_c is stored at its own scale, its
   largest value at ±1 (``ratequant.normalize``), so that the b-bit grid covers it;
 - the codes themselves: from that latent, progressive quantization (values fixed to their codes
-  stage by stage, the free ones re-optimised to make up for them), then the rate-aware refinement
-  (``ganz.core.ratequant.refine_codes``), whose λ follows the budget per image so that the best
-  codes that fit are kept. When none fit, d_c shrinks (``shrink``) and the search runs again.
+  stage by stage, the free ones re-optimised to make up for them), then the rate-constrained
+  rounding (``ganz.core.ratequant.refine_codes``), whose λ follows the budget per image so that
+  the codes fit, then greedy ±1 steps of single codes (``ratequant.flip_codes``) that lower the
+  error and keep the file within the budget. When none fit, d_c shrinks (``shrink``) and the
+  search runs again.
 
 Every candidate is a real file (``GanzCodec.to_file``): its byte count is the one written.
 """
@@ -26,7 +28,7 @@ import torch
 
 from .errors import GanzError
 from .fileformat import dequantize, header_bytes
-from .ratequant import RateConfig, normalize, progressive_codes, refine_codes
+from .ratequant import RateConfig, flip_codes, normalize, progressive_codes, refine_codes
 
 #: smaller is never better: a file needs at least one latent byte
 MIN_PAYLOAD = 1
@@ -39,22 +41,35 @@ class BudgetConfig:
     """Settings of the budget search, chosen on training faces of the default model (at d_c = 200,
     12 faces, latents at their own scale, plain rounding: 4 / 5 / 6 bits gave 17.9 / 19.5 / 19.7 dB
     at 3.7 / 4.7 / 5.7 bits per value, float 19.8 dB; at one payload 5 bits is best, 4 close).
+    Codes chosen for the picture (progressive stages, code steps) lose far less than rounding, so
+    with them a coarser grid at a larger d_c wins: ``bits`` below, measured on validation faces.
 
     The normalized latents' tables are broad (the cheapest 5-bit code costs ~3.9 bits), so the
     rate-constrained rounding trims a few per cent at a large cost in PSNR: d_c is aimed at a
     payload plain rounding fits (``overshoot`` 1), the rounding trims what the estimate missed."""
 
-    bits: tuple[int, ...] = (4, 5)
+    # 3 bits at a larger d_c beside 4: with the six stages and the code steps below, 3 bits gave
+    # the best file on 3 of 6 validation faces at 150 B; 5 bits won none (docs/decisions.md)
+    bits: tuple[int, ...] = (3, 4)
+    # (bit depth, the largest d_c the search tries it at, unless the caller names the depth): at
+    # 250 B (d_c = 798) 3 bits lost to 4 on every validation face tried, by 0.7 dB and more
+    max_dims: tuple[tuple[int, int], ...] = ((3, 600),)
     overshoot: float = 1.0  # d_c aims at this × the payload budget (expected, under the table)
     shrink: float = 0.93  # d_c factor when no codes fit
     retries: int = 3
-    # progressive quantization (``ratequant.progressive_codes``) before the straight-through
-    # refinement: on 4 validation faces at 250 B, 4 bits, d_c = 538, +0.5 to +2.2 dB over the
-    # refinement alone (5 bits, d_c = 414: +0.1 to +0.2 dB), ~8 s a face on an idle CPU
+    # progressive quantization (``ratequant.progressive_codes``): on 4 validation faces at 250 B,
+    # 4 bits, d_c = 538, +0.5 to +2.2 dB over rounding and refinement alone; six stages instead of
+    # three: up to +2.2 dB at 3 bits on 6 validation faces at 150 B (4 bits: −0.2 to +0.5 dB)
     progressive: bool = True
-    stages: tuple[float, ...] = (0.5, 0.75, 0.9)
+    stages: tuple[float, ...] = (0.3, 0.5, 0.65, 0.8, 0.9, 0.95)
     stage_steps: int = 40
-    rate: RateConfig = field(default_factory=RateConfig)
+    # greedy code steps after the rounding (``ratequant.flip_codes``); 0 turns them off
+    flip_rounds: int = 30
+    flip_candidates: int = 32
+    # after the progressive codes the straight-through steps gained 0.1 dB on 1 of 36 candidates
+    # (6 validation faces at 150 B) and nothing on the others: only the rate-constrained
+    # rounding is kept, and the code steps above do the search
+    rate: RateConfig = field(default_factory=lambda: RateConfig(steps=0))
 
 
 @dataclass
@@ -136,7 +151,7 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
         else:
             d = dim_for_budget(codec.prior, adapter, b, max_bytes, s, s, layer_seed, scale,
                                cfg.overshoot)
-            if d is None:
+            if d is None or (bits is None and d > dict(cfg.max_dims).get(b, d)):
                 continue
             plan = [max(1, int(d * cfg.shrink ** k)) for k in range(cfg.retries + 1)]
         todo = np.arange(n)
@@ -163,6 +178,12 @@ def compress_to_budget(codec, x: torch.Tensor, max_bytes: int, adapter: str = "r
                         zn[j] = torch.from_numpy(dequantize(codes, b))
             out = refine_codes(codec.G, ad, xb, zn.to(codec.device), b, table, cfg.rate, room,
                                gain=gain)
+            if cfg.flip_rounds:
+                for f in map(int, np.flatnonzero(out.fits)):
+                    codes, m, pay = flip_codes(codec.G, ad, xb[f:f + 1], out.codes[f], b, table,
+                                               room, float(gain[f]), cfg.flip_rounds,
+                                               cfg.flip_candidates)
+                    out.codes[f], out.mse[f], out.payload[f] = codes, m, pay
             left = []
             for j, i in enumerate(todo):
                 row = {"dim": d, "bits": b, "scale": norm[j][1], "fits": bool(out.fits[j]),

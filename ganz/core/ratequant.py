@@ -14,6 +14,9 @@ images from a continuous u (the fast method's latent, in code units):
   2020 compare this with annealed alternatives), so every loss evaluated is that of real codes
   that fit the budget. The first iterate is the rounding of the fast method's latent, and the
   codes of least error are kept, so the result is never worse than rounding alone.
+
+``flip_codes`` then searches the codes themselves: greedy ±1 steps of single codes, chosen by the
+gradient and each tried exactly, kept only when they lower the error and the payload still fits.
 """
 from __future__ import annotations
 
@@ -225,3 +228,58 @@ def refine_codes(G: Generator, adapter: Adapter, x: torch.Tensor, z0: torch.Tens
         with torch.no_grad():
             u.clamp_(0, K)
     return CodesResult(best_codes, best_mse, best_pay, best_lam, np.isfinite(best_mse), first_mse)
+
+
+def flip_codes(G: Generator, adapter: Adapter, x: torch.Tensor, codes: np.ndarray, bits: int,
+               table: Table | None, max_payload: int | None = None, gain: float = 1.0,
+               rounds: int = 30, candidates: int = 32) -> tuple[np.ndarray, float, int]:
+    """Greedy discrete descent on the codes of one image: per round, the ``candidates`` codes
+    whose ±1 step the gradient says lowers the error most are each tried exactly (one batched
+    decode), and the best step that lowers the error and keeps the payload within
+    ``max_payload`` is taken (with every other improving step too, when that is better still);
+    stops after ``rounds`` or when no step helps. ``x``: (1, 3, H, W). Returns (codes, MSE,
+    payload bytes); never worse than the codes it starts from."""
+    K = (1 << bits) - 1
+    dev = x.device
+    q = torch.as_tensor(np.asarray(codes), dtype=torch.float32, device=dev)
+
+    def mse_of(qb: torch.Tensor) -> torch.Tensor:
+        return (decode(G, adapter, (qb / K * 2 - 1) * gain) - x).pow(2).flatten(1).mean(1)
+
+    def fits(qv: torch.Tensor) -> tuple[bool, int]:
+        pay = payload_bytes(table, qv.cpu().numpy().astype(np.int64), bits)
+        return max_payload is None or pay <= max_payload, pay
+
+    with torch.no_grad():
+        cur = float(mse_of(q[None])[0])
+    pay = fits(q)[1]
+    for _ in range(rounds):
+        with torch.enable_grad():
+            qg = q.clone().requires_grad_(True)
+            (grad,) = torch.autograd.grad(mse_of(qg[None]).sum(), qg)
+        step = -torch.sign(grad)
+        ok = (step != 0) & (q + step >= 0) & (q + step <= K)
+        score = torch.where(ok, grad.abs(), torch.full_like(grad, -1.0))
+        top = torch.argsort(score, descending=True)[:candidates]
+        top = top[score[top] > 0]
+        if not len(top):
+            break
+        trial = q.repeat(len(top), 1)
+        trial[torch.arange(len(top), device=dev), top] += step[top]
+        with torch.no_grad():
+            m = mse_of(trial).cpu().numpy()
+        better = [k for k in np.argsort(m) if m[k] < cur]
+        better = [k for k in better if fits(trial[k])[0]]
+        if not better:
+            break
+        new_q, new_m = trial[better[0]], float(m[better[0]])
+        if len(better) > 1:
+            both = q.clone()
+            both[top[better]] += step[top[better]]
+            with torch.no_grad():
+                mb = float(mse_of(both[None])[0])
+            if mb < new_m and fits(both)[0]:
+                new_q, new_m = both, mb
+        q, cur = new_q, new_m
+        pay = fits(q)[1]
+    return q.cpu().numpy().astype(np.int64), cur, pay
