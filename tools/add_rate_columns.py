@@ -1,5 +1,6 @@
 """Add the rate columns ``d_c``, ``nominal_ratio`` and ``nominal_measurements`` to recorded
-figure tables that lack them (``python -m tools.add_rate_columns [--profile P ...]``).
+figure tables and codecs (``rd``) tables that lack them
+(``python -m tools.add_rate_columns [--profile P ...]``).
 
 The figure runners write these columns themselves; this fills them in for tables recorded before
 they did, exactly, from what each table and its sidecar hold:
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     for name in a.profile:
         n_pixels = 3 * PROFILES[name].image_size ** 2
-        for fig in FIGURE_TABLES:
+        for fig in (*FIGURE_TABLES, "rd"):
             for path in sorted((results_dir() / name).glob(f"{fig}-*.csv")):
                 table = pd.read_csv(path)
                 if "nominal_ratio" in table:

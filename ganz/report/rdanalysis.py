@@ -49,7 +49,7 @@ def ganz_curve(table: pd.DataFrame, split: str, variant: str = "ganz") -> pd.Dat
     """
     methods = ("ganz",) if variant == "ganz" else GANZ_METHODS
     rows = table[(table["split"] == split) & table["method"].isin(methods)]
-    g = rows.groupby(["method", "adapter", "ratio", "bits"], dropna=False)
+    g = rows.groupby(["method", "adapter", "ratio", "nominal_ratio", "bits"], dropna=False)
     return g.agg(bytes=("bytes", "mean"), bpp=("bpp", "mean"), psnr=("psnr", "mean"),
                  psnr_std=("psnr", "std"), ssim=("ssim", "mean"), ssim_std=("ssim", "std"),
                  n=("psnr", "size")).reset_index().sort_values("bpp")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..baselines.wavelet import MAX_LEVEL, WAVELET, wavelet_level
+from ..core.errors import GanzError
 from ..results.profiles import ExperimentResult
 from ..results.rdschema import EXAMPLE_SETTINGS
 from . import claims as paper_claims
@@ -50,9 +51,12 @@ def _signed(value: float, fmt: str = "+.0f") -> str:
 
 
 def _setting(curve: pd.DataFrame, ratio: float, bits: int) -> pd.Series:
-    """The random-layer GANZ point (mean over images) nearest nominal ``ratio`` at ``bits``."""
-    rows = curve[(curve["adapter"] == "random_linear") & (curve["bits"] == bits)]
-    return rows.loc[(np.log(rows["ratio"]) - math.log(ratio)).abs().idxmin()]
+    """The random-layer GANZ point (mean over images) set to ``ratio``, at ``bits``."""
+    rows = curve[(curve["adapter"] == "random_linear") & (curve["bits"] == bits)
+                 & (curve["nominal_ratio"] == float(ratio))]
+    if rows.empty:
+        raise GanzError(f"the codecs table has no random-layer point at R = {ratio:g}, {bits} bits")
+    return rows.iloc[0]
 
 
 def _pixels(table: pd.DataFrame) -> int:

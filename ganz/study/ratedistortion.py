@@ -67,7 +67,7 @@ QAT_STEPS = 50
 QAT_LR = 1.0  # Adam learning rate in units of the quantizer's step 2 / (2^b − 1)
 COLUMNS = ["experiment", "profile", "image", "split", "method", "codec", "adapter", "ratio", "bits",
            "target", "budget", "quality", "bytes", "bpp", "psnr", "ssim", "reachable", "device",
-           "torch", "commit", "generator"]
+           "torch", "commit", "generator", "d_c", "nominal_ratio"]
 _FORMAT_VERSION = 2  # bump when the rows change meaning (part of the table's cache key); 2: the
 # wavelet codec at level 4 (was capped by pywt's dwt_max_level: 2 at 32×32)
 
@@ -288,16 +288,20 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
         rows: list[dict] = []
         parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in splits]
         table_jobs = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, scale, policy)
+        settings = _settings(ratios, keep_linear)
         for split, (names, x), jobs in zip(splits, parts, table_jobs):
             orig = to_uint8(x)
             sizes: dict[str, set[int]] = {n: set() for n in names}
             ganz_rows: list[dict] = []
+            asked = {id(job): r for (_, r), job in zip(settings, jobs)}  # each job's ratio as set
             for job, b, method, z in _latents(prof, G, gid, names, x, jobs, cfg, bits, qat_steps):
                 ad = job.adapter
                 files, rec = ganz_files(G, gid, ad, z, b)
+                reached = G.cfg.num_pixels / ad.input_dim
                 ganz_rows += _ganz_rows(files, rec, orig, names, base, method=method, bits=b,
-                                        split=split, adapter=ad.name,
-                                        ratio=G.cfg.num_pixels / ad.input_dim, device=job.device)
+                                        split=split, adapter=ad.name, ratio=reached,
+                                        d_c=ad.input_dim, nominal_ratio=asked[id(job)] or reached,
+                                        device=job.device)
                 for name, f in zip(names, files):
                     sizes[name].add(len(f))
             rows += ganz_rows
@@ -324,7 +328,7 @@ def _normalize(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("experiment", "profile", "image", "split", "method", "codec", "adapter", "target",
                 "device", "torch", "commit", "generator"):
         df[col] = df[col].fillna("").astype(str)
-    for col in ("ratio", "bits", "budget", "quality", "bpp", "psnr", "ssim"):
+    for col in ("ratio", "nominal_ratio", "d_c", "bits", "budget", "quality", "bpp", "psnr", "ssim"):
         df[col] = df[col].astype(float)
     df["bytes"] = df["bytes"].astype(int)
     df["reachable"] = df["reachable"].astype(bool)
