@@ -169,15 +169,21 @@ def test_ganz_at_budget_is_a_codec_point(codec):
     assert pt.num_bytes <= 40 and pt.reachable and pt.recon.shape == (16, 16, 3) and pt.psnr > 0
 
 
-def test_progressive_codes_fit_and_decode(codec):
+def _inverted(codec, seed: int, bits: int):
+    """A random picture, its 60-value latent (20 steps) and the prior's table at ``bits``."""
     from ganz.core.config import InvertConfig
-    from ganz.core.ratequant import progressive_codes
 
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     x = torch.rand(1, 3, 16, 16) * 2 - 1
     ad = codec.adapter("random_linear", None, 60)
     z0 = codec.invert(x, ad, InvertConfig(steps=20)).z[0]
-    table = codec.prior.table("random_linear", 60, 4)
+    return x, ad, z0, codec.prior.table("random_linear", 60, bits)
+
+
+def test_progressive_codes_fit_and_decode(codec):
+    from ganz.core.ratequant import progressive_codes
+
+    x, ad, z0, table = _inverted(codec, 1, 4)
     plain = payload_bytes(table, quantize(z0.numpy(), 4), 4)
     codes, mse, lam, pay = progressive_codes(codec.G, ad, x, z0, 4, table, plain, steps=5)
     assert codes is not None and pay <= plain and np.isfinite(mse)
@@ -185,14 +191,9 @@ def test_progressive_codes_fit_and_decode(codec):
 
 
 def test_flip_codes_never_worse_and_fit(codec):
-    from ganz.core.config import InvertConfig
     from ganz.core.ratequant import flip_codes
 
-    torch.manual_seed(2)
-    x = torch.rand(1, 3, 16, 16) * 2 - 1
-    ad = codec.adapter("random_linear", None, 60)
-    z0 = codec.invert(x, ad, InvertConfig(steps=20)).z[0]
-    table = codec.prior.table("random_linear", 60, 3)
+    x, ad, z0, table = _inverted(codec, 2, 3)
     start = quantize(z0.numpy(), 3)
     room = payload_bytes(table, start, 3)
     with torch.no_grad():

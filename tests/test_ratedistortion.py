@@ -134,7 +134,8 @@ def _fake_table(shift: float) -> pd.DataFrame:
     for image in ("a", "b"):
         for ratio, bpp in zip((200, 100, 50, 20, 10, 6), (0.25, 0.5, 1, 2, 4, 8)):
             rows.append({"split": "test", "image": image, "method": "ganz", "adapter": "random_linear",
-                         "ratio": ratio, "nominal_ratio": float(ratio), "bits": 8, "bpp": bpp, "bytes": bpp * 128, "budget": np.nan,
+                         "ratio": ratio, "nominal_ratio": float(ratio), "bits": 8, "bpp": bpp,
+                         "bytes": bpp * 128, "budget": np.nan,
                          "quality": np.nan, "psnr": 20 + 5 * math.log2(bpp), "ssim": 0.5,
                          "reachable": True, "target": "ganz"})
         for q, bpp in enumerate((0.25, 0.5, 1, 2, 4, 8, 16)):
