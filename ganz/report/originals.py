@@ -11,6 +11,7 @@ from ..core.data import eval_image
 from ..core.errors import MissingDataError
 from ..results.calls import WITH_PICTURES
 from ..results.profiles import NO_IMAGES_NOTE, ExperimentResult, get_profile
+from ..results.store import is_original
 
 
 def _fig4_ratio(tag: str, table) -> float:
@@ -63,6 +64,6 @@ def with_originals(figure: str, res: ExperimentResult) -> ExperimentResult:
                     images[own] = orig
             images[key] = img
     meta = dict(res.meta)
-    if not any(k == "original" or k.endswith("/original") for k in images):
+    if not any(is_original(k) for k in images):
         meta["note"] = "; ".join(filter(None, [meta.get("note"), NO_IMAGES_NOTE]))
     return ExperimentResult(res.table, images, meta)

@@ -97,13 +97,18 @@ def pictures_path(table: Path) -> Path:
     return table.with_suffix(".pictures.npz")
 
 
+def is_original(key: str) -> bool:
+    """Whether a runner's picture key names an original (``original``, ``<split>/<name>/original``)."""
+    return key == "original" or key.endswith("/original")
+
+
 def kept_picture(key: str, originals: bool = False) -> bool:
     """Whether a runner's picture is kept with its table: reconstructions are; the originals and
     the wavelet's pictures (made from them) stay with the data and are drawn at reading, unless
     ``originals`` (the smoke profile's synthetic images, which no data folder holds)."""
     if key.startswith("wavelet/"):
         return False
-    return originals or not (key == "original" or key.endswith("/original"))
+    return originals or not is_original(key)
 
 
 def write_pictures(table: Path, images: Mapping[str, np.ndarray], originals: bool = False) -> None:
@@ -155,7 +160,7 @@ def read(figure: str, profile: str | None = None, **args) -> ExperimentResult:
     prof = get_profile(profile)
     call = figure_call(figure, prof, **args)
     path, gids = _find_table(call)
-    partial = path.with_name(path.stem + ".partial.csv")
+    partial = partial_path(path)
     meta = {"profile": prof.name, "figure": figure, "params": call.params,
             "model": ", ".join(call.models), "generator": ", ".join(g[:12] for g in gids),
             "inversion": loop_label(prof.inversion(call.params.get("steps")))}

@@ -19,7 +19,7 @@ from .jobs import (_cached_table, _table, job_rows, keep_pictures, reconstruct,
                    run_settings, wavelet_rows)
 from ..results.calls import DEFAULTS, figure_call
 from ..results.profiles import FIG4_STAND_INS
-from ..results.store import partial_note
+from ..results.store import is_original, partial_note
 from .policy import RunPolicy
 from .profiles import (NO_IMAGES_NOTE, PAPER_N, SMOKE_MODEL, SPLITS, ExperimentResult, Profile,
                        generator_for, get_profile, load_split, meta_for, split_or_names,
@@ -104,7 +104,7 @@ def _result(prof: Profile, dev: torch.device, figure: str, params: dict, dims, s
 
 def _with_note(meta: dict, images: dict) -> dict:
     """Add ``NO_IMAGES_NOTE`` when the pictures are reconstructions only (originals absent)."""
-    if images and not any(k == "original" or k.endswith("/original") for k in images):
+    if images and not any(is_original(k) for k in images):
         meta["note"] = NO_IMAGES_NOTE
     return meta
 

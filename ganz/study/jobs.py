@@ -388,8 +388,3 @@ def keep_pictures(prof: Profile, df: pd.DataFrame, images: dict, policy: RunPoli
     if df.attrs.get("computed") or not store.pictures_path(table).is_file():
         store.write_pictures(table, images, originals=prof.synthetic)
 
-
-def _as_tuple(v) -> tuple:
-    if isinstance(v, (list, tuple)):
-        return tuple(v)
-    return (v,)

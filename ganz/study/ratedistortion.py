@@ -50,7 +50,8 @@ from ..core.models import Generator
 from ..core.paths import results_dir
 from ..core.pixels import to_uint8
 from ..core.runtime import device_name, git_commit, pick_device
-from .jobs import Job, _as_tuple, _cached_table, run_job, run_settings
+from ..results.calls import as_tuple
+from .jobs import Job, _cached_table, run_job, run_settings
 from ..results.rdschema import EXAMPLE_SETTINGS, GANZ_METHODS, RATE_EDGES  # noqa: F401
 from .policy import RunPolicy
 from .profiles import ExperimentResult, Profile, generator_for, get_profile, load_split, meta_for
@@ -219,12 +220,12 @@ def rd_latents(profile: str | None = None, device: str = "auto", bits=BITS, rati
     the GPU part of the table (a GPU session runs it; the codec rows are then made on any CPU).
     Returns how many latent sets it went through."""
     prof, dev = get_profile(profile), pick_device(device)
-    ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
+    ratios = tuple(float(r) for r in (as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
     qat_steps = (5 if prof.synthetic else QAT_STEPS) if qat_steps is None else qat_steps
     G, gid, gmeta = generator_for(prof, 64, dev)
     cfg = codec_inversion(prof, steps)
-    parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in _as_tuple(splits)]
-    bits = tuple(int(b) for b in _as_tuple(bits))
+    parts = [load_split(prof, split, n_images, G.cfg.image_size) for split in as_tuple(splits)]
+    bits = tuple(int(b) for b in as_tuple(bits))
     jobs_ = _table_jobs(prof, G, gid, parts, cfg, dev, ratios, keep_linear, model_latent_scale(gmeta),
                         policy)
     return sum(1 for (names, x), jobs in zip(parts, jobs_)
@@ -261,12 +262,12 @@ def rd_experiment(profile: str | None = None, device: str = "auto", bits=BITS, r
     The table is cached as ``results/<profile>/rd-<key>.csv``.
     """
     prof, dev = get_profile(profile), pick_device(device)
-    ratios = tuple(float(r) for r in (_as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
-    bits = tuple(int(b) for b in _as_tuple(bits))
+    ratios = tuple(float(r) for r in (as_tuple(ratios) if ratios is not None else FIG5_RATIOS))
+    bits = tuple(int(b) for b in as_tuple(bits))
     for b in bits:
         if b not in (32, 16) and b not in QUANT_BITS:
             raise GanzError(f"bit depth {b} is not stored by .ganz files (32, 16 or 1..12)")
-    splits = _as_tuple(splits)
+    splits = as_tuple(splits)
     codecs = tuple(codecs) if codecs is not None else tuple(available_codecs())
     grid = tuple(float(g) for g in grid)
     steps_ = steps or prof.steps
